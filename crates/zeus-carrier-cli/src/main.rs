@@ -1,0 +1,3 @@
+//! The `zeus-carrier` command line (INTERFACES.md §1).
+
+fn main() {}

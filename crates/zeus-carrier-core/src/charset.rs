@@ -1,0 +1,316 @@
+//! Charsets of the wire (D-3): Shift_JIS by default, UTF-8 on request.
+//! Byte limits are counted in the charset the form is sent in, and
+//! `application/x-www-form-urlencoded` bodies are encoded and decoded in it.
+
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
+
+/// The charset a form, a callback or a response travels in (D-3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Charset {
+    /// Shift_JIS, the gateway's traditional charset (default).
+    #[default]
+    #[serde(rename = "sjis")]
+    ShiftJis,
+    /// UTF-8.
+    #[serde(rename = "utf8")]
+    Utf8,
+}
+
+/// A character the charset cannot represent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("character {ch:?} cannot be encoded in {charset} (D-3)")]
+pub struct Unmappable {
+    /// The first character that could not be encoded.
+    pub ch: char,
+    /// The charset.
+    pub charset: Charset,
+}
+
+/// Bytes that are not valid in the charset.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("bytes are not valid {charset} (D-3)")]
+pub struct Malformed {
+    /// The charset.
+    pub charset: Charset,
+}
+
+/// A urlencoded form that could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FormError {
+    /// A `%` not followed by two hex digits.
+    #[error("bad percent escape at byte {at}")]
+    BadEscape {
+        /// Byte offset of the `%` within its name or value.
+        at: usize,
+    },
+    /// A name or value that is not valid in the charset.
+    #[error("{field}: value is not valid {charset} (D-3)")]
+    Malformed {
+        /// The parameter name (or `?` when the name itself is malformed).
+        field: String,
+        /// The charset.
+        charset: Charset,
+    },
+}
+
+impl Charset {
+    /// The name used on the command line and in JSON: `sjis` or `utf8`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Charset::ShiftJis => "sjis",
+            Charset::Utf8 => "utf8",
+        }
+    }
+
+    /// The charset's label for HTTP headers and HTML (`Shift_JIS`, `UTF-8`).
+    pub const fn http_label(self) -> &'static str {
+        match self {
+            Charset::ShiftJis => "Shift_JIS",
+            Charset::Utf8 => "UTF-8",
+        }
+    }
+
+    /// The `encoding_rs` encoding.
+    pub fn encoding(self) -> &'static encoding_rs::Encoding {
+        match self {
+            Charset::ShiftJis => encoding_rs::SHIFT_JIS,
+            Charset::Utf8 => encoding_rs::UTF_8,
+        }
+    }
+
+    /// Encodes `s`, refusing characters the charset cannot hold. `¥`
+    /// (U+00A5) and `\` both become 0x5C in Shift_JIS (D-4).
+    pub fn encode(self, s: &str) -> Result<Cow<'_, [u8]>, Unmappable> {
+        match self {
+            Charset::Utf8 => Ok(Cow::Borrowed(s.as_bytes())),
+            Charset::ShiftJis => {
+                if s.is_ascii() {
+                    return Ok(Cow::Borrowed(s.as_bytes()));
+                }
+                let mut out = Vec::with_capacity(s.len());
+                for ch in s.chars() {
+                    let mut buf = [0u8; 4];
+                    let (bytes, _, unmappable) =
+                        encoding_rs::SHIFT_JIS.encode(ch.encode_utf8(&mut buf));
+                    if unmappable {
+                        return Err(Unmappable { ch, charset: self });
+                    }
+                    out.extend_from_slice(&bytes);
+                }
+                Ok(Cow::Owned(out))
+            }
+        }
+    }
+
+    /// Decodes bytes strictly: malformed input is an error, never replaced.
+    pub fn decode(self, bytes: &[u8]) -> Result<Cow<'_, str>, Malformed> {
+        self.encoding()
+            .decode_without_bom_handling_and_without_replacement(bytes)
+            .ok_or(Malformed { charset: self })
+    }
+
+    /// How many bytes `s` takes in this charset (D-3).
+    pub fn byte_len(self, s: &str) -> Result<usize, Unmappable> {
+        match self {
+            Charset::Utf8 => Ok(s.len()),
+            Charset::ShiftJis => {
+                let mut n = 0;
+                for ch in s.chars() {
+                    n += sjis_char_len(ch).ok_or(Unmappable { ch, charset: self })?;
+                }
+                Ok(n)
+            }
+        }
+    }
+}
+
+/// Bytes of one character in Shift_JIS, or `None` when it has no mapping.
+fn sjis_char_len(ch: char) -> Option<usize> {
+    if ch.is_ascii() {
+        return Some(1);
+    }
+    // Half-width katakana (U+FF61..U+FF9F) and the yen sign / overline are
+    // single bytes; everything else that maps is two.
+    let mut buf = [0u8; 4];
+    let (bytes, _, unmappable) = encoding_rs::SHIFT_JIS.encode(ch.encode_utf8(&mut buf));
+    if unmappable { None } else { Some(bytes.len()) }
+}
+
+impl std::fmt::Display for Charset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.http_label())
+    }
+}
+
+impl std::str::FromStr for Charset {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "sjis" | "shift_jis" | "shift-jis" => Ok(Charset::ShiftJis),
+            "utf8" | "utf-8" => Ok(Charset::Utf8),
+            _ => Err(format!("unknown charset {s:?}: expected sjis or utf8")),
+        }
+    }
+}
+
+/// Percent-encodes bytes for `application/x-www-form-urlencoded`: ASCII
+/// alphanumerics and `*-._` stay, space becomes `+`, the rest `%XX`.
+pub fn percent_encode(bytes: &[u8], out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &b in bytes {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
+                out.push(b as char);
+            }
+            b' ' => out.push('+'),
+            _ => {
+                out.push('%');
+                out.push(HEX[usize::from(b >> 4)] as char);
+                out.push(HEX[usize::from(b & 0xF)] as char);
+            }
+        }
+    }
+}
+
+/// Encodes `name=value` pairs as a urlencoded body in `charset`.
+pub fn form_urlencode<'a>(
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    charset: Charset,
+) -> Result<String, Unmappable> {
+    let mut out = String::new();
+    for (i, (k, v)) in pairs.into_iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        percent_encode(&charset.encode(k)?, &mut out);
+        out.push('=');
+        percent_encode(&charset.encode(v)?, &mut out);
+    }
+    Ok(out)
+}
+
+/// Decodes `%XX` and `+` in one urlencoded component into raw bytes.
+pub fn percent_decode(component: &[u8]) -> Result<Vec<u8>, FormError> {
+    let mut out = Vec::with_capacity(component.len());
+    let mut i = 0;
+    while i < component.len() {
+        match component[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = |j: usize| component.get(j).and_then(|b| (*b as char).to_digit(16));
+                match (hex(i + 1), hex(i + 2)) {
+                    (Some(h), Some(l)) => {
+                        out.push((h * 16 + l) as u8);
+                        i += 2;
+                    }
+                    _ => return Err(FormError::BadEscape { at: i }),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    Ok(out)
+}
+
+/// Parses a urlencoded body or query string (no leading `?`) in `charset`,
+/// keeping the pairs in order. Empty segments (`a=1&&b=2`) are skipped; a
+/// segment without `=` is a name with an empty value.
+pub fn parse_form(raw: &[u8], charset: Charset) -> Result<Vec<(String, String)>, FormError> {
+    let mut pairs = Vec::new();
+    for seg in raw.split(|b| *b == b'&') {
+        if seg.is_empty() {
+            continue;
+        }
+        let (k, v) = match seg.iter().position(|b| *b == b'=') {
+            Some(p) => (&seg[..p], &seg[p + 1..]),
+            None => (seg, &[][..]),
+        };
+        let k = percent_decode(k)?;
+        let name = charset
+            .decode(&k)
+            .map_err(|_| FormError::Malformed {
+                field: "?".into(),
+                charset,
+            })?
+            .into_owned();
+        let v = percent_decode(v)?;
+        let value = match charset.decode(&v) {
+            Ok(v) => v.into_owned(),
+            Err(_) => {
+                return Err(FormError::Malformed {
+                    field: name,
+                    charset,
+                });
+            }
+        };
+        pairs.push((name, value));
+    }
+    Ok(pairs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn d3_katakana_is_two_bytes_in_sjis_three_in_utf8() {
+        assert_eq!(Charset::ShiftJis.byte_len("ゼウス"), Ok(6));
+        assert_eq!(Charset::Utf8.byte_len("ゼウス"), Ok(9));
+        assert_eq!(Charset::ShiftJis.byte_len("abc"), Ok(3));
+        // Half-width katakana is one byte in Shift_JIS.
+        assert_eq!(Charset::ShiftJis.byte_len("ｱ"), Ok(1));
+    }
+
+    #[test]
+    fn d4_yen_sign_and_backslash_are_the_same_sjis_byte() {
+        assert_eq!(
+            Charset::ShiftJis.encode("¥").expect("yen").as_ref(),
+            b"\x5c"
+        );
+        assert_eq!(
+            Charset::ShiftJis.encode("\\").expect("bs").as_ref(),
+            b"\x5c"
+        );
+        assert_eq!(Charset::ShiftJis.byte_len("¥"), Ok(1));
+    }
+
+    #[test]
+    fn d3_unmappable_characters_are_typed_errors() {
+        let err = Charset::ShiftJis.encode("a😀").expect_err("emoji");
+        assert_eq!(err.ch, '😀');
+        assert!(Charset::ShiftJis.byte_len("😀").is_err());
+    }
+
+    #[test]
+    fn d3_form_round_trips_in_both_charsets() {
+        for cs in [Charset::ShiftJis, Charset::Utf8] {
+            let body = form_urlencode([("username", "ゼウス テスト"), ("a&b", "=%+")], cs)
+                .expect("encode");
+            let back = parse_form(body.as_bytes(), cs).expect("parse");
+            assert_eq!(
+                back,
+                vec![
+                    ("username".to_owned(), "ゼウス テスト".to_owned()),
+                    ("a&b".to_owned(), "=%+".to_owned())
+                ]
+            );
+        }
+    }
+
+    #[test]
+    fn invalid_sjis_is_a_typed_error() {
+        // 0x82 starts a double-byte sequence; 0x20 cannot end it.
+        assert!(matches!(
+            parse_form(b"username=%82%20", Charset::ShiftJis),
+            Err(FormError::Malformed { field, .. }) if field == "username"
+        ));
+        assert!(matches!(
+            parse_form(b"a=%zz", Charset::Utf8),
+            Err(FormError::BadEscape { .. })
+        ));
+    }
+}
