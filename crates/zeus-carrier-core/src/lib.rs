@@ -29,6 +29,7 @@ pub mod carrier;
 pub mod charset;
 pub mod docs;
 pub mod error_code;
+pub mod html;
 pub mod link_point;
 pub mod mail;
 pub mod notification;
