@@ -1,3 +1,32 @@
-//! The `zeus-carrier` command line (INTERFACES.md §1).
+//! `zeus-carrier`: the one binary of the project (INTERFACES.md §1).
+//!
+//! Rule tools (`transitions`, `check-order`, `error-code`) print what the
+//! core knows; `sandbox` and `serve` run the two HTTP services; `demo` runs a
+//! whole lifecycle in one process.
 
-fn main() {}
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+
+/// ZEUS carrier billing: sandbox gateway, merchant service and rule tools.
+#[derive(Debug, Parser)]
+#[command(name = "zeus-carrier", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print the transition table from the core's own data.
+    Transitions(cmd::transitions::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Transitions(args) => cmd::transitions::run(&args),
+    }
+}

@@ -1,0 +1,3 @@
+//! Integration tests of `zeus-carrier-core`, compiled into one binary.
+
+mod generated_docs;
