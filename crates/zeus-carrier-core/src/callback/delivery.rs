@@ -1,0 +1,450 @@
+//! The gateway's delivery policy for CGI calls, as pure data (R-CG-1,
+//! R-CG-2, R-CG-6, R-ST-3).
+//!
+//! A driver (the sandbox) sends a call, measures what happened, asks
+//! [`judge_attempt`] what the attempt was, then asks
+//! [`DeliveryPolicy::after_attempt`] what to do next: nothing, send again
+//! after a pause, or give up (with or without the "CGI send error" mail).
+//! Nothing here sleeps or reads a clock; the pause is returned as data.
+//!
+//! The manual's table (CGIコールについて), and how it is encoded:
+//!
+//! | answer | error mail | automatic retry | here |
+//! |---|---|---|---|
+//! | 200 and `successok` at the head | – | – | [`NextStep::Done`] |
+//! | not 200 (404, 500, …) | ○ | – | give up at once, mail |
+//! | no answer within 40 s | ○ (after the last retry) | ◎ | retried when enabled, mail when all fail |
+//! | 200 without `successok` | ◎ | – | give up at once, mail only when [`DeliveryPolicy::error_mail_on_bad_body`] |
+//!
+//! ○ is the default, ◎ is "only on the merchant's request", so the error
+//! mail for a wrong body is a switch that is off by default. (SPEC R-ST-3
+//! and R-CG-2 say that mail is always sent; the manual wins.)
+//!
+//! Connection errors (refused, reset, DNS) are not in the manual's table.
+//! Decision: they are treated like timeouts — the merchant's server gave no
+//! answer, so they are retried when retries are enabled and end in the error
+//! mail.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use strum::{EnumIter, IntoStaticStr};
+
+use crate::status::Status;
+
+/// The manual's CGI timeout: 40 seconds without an answer (R-CG-2).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(40);
+
+/// The manual's pause between automatic retries: 40 seconds (R-CG-2).
+pub const DEFAULT_RETRY_INTERVAL: Duration = Duration::from_secs(40);
+
+/// The manual's largest number of automatic retries: 5 (R-CG-2).
+pub const DEFAULT_MAX_RETRIES: u32 = 5;
+
+/// The body prefix that acknowledges a CGI call (R-CG-1).
+pub const ACK_PREFIX: &[u8] = b"successok";
+
+/// What one attempt to deliver a CGI call came to (R-CG-1). The wire names
+/// are those of the sandbox's `/_sandbox/cgi` log.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, IntoStaticStr, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum AttemptOutcome {
+    /// HTTP 200 and a body starting with `successok`: delivered.
+    Ok,
+    /// An answer with a status other than 200.
+    HttpError,
+    /// HTTP 200, but the body does not start with `successok`.
+    BadBody,
+    /// No complete answer within the timeout.
+    Timeout,
+    /// No connection (refused, reset, name not resolved).
+    ConnectError,
+}
+
+impl AttemptOutcome {
+    /// The wire name: `ok`, `http_error`, `bad_body`, `timeout`,
+    /// `connect_error`.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+
+    /// Whether the call was delivered (R-CG-1).
+    pub const fn is_ok(self) -> bool {
+        match self {
+            AttemptOutcome::Ok => true,
+            AttemptOutcome::HttpError
+            | AttemptOutcome::BadBody
+            | AttemptOutcome::Timeout
+            | AttemptOutcome::ConnectError => false,
+        }
+    }
+
+    /// A short Japanese description for the error mail (R-ST-3).
+    pub const fn label_ja(self) -> &'static str {
+        match self {
+            AttemptOutcome::Ok => "正常応答 (200 OK / successok)",
+            AttemptOutcome::HttpError => "200 OK 以外の応答",
+            AttemptOutcome::BadBody => "応答の先頭が successok ではありません",
+            AttemptOutcome::Timeout => "応答なし (タイムアウト)",
+            AttemptOutcome::ConnectError => "接続できません",
+        }
+    }
+}
+
+impl std::fmt::Display for AttemptOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Classifies one attempt (R-CG-1): ok if and only if the answer is HTTP 200
+/// and its body starts with the bytes `successok` (case-sensitive, nothing
+/// before it).
+///
+/// Precedence: `timed_out` wins over everything (a late answer is not an
+/// answer), then `connect_error`; with neither flag, a missing status means
+/// no answer was received and counts as a connection error. A 200 without a
+/// body is a bad body.
+pub fn judge_attempt(
+    http_status: Option<u16>,
+    body: Option<&[u8]>,
+    timed_out: bool,
+    connect_error: bool,
+) -> AttemptOutcome {
+    if timed_out {
+        return AttemptOutcome::Timeout;
+    }
+    if connect_error {
+        return AttemptOutcome::ConnectError;
+    }
+    match http_status {
+        None => AttemptOutcome::ConnectError,
+        Some(200) => match body {
+            Some(b) if b.starts_with(ACK_PREFIX) => AttemptOutcome::Ok,
+            Some(_) | None => AttemptOutcome::BadBody,
+        },
+        Some(_) => AttemptOutcome::HttpError,
+    }
+}
+
+/// What the driver does after an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NextStep {
+    /// Delivered: nothing more to do.
+    Done,
+    /// Send the same call again after this pause.
+    RetryAfter(Duration),
+    /// Stop. The call can still be resent by hand (management screen).
+    GiveUp {
+        /// Whether the "CGI send error" mail is sent (R-ST-3, D-14).
+        error_mail: bool,
+    },
+}
+
+/// How the gateway delivers CGI calls for one merchant (R-CG-2). Plain
+/// data; [`Default`] gives the manual's values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DeliveryPolicy {
+    /// How long to wait for an answer: 40 s (R-CG-2).
+    pub timeout: Duration,
+    /// Whether timeouts (and connection errors) are retried automatically.
+    /// Off unless the merchant asked for it (◎).
+    pub retry_enabled: bool,
+    /// The pause before each retry: 40 s (R-CG-2).
+    pub retry_interval: Duration,
+    /// The most automatic retries after the first attempt: 5 (R-CG-2). Not
+    /// capped here, so a sandbox can try other values.
+    pub max_retries: u32,
+    /// Whether a 200 answer whose body does not start with `successok`
+    /// sends the error mail. The manual marks it ◎ (only on request): off by
+    /// default.
+    pub error_mail_on_bad_body: bool,
+}
+
+impl Default for DeliveryPolicy {
+    fn default() -> Self {
+        DeliveryPolicy {
+            timeout: DEFAULT_TIMEOUT,
+            retry_enabled: false,
+            retry_interval: DEFAULT_RETRY_INTERVAL,
+            max_retries: DEFAULT_MAX_RETRIES,
+            error_mail_on_bad_body: false,
+        }
+    }
+}
+
+impl DeliveryPolicy {
+    /// The most attempts one notification gets automatically: 1, or
+    /// 1 + `max_retries` with retries enabled.
+    pub const fn max_attempts(&self) -> u32 {
+        if self.retry_enabled {
+            self.max_retries.saturating_add(1)
+        } else {
+            1
+        }
+    }
+
+    /// What to do after attempt number `attempt_no` (1-based: 1 is the first
+    /// call, 2 the first retry; 0 is read as 1) came to `outcome`
+    /// (R-CG-1, R-CG-2, R-ST-3):
+    /// - ok: done;
+    /// - timeout or connection error: with retries enabled and attempts
+    ///   left, retry after `retry_interval`; otherwise give up with the
+    ///   error mail;
+    /// - non-200: give up at once with the error mail (no automatic retry);
+    /// - wrong body: give up at once; the mail only when
+    ///   `error_mail_on_bad_body`.
+    pub const fn after_attempt(&self, attempt_no: u32, outcome: AttemptOutcome) -> NextStep {
+        match outcome {
+            AttemptOutcome::Ok => NextStep::Done,
+            AttemptOutcome::Timeout | AttemptOutcome::ConnectError => {
+                let attempt_no = if attempt_no == 0 { 1 } else { attempt_no };
+                if attempt_no < self.max_attempts() {
+                    NextStep::RetryAfter(self.retry_interval)
+                } else {
+                    NextStep::GiveUp { error_mail: true }
+                }
+            }
+            AttemptOutcome::HttpError => NextStep::GiveUp { error_mail: true },
+            AttemptOutcome::BadBody => NextStep::GiveUp {
+                error_mail: self.error_mail_on_bad_body,
+            },
+        }
+    }
+}
+
+/// Whether a CGI call is sent when an order enters `status`, given the
+/// merchant's opt-in to the optional statuses 04, 10, 11 (R-CG-6, D-13).
+pub const fn should_notify(status: Status, optional_opted_in: bool) -> bool {
+    status.sends_cgi(optional_opted_in)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strum::IntoEnumIterator;
+
+    fn retrying() -> DeliveryPolicy {
+        DeliveryPolicy {
+            retry_enabled: true,
+            ..DeliveryPolicy::default()
+        }
+    }
+
+    #[test]
+    fn r_cg_1_only_200_with_successok_prefix_is_ok() {
+        let ok = |s, b: &[u8]| judge_attempt(Some(s), Some(b), false, false);
+        assert_eq!(ok(200, b"successok"), AttemptOutcome::Ok);
+        assert_eq!(ok(200, b"successok\r\n"), AttemptOutcome::Ok);
+        assert_eq!(ok(200, b"successok and more"), AttemptOutcome::Ok);
+        for body in [
+            &b""[..],
+            b"SUCCESSOK",
+            b" successok",
+            b"successo",
+            b"ok",
+            b"\xEF\xBB\xBFsuccessok",
+        ] {
+            assert_eq!(ok(200, body), AttemptOutcome::BadBody, "{body:?}");
+        }
+        assert_eq!(
+            judge_attempt(Some(200), None, false, false),
+            AttemptOutcome::BadBody
+        );
+        for status in [201, 204, 301, 302, 400, 403, 404, 500, 503] {
+            assert_eq!(
+                ok(status, b"successok"),
+                AttemptOutcome::HttpError,
+                "{status}"
+            );
+        }
+    }
+
+    #[test]
+    fn r_cg_1_timeout_and_connect_error_take_precedence() {
+        assert_eq!(
+            judge_attempt(Some(200), Some(b"successok"), true, false),
+            AttemptOutcome::Timeout
+        );
+        assert_eq!(
+            judge_attempt(None, None, true, true),
+            AttemptOutcome::Timeout
+        );
+        assert_eq!(
+            judge_attempt(None, None, false, true),
+            AttemptOutcome::ConnectError
+        );
+        assert_eq!(
+            judge_attempt(None, None, false, false),
+            AttemptOutcome::ConnectError
+        );
+        assert_eq!(
+            judge_attempt(Some(200), Some(b"successok"), false, true),
+            AttemptOutcome::ConnectError
+        );
+    }
+
+    #[test]
+    fn r_cg_1_outcome_wire_names() {
+        let names: Vec<_> = AttemptOutcome::iter().map(AttemptOutcome::name).collect();
+        assert_eq!(
+            names,
+            ["ok", "http_error", "bad_body", "timeout", "connect_error"]
+        );
+        for o in AttemptOutcome::iter() {
+            let json = serde_json::to_string(&o).expect("json");
+            assert_eq!(json, format!("\"{}\"", o.name()));
+            assert_eq!(o.is_ok(), o == AttemptOutcome::Ok);
+        }
+    }
+
+    #[test]
+    fn r_cg_2_defaults_are_the_manuals_values() {
+        let p = DeliveryPolicy::default();
+        assert_eq!(p.timeout, Duration::from_secs(40));
+        assert_eq!(p.retry_interval, Duration::from_secs(40));
+        assert_eq!(p.max_retries, 5);
+        assert!(!p.retry_enabled);
+        assert!(!p.error_mail_on_bad_body);
+        assert_eq!(p.max_attempts(), 1);
+        assert_eq!(retrying().max_attempts(), 6);
+    }
+
+    /// Drives a policy against a server that always answers `outcome`, and
+    /// returns every step taken.
+    fn schedule(p: &DeliveryPolicy, outcome: AttemptOutcome) -> Vec<NextStep> {
+        let mut steps = Vec::new();
+        for attempt in 1..=100 {
+            let step = p.after_attempt(attempt, outcome);
+            steps.push(step);
+            if !matches!(step, NextStep::RetryAfter(_)) {
+                break;
+            }
+        }
+        steps
+    }
+
+    #[test]
+    fn r_cg_2_five_retries_then_error_mail() {
+        let wait = NextStep::RetryAfter(Duration::from_secs(40));
+        for outcome in [AttemptOutcome::Timeout, AttemptOutcome::ConnectError] {
+            let steps = schedule(&retrying(), outcome);
+            assert_eq!(
+                steps,
+                [
+                    wait,
+                    wait,
+                    wait,
+                    wait,
+                    wait,
+                    NextStep::GiveUp { error_mail: true }
+                ],
+                "{outcome}"
+            );
+        }
+    }
+
+    #[test]
+    fn r_cg_2_timeout_without_retries_mails_at_once() {
+        for outcome in [AttemptOutcome::Timeout, AttemptOutcome::ConnectError] {
+            assert_eq!(
+                schedule(&DeliveryPolicy::default(), outcome),
+                [NextStep::GiveUp { error_mail: true }]
+            );
+        }
+    }
+
+    #[test]
+    fn r_cg_2_retry_schedule_follows_the_configured_numbers() {
+        let p = DeliveryPolicy {
+            retry_enabled: true,
+            retry_interval: Duration::from_secs(3),
+            max_retries: 2,
+            ..DeliveryPolicy::default()
+        };
+        let wait = NextStep::RetryAfter(Duration::from_secs(3));
+        assert_eq!(
+            schedule(&p, AttemptOutcome::Timeout),
+            [wait, wait, NextStep::GiveUp { error_mail: true }]
+        );
+        let none = DeliveryPolicy {
+            max_retries: 0,
+            ..p
+        };
+        assert_eq!(
+            schedule(&none, AttemptOutcome::Timeout),
+            [NextStep::GiveUp { error_mail: true }]
+        );
+        // Attempt 0 is read as the first attempt; past the end stays given up.
+        assert_eq!(p.after_attempt(0, AttemptOutcome::Timeout), wait);
+        assert_eq!(
+            p.after_attempt(u32::MAX, AttemptOutcome::Timeout),
+            NextStep::GiveUp { error_mail: true }
+        );
+        let huge = DeliveryPolicy {
+            max_retries: u32::MAX,
+            ..p
+        };
+        assert_eq!(huge.max_attempts(), u32::MAX);
+    }
+
+    #[test]
+    fn r_cg_2_non_200_mails_and_is_not_retried() {
+        for p in [DeliveryPolicy::default(), retrying()] {
+            assert_eq!(
+                schedule(&p, AttemptOutcome::HttpError),
+                [NextStep::GiveUp { error_mail: true }]
+            );
+        }
+    }
+
+    #[test]
+    fn r_st_3_bad_body_mail_is_a_switch_off_by_default() {
+        for p in [DeliveryPolicy::default(), retrying()] {
+            assert_eq!(
+                schedule(&p, AttemptOutcome::BadBody),
+                [NextStep::GiveUp { error_mail: false }]
+            );
+            let on = DeliveryPolicy {
+                error_mail_on_bad_body: true,
+                ..p
+            };
+            assert_eq!(
+                schedule(&on, AttemptOutcome::BadBody),
+                [NextStep::GiveUp { error_mail: true }]
+            );
+        }
+    }
+
+    #[test]
+    fn r_cg_1_ok_is_done_on_any_attempt() {
+        for attempt in [1, 2, 6, 7] {
+            assert_eq!(
+                retrying().after_attempt(attempt, AttemptOutcome::Ok),
+                NextStep::Done
+            );
+        }
+    }
+
+    #[test]
+    fn r_cg_6_optional_statuses_only_when_opted_in() {
+        for s in Status::iter() {
+            assert_eq!(should_notify(s, false), s.sends_cgi(false), "{s}");
+            assert_eq!(should_notify(s, true), s.sends_cgi(true), "{s}");
+        }
+        for s in [
+            Status::SettleReserved,
+            Status::AuthorizationCancelled,
+            Status::AuthorizationCancelFailed,
+        ] {
+            assert!(!should_notify(s, false), "{s}");
+            assert!(should_notify(s, true), "{s}");
+        }
+        for s in [Status::Accepting, Status::Settling] {
+            assert!(!should_notify(s, true), "{s}");
+        }
+    }
+}
