@@ -1,1 +1,328 @@
-//! (in progress)
+//! The gateway's error codes (SPEC §8, R-EC-1, R-EC-2): a static catalog of
+//! every code in the manual's "error_code一覧" tables, a total [`lookup`],
+//! the CGI `error_code` prefix rule ([`CgiErrorCode`]) and the generated
+//! docs/ERROR_CODES.md ([`catalog_markdown`]).
+//!
+//! Codes are strings, never numbers: they have 8 or 9 characters, keep their
+//! leading zeros and may contain letters (`0101000L0`). The catalog keeps the
+//! manual's code and Japanese meaning verbatim, adds an English gloss written
+//! for this project, and says whether a retry can help ([`RetryAdvice`]).
+//!
+//! Everything here is pure data and pure functions: no I/O.
+
+mod catalog;
+mod cgi;
+mod markdown;
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use strum::{EnumCount, EnumIter, IntoStaticStr};
+
+pub use catalog::CATALOG;
+pub use cgi::CgiErrorCode;
+pub use markdown::catalog_markdown;
+
+/// The `result` an error code comes with, as the manual groups the codes
+/// (SPEC §8).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    EnumIter,
+    EnumCount,
+    IntoStaticStr,
+    Serialize,
+    Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum ResultClass {
+    /// `result=invalid`: a request parameter is malformed (パラメータ不正;
+    /// codes `000000xx`, `000001xx`, `0001000xx`).
+    Invalid,
+    /// `result=failure_order`: the gateway or the carrier refused or failed
+    /// the operation (codes `0100100xx`, `0100101xx`, `0101000xx` including
+    /// `0101000L0`–`0101000L4`, `0102xxxxx`).
+    FailureOrder,
+    /// `result=maintenance`: the gateway or the carrier is unavailable
+    /// (メンテナンス中; codes `0200200xx`, `0200201xx`, `0201000xx`).
+    Maintenance,
+    /// The manual's "※未対応コード" (codes the gateway does not handle):
+    /// only `999999999`. The manual gives it no `result` value.
+    Unhandled,
+}
+
+impl ResultClass {
+    /// The class's name: the gateway's `result` value (`invalid`,
+    /// `failure_order`, `maintenance`) for the three gateway classes, and
+    /// `unhandled` for [`ResultClass::Unhandled`], a name of this project that
+    /// the gateway never sends as a `result`.
+    pub fn wire_name(self) -> &'static str {
+        self.into()
+    }
+
+    /// The Japanese heading for the class, after the manual's wording of
+    /// each `result` value.
+    pub const fn label_ja(self) -> &'static str {
+        match self {
+            ResultClass::Invalid => "パラメータ不正",
+            ResultClass::FailureOrder => "失敗",
+            ResultClass::Maintenance => "メンテナンス中",
+            ResultClass::Unhandled => "未対応コード",
+        }
+    }
+
+    /// A one-line English description of the class.
+    pub const fn describe(self) -> &'static str {
+        match self {
+            ResultClass::Invalid => "a request parameter is malformed",
+            ResultClass::FailureOrder => {
+                "the gateway or the carrier refused or failed the operation"
+            }
+            ResultClass::Maintenance => "the gateway or the carrier is unavailable for now",
+            ResultClass::Unhandled => "a code the gateway itself does not handle",
+        }
+    }
+
+    /// The catalog entries of this class, in code order.
+    pub fn entries(self) -> impl Iterator<Item = &'static ErrorCode> {
+        CATALOG.iter().filter(move |e| e.class == self)
+    }
+}
+
+impl fmt::Display for ResultClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.wire_name())
+    }
+}
+
+/// Whether sending the request again can help (R-EC-2).
+///
+/// The rule of R-EC-2 is: maintenance and connection errors, later;
+/// invalid and failure codes, not without a change. The catalog adds a
+/// third answer for codes after which the order's state at the gateway is
+/// not known from the answer alone (a status update that failed, a duplicate
+/// request, an operation already running, an unreadable carrier answer, the
+/// unhandled `999999999`): retrying blindly could act twice, so the caller
+/// first finds out the order's status, in the spirit of R-RS-3.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    EnumIter,
+    EnumCount,
+    IntoStaticStr,
+    Serialize,
+    Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum RetryAdvice {
+    /// The same request may succeed later: maintenance, system and
+    /// connection errors.
+    Later,
+    /// The same request will fail again: fix the request, the order or the
+    /// merchant's configuration first (or, for a passed deadline, give up).
+    NotWithoutChange,
+    /// The answer does not settle what happened: check the order's status
+    /// (a later CGI call or the management screen) before deciding whether to
+    /// retry.
+    ReconcileFirst,
+}
+
+impl RetryAdvice {
+    /// The snake_case name (`later`, `not_without_change`,
+    /// `reconcile_first`).
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+
+    /// A short label for tables: "later", "not without a change",
+    /// "reconcile first".
+    pub const fn label(self) -> &'static str {
+        match self {
+            RetryAdvice::Later => "later",
+            RetryAdvice::NotWithoutChange => "not without a change",
+            RetryAdvice::ReconcileFirst => "reconcile first",
+        }
+    }
+
+    /// A one-sentence explanation of what the caller should do.
+    pub const fn describe(self) -> &'static str {
+        match self {
+            RetryAdvice::Later => {
+                "retry the same request later; the gateway or carrier is unavailable for now"
+            }
+            RetryAdvice::NotWithoutChange => {
+                "do not retry unchanged; fix the request, the order or the configuration first"
+            }
+            RetryAdvice::ReconcileFirst => {
+                "check the order's status (CGI call or management screen) before any retry"
+            }
+        }
+    }
+}
+
+impl fmt::Display for RetryAdvice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// One row of the manual's error tables (R-EC-1), with this project's
+/// English gloss and retry advice (R-EC-2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct ErrorCode {
+    /// The code exactly as the gateway sends it (8 or 9 characters).
+    pub code: &'static str,
+    /// The `result` the code comes with.
+    pub class: ResultClass,
+    /// The manual's meaning (意味), verbatim.
+    pub meaning_ja: &'static str,
+    /// A short English gloss of the meaning, written for this project.
+    /// "(from the carrier)" marks the manual's "(決済機関キャリア)": the
+    /// error was reported by the carrier's side.
+    pub gloss_en: &'static str,
+    /// Whether a retry can help (R-EC-2).
+    pub retry: RetryAdvice,
+}
+
+impl fmt::Display for ErrorCode {
+    /// A multi-line description for people (the `zeus-carrier error-code
+    /// CODE` command): code and class, Japanese meaning, English gloss and
+    /// retry advice.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{} (result={})", self.code, self.class.wire_name())?;
+        writeln!(
+            f,
+            "  class:   {} ({})",
+            self.class.label_ja(),
+            self.class.describe()
+        )?;
+        writeln!(f, "  意味:    {}", self.meaning_ja)?;
+        writeln!(f, "  English: {}", self.gloss_en)?;
+        write!(
+            f,
+            "  retry:   {} — {}",
+            self.retry.label(),
+            self.retry.describe()
+        )
+    }
+}
+
+/// A code that is not in the catalog (R-EC-1). The raw value is kept as
+/// received.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, thiserror::Error)]
+#[error("error code {raw:?} is not in the gateway's error code catalog (R-EC-1)")]
+pub struct UnknownErrorCode {
+    /// The value as received.
+    pub raw: String,
+}
+
+/// The answer of [`lookup`]: a catalog entry, or a typed "unknown" keeping
+/// the raw value (R-EC-1).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Lookup {
+    /// The code is in the catalog.
+    Known(&'static ErrorCode),
+    /// The code is not in the catalog.
+    Unknown(UnknownErrorCode),
+}
+
+impl Lookup {
+    /// The catalog entry, if the code is known.
+    pub fn known(&self) -> Option<&'static ErrorCode> {
+        match self {
+            Lookup::Known(e) => Some(e),
+            Lookup::Unknown(_) => None,
+        }
+    }
+
+    /// The code as it was looked up.
+    pub fn raw(&self) -> &str {
+        match self {
+            Lookup::Known(e) => e.code,
+            Lookup::Unknown(u) => &u.raw,
+        }
+    }
+
+    /// The entry, or the unknown code as an error.
+    pub fn into_result(self) -> Result<&'static ErrorCode, UnknownErrorCode> {
+        match self {
+            Lookup::Known(e) => Ok(e),
+            Lookup::Unknown(u) => Err(u),
+        }
+    }
+
+    /// The retry advice (R-EC-2). For a known code, the catalog's. For an
+    /// unknown code, a guess from the CGI prefix rule (SPEC §8): `02…` →
+    /// later; `00…` and `01…` → not without a change; anything else (no
+    /// known prefix) → reconcile first, because nothing says what happened.
+    pub fn retry_advice(&self) -> RetryAdvice {
+        match self {
+            Lookup::Known(e) => e.retry,
+            Lookup::Unknown(u) => match CgiErrorCode::parse(&u.raw) {
+                CgiErrorCode::Maintenance { .. } => RetryAdvice::Later,
+                CgiErrorCode::ParameterError { .. } | CgiErrorCode::Failure { .. } => {
+                    RetryAdvice::NotWithoutChange
+                }
+                CgiErrorCode::NoError | CgiErrorCode::Unknown { .. } => RetryAdvice::ReconcileFirst,
+            },
+        }
+    }
+}
+
+impl fmt::Display for Lookup {
+    /// A known code prints as its [`ErrorCode`]; an unknown one says so, with
+    /// what its prefix suggests and the retry advice of
+    /// [`Lookup::retry_advice`].
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Lookup::Known(e) => e.fmt(f),
+            Lookup::Unknown(u) => {
+                writeln!(f, "{:?}: not in the gateway's error code catalog", u.raw)?;
+                let prefix = match CgiErrorCode::parse(&u.raw).class() {
+                    Some(class) => class.wire_name(),
+                    None => "no known prefix",
+                };
+                writeln!(
+                    f,
+                    "  prefix:  {prefix} (SPEC §8: 00 invalid, 01 failure, 02 maintenance)"
+                )?;
+                let retry = self.retry_advice();
+                write!(f, "  retry:   {} — {}", retry.label(), retry.describe())
+            }
+        }
+    }
+}
+
+/// Looks a code up in the catalog (R-EC-1). Total on any string: an exact,
+/// case-sensitive match, with no trimming; anything else (including the
+/// success marker `-`) is [`Lookup::Unknown`] keeping the raw value. A binary
+/// search over the sorted [`CATALOG`].
+pub fn lookup(code: &str) -> Lookup {
+    let found = CATALOG
+        .binary_search_by(|e| e.code.cmp(code))
+        .ok()
+        .and_then(|i| CATALOG.get(i));
+    match found {
+        Some(e) => Lookup::Known(e),
+        None => Lookup::Unknown(UnknownErrorCode {
+            raw: code.to_owned(),
+        }),
+    }
+}
