@@ -1,6 +1,6 @@
 //! The gateway's error codes (SPEC §8, R-EC-1, R-EC-2): a static catalog of
 //! every code in the manual's "error_code一覧" tables, a total [`lookup`],
-//! the CGI `error_code` prefix rule ([`CgiErrorCode`]) and the generated
+//! the CGI `error_code` prefix rule ([`ErrorCodePrefix`]) and the generated
 //! docs/ERROR_CODES.md ([`catalog_markdown`]).
 //!
 //! Codes are strings, never numbers: they have 8 or 9 characters, keep their
@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use strum::{EnumCount, EnumIter, IntoStaticStr};
 
 pub use catalog::CATALOG;
-pub use cgi::CgiErrorCode;
+pub use cgi::ErrorCodePrefix;
 pub use markdown::catalog_markdown;
 
 /// The `result` an error code comes with, as the manual groups the codes
@@ -275,12 +275,14 @@ impl Lookup {
     pub fn retry_advice(&self) -> RetryAdvice {
         match self {
             Lookup::Known(e) => e.retry,
-            Lookup::Unknown(u) => match CgiErrorCode::parse(&u.raw) {
-                CgiErrorCode::Maintenance { .. } => RetryAdvice::Later,
-                CgiErrorCode::ParameterError { .. } | CgiErrorCode::Failure { .. } => {
+            Lookup::Unknown(u) => match ErrorCodePrefix::parse(&u.raw) {
+                ErrorCodePrefix::Maintenance { .. } => RetryAdvice::Later,
+                ErrorCodePrefix::ParameterError { .. } | ErrorCodePrefix::Failure { .. } => {
                     RetryAdvice::NotWithoutChange
                 }
-                CgiErrorCode::NoError | CgiErrorCode::Unknown { .. } => RetryAdvice::ReconcileFirst,
+                ErrorCodePrefix::NoError | ErrorCodePrefix::Unknown { .. } => {
+                    RetryAdvice::ReconcileFirst
+                }
             },
         }
     }
@@ -295,7 +297,7 @@ impl fmt::Display for Lookup {
             Lookup::Known(e) => e.fmt(f),
             Lookup::Unknown(u) => {
                 writeln!(f, "{:?}: not in the gateway's error code catalog", u.raw)?;
-                let prefix = match CgiErrorCode::parse(&u.raw).class() {
+                let prefix = match ErrorCodePrefix::parse(&u.raw).class() {
                     Some(class) => class.wire_name(),
                     None => "no known prefix",
                 };

@@ -11,14 +11,16 @@ use super::{Lookup, ResultClass, lookup};
 
 /// A CGI `error_code` value, classified by its prefix alone (SPEC §8). The
 /// value is kept as received in every variant, so nothing is lost.
+/// ([`crate::callback::CgiErrorCode`] is the raw value as the callback
+/// parser keeps it; this is what its prefix means.)
 ///
 /// The classification looks only at the first two characters; whether the
-/// code is in the catalog is a separate question for [`CgiErrorCode::lookup`].
+/// code is in the catalog is a separate question for [`ErrorCodePrefix::lookup`].
 /// `999999999` (the manual's unhandled code) has no known prefix and is
-/// [`CgiErrorCode::Unknown`], although the catalog knows it.
+/// [`ErrorCodePrefix::Unknown`], although the catalog knows it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum CgiErrorCode {
+pub enum ErrorCodePrefix {
     /// `-`: there was no error.
     NoError,
     /// `00…`: a parameter error (パラメータエラー, `result=invalid`).
@@ -43,44 +45,44 @@ pub enum CgiErrorCode {
     },
 }
 
-impl CgiErrorCode {
+impl ErrorCodePrefix {
     /// Classifies a raw `error_code` value by its prefix. Total: every
     /// string gives a value. Exact: no trimming, no case folding; `-` must
     /// be the whole value.
-    pub fn parse(raw: &str) -> CgiErrorCode {
+    pub fn parse(raw: &str) -> ErrorCodePrefix {
         let code = raw.to_owned();
         if raw == "-" {
-            CgiErrorCode::NoError
+            ErrorCodePrefix::NoError
         } else if raw.starts_with("00") {
-            CgiErrorCode::ParameterError { code }
+            ErrorCodePrefix::ParameterError { code }
         } else if raw.starts_with("01") {
-            CgiErrorCode::Failure { code }
+            ErrorCodePrefix::Failure { code }
         } else if raw.starts_with("02") {
-            CgiErrorCode::Maintenance { code }
+            ErrorCodePrefix::Maintenance { code }
         } else {
-            CgiErrorCode::Unknown { raw: code }
+            ErrorCodePrefix::Unknown { raw: code }
         }
     }
 
-    /// The value as received (`-` for [`CgiErrorCode::NoError`]).
+    /// The value as received (`-` for [`ErrorCodePrefix::NoError`]).
     pub fn as_str(&self) -> &str {
         match self {
-            CgiErrorCode::NoError => "-",
-            CgiErrorCode::ParameterError { code }
-            | CgiErrorCode::Failure { code }
-            | CgiErrorCode::Maintenance { code } => code,
-            CgiErrorCode::Unknown { raw } => raw,
+            ErrorCodePrefix::NoError => "-",
+            ErrorCodePrefix::ParameterError { code }
+            | ErrorCodePrefix::Failure { code }
+            | ErrorCodePrefix::Maintenance { code } => code,
+            ErrorCodePrefix::Unknown { raw } => raw,
         }
     }
 
     /// Whether the value says there was an error: everything but `-`.
     pub fn is_error(&self) -> bool {
         match self {
-            CgiErrorCode::NoError => false,
-            CgiErrorCode::ParameterError { .. }
-            | CgiErrorCode::Failure { .. }
-            | CgiErrorCode::Maintenance { .. }
-            | CgiErrorCode::Unknown { .. } => true,
+            ErrorCodePrefix::NoError => false,
+            ErrorCodePrefix::ParameterError { .. }
+            | ErrorCodePrefix::Failure { .. }
+            | ErrorCodePrefix::Maintenance { .. }
+            | ErrorCodePrefix::Unknown { .. } => true,
         }
     }
 
@@ -88,10 +90,10 @@ impl CgiErrorCode {
     /// unknown prefix.
     pub fn class(&self) -> Option<ResultClass> {
         match self {
-            CgiErrorCode::ParameterError { .. } => Some(ResultClass::Invalid),
-            CgiErrorCode::Failure { .. } => Some(ResultClass::FailureOrder),
-            CgiErrorCode::Maintenance { .. } => Some(ResultClass::Maintenance),
-            CgiErrorCode::NoError | CgiErrorCode::Unknown { .. } => None,
+            ErrorCodePrefix::ParameterError { .. } => Some(ResultClass::Invalid),
+            ErrorCodePrefix::Failure { .. } => Some(ResultClass::FailureOrder),
+            ErrorCodePrefix::Maintenance { .. } => Some(ResultClass::Maintenance),
+            ErrorCodePrefix::NoError | ErrorCodePrefix::Unknown { .. } => None,
         }
     }
 
@@ -99,16 +101,16 @@ impl CgiErrorCode {
     /// not a code.
     pub fn lookup(&self) -> Option<Lookup> {
         match self {
-            CgiErrorCode::NoError => None,
-            CgiErrorCode::ParameterError { .. }
-            | CgiErrorCode::Failure { .. }
-            | CgiErrorCode::Maintenance { .. }
-            | CgiErrorCode::Unknown { .. } => Some(lookup(self.as_str())),
+            ErrorCodePrefix::NoError => None,
+            ErrorCodePrefix::ParameterError { .. }
+            | ErrorCodePrefix::Failure { .. }
+            | ErrorCodePrefix::Maintenance { .. }
+            | ErrorCodePrefix::Unknown { .. } => Some(lookup(self.as_str())),
         }
     }
 }
 
-impl fmt::Display for CgiErrorCode {
+impl fmt::Display for ErrorCodePrefix {
     /// The value as received.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

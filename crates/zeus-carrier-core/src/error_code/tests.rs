@@ -321,28 +321,28 @@ fn r_ec_2_unknown_codes_get_advice_from_their_prefix() {
 #[test]
 fn r_ec_cgi_prefixes_classify_error_codes() {
     let code = |s: &str| s.to_owned();
-    assert_eq!(CgiErrorCode::parse("-"), CgiErrorCode::NoError);
+    assert_eq!(ErrorCodePrefix::parse("-"), ErrorCodePrefix::NoError);
     assert_eq!(
-        CgiErrorCode::parse("00000001"),
-        CgiErrorCode::ParameterError {
+        ErrorCodePrefix::parse("00000001"),
+        ErrorCodePrefix::ParameterError {
             code: code("00000001")
         }
     );
     assert_eq!(
-        CgiErrorCode::parse("010010007"),
-        CgiErrorCode::Failure {
+        ErrorCodePrefix::parse("010010007"),
+        ErrorCodePrefix::Failure {
             code: code("010010007")
         }
     );
     assert_eq!(
-        CgiErrorCode::parse("0101000L3"),
-        CgiErrorCode::Failure {
+        ErrorCodePrefix::parse("0101000L3"),
+        ErrorCodePrefix::Failure {
             code: code("0101000L3")
         }
     );
     assert_eq!(
-        CgiErrorCode::parse("020020000"),
-        CgiErrorCode::Maintenance {
+        ErrorCodePrefix::parse("020020000"),
+        ErrorCodePrefix::Maintenance {
             code: code("020020000")
         }
     );
@@ -358,22 +358,22 @@ fn r_ec_cgi_prefixes_classify_error_codes() {
         "０１",
     ] {
         assert_eq!(
-            CgiErrorCode::parse(raw),
-            CgiErrorCode::Unknown { raw: code(raw) },
+            ErrorCodePrefix::parse(raw),
+            ErrorCodePrefix::Unknown { raw: code(raw) },
             "{raw:?}"
         );
     }
-    assert!(!CgiErrorCode::NoError.is_error());
-    assert_eq!(CgiErrorCode::NoError.lookup(), None);
+    assert!(!ErrorCodePrefix::NoError.is_error());
+    assert_eq!(ErrorCodePrefix::NoError.lookup(), None);
     assert_eq!(
-        CgiErrorCode::parse("010010007")
+        ErrorCodePrefix::parse("010010007")
             .lookup()
             .and_then(|l| l.known())
             .map(|e| e.meaning_ja),
         Some("処理できないステータス")
     );
     assert_eq!(
-        CgiErrorCode::parse("999999999")
+        ErrorCodePrefix::parse("999999999")
             .lookup()
             .and_then(|l| l.known())
             .map(|e| e.class),
@@ -384,7 +384,7 @@ fn r_ec_cgi_prefixes_classify_error_codes() {
 #[test]
 fn r_ec_cgi_prefix_agrees_with_every_catalog_class() {
     for e in CATALOG {
-        let parsed = CgiErrorCode::parse(e.code);
+        let parsed = ErrorCodePrefix::parse(e.code);
         let expected = match e.class {
             ResultClass::Invalid | ResultClass::FailureOrder | ResultClass::Maintenance => {
                 Some(e.class)
@@ -510,7 +510,7 @@ proptest! {
     fn r_ec_cgi_prefix_classifier_is_total_and_keeps_the_raw_value(
         raw in prop_oneof![any::<String>(), "(-|0[0-3])?[0-9A-Z]{0,8}"]
     ) {
-        let parsed = CgiErrorCode::parse(&raw);
+        let parsed = ErrorCodePrefix::parse(&raw);
         prop_assert_eq!(parsed.as_str(), raw.as_str());
         prop_assert_eq!(parsed.to_string(), raw.clone());
         prop_assert_eq!(parsed.is_error(), raw != "-");
