@@ -22,11 +22,14 @@ struct Cli {
 enum Command {
     /// Print the transition table from the core's own data.
     Transitions(cmd::transitions::Args),
+    /// Explain a gateway error code: class, meaning, retry advice.
+    ErrorCode(cmd::error_code::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Transitions(args) => cmd::transitions::run(&args),
+        Command::ErrorCode(args) => cmd::error_code::run(&args),
     }
 }

@@ -1,3 +1,4 @@
 //! One module per subcommand.
 
+pub(crate) mod error_code;
 pub(crate) mod transitions;
