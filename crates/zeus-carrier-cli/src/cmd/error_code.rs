@@ -25,7 +25,10 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         );
     } else {
         match &found {
-            Lookup::Known(entry) => print!("{entry}"),
+            Lookup::Known(entry) => {
+                let text = entry.to_string();
+                println!("{}", text.trim_end());
+            }
             Lookup::Unknown(unknown) => {
                 println!("{}: not in the gateway's error catalog", unknown.raw);
                 let prefix = ErrorCodePrefix::parse(&unknown.raw);
