@@ -1,0 +1,367 @@
+//! Validation of a Link Point order request (R-LP-1..4, D-3, D-4) and the
+//! typed request it produces.
+
+use strum::IntoEnumIterator;
+
+use super::rules::{CharClass, Rule, Violation, Violations};
+use super::{Field, OrderRequest};
+use crate::carrier::Carrier;
+use crate::charset::Charset;
+use crate::order::OrderDetails;
+use crate::test_mode::{self, TEST_ID_SEPARATOR, Username};
+
+impl OrderRequest {
+    /// Checks every field against SPEC §4 in `charset` (byte limits count
+    /// bytes of that charset, D-3) and reports EVERY violation at once, in
+    /// field order (R-LP-1). Total: any strings give a value.
+    ///
+    /// ```
+    /// use zeus_carrier_core::link_point::OrderRequest;
+    /// use zeus_carrier_core::Charset;
+    /// let req = OrderRequest::from_pairs([
+    ///     ("clientip", "1234567890"), ("money", "60000"), ("carrier_type", "D"),
+    ///     ("username", "ゼウス"), ("telno", "0312345678"),
+    /// ]);
+    /// let errors = req.validate(Charset::ShiftJis).unwrap_err();
+    /// assert_eq!(errors.to_string(), "money: 60000 is outside 1..=50000 for docomo (R-LP-2)");
+    /// ```
+    pub fn validate(&self, charset: Charset) -> Result<ValidOrderRequest, Violations> {
+        let carrier = Carrier::from_code(&self.carrier_type);
+        let mut out = Vec::new();
+        let mut money = None;
+        for field in Field::iter() {
+            let found = check_field(self, field, carrier, charset, &mut out);
+            if field == Field::Money {
+                money = found;
+            }
+        }
+        match (Violations::from_vec(out), carrier, money) {
+            (Some(violations), _, _) => Err(violations),
+            (None, Some(carrier), Some(money)) => Ok(ValidOrderRequest {
+                request: self.clone(),
+                charset,
+                money,
+                carrier,
+            }),
+            // Not reachable: a missing carrier or amount was reported above.
+            // Kept total by reporting it again rather than panicking.
+            (None, None, _) => Err(single(Field::CarrierType, unknown_carrier(self))),
+            (None, Some(c), None) => Err(single(Field::Money, out_of_range(self, Some(c)))),
+        }
+    }
+}
+
+fn single(field: Field, rule: Rule) -> Violations {
+    Violations::one(Violation { field, rule })
+}
+
+fn unknown_carrier(req: &OrderRequest) -> Rule {
+    Rule::UnknownCarrier {
+        value: req.carrier_type.clone(),
+    }
+}
+
+fn out_of_range(req: &OrderRequest, carrier: Option<Carrier>) -> Rule {
+    Rule::AmountOutOfRange {
+        money: req.money.clone(),
+        carrier,
+    }
+}
+
+/// The character class of each field; `carrier_type` has its own rule.
+fn class_of(field: Field) -> Option<CharClass> {
+    match field {
+        Field::Clientip | Field::Money | Field::Telno => Some(CharClass::Digits),
+        Field::CarrierType => None,
+        Field::Username => Some(CharClass::KatakanaName),
+        Field::Email => Some(CharClass::Email),
+        Field::Sendid | Field::Sendpoint => Some(CharClass::Free),
+        Field::SuccessUrl | Field::FailureUrl => Some(CharClass::Url),
+        Field::SuccessStr | Field::FailureStr => Some(CharClass::Text),
+    }
+}
+
+/// Bytes of one character in `charset`, `None` when it cannot be encoded.
+fn char_bytes(charset: Charset, ch: char) -> Option<usize> {
+    let mut buf = [0u8; 4];
+    charset.byte_len(ch.encode_utf8(&mut buf)).ok()
+}
+
+/// Bytes of `s` in `charset`, not counting characters it cannot encode
+/// (those are reported as their own violation) (D-3).
+fn byte_len_lossy(charset: Charset, s: &str) -> usize {
+    match charset.byte_len(s) {
+        Ok(n) => n,
+        Err(_) => s.chars().filter_map(|c| char_bytes(charset, c)).sum(),
+    }
+}
+
+/// Parses half-width digits; `None` when the value exceeds `u32`.
+fn parse_digits(s: &str) -> Option<u32> {
+    s.bytes().try_fold(0u32, |acc, b| {
+        acc.checked_mul(10)?
+            .checked_add(u32::from(b.wrapping_sub(b'0')))
+    })
+}
+
+/// Checks one field, pushing its violations. For `money` it returns the
+/// amount when it is valid for the (valid) carrier.
+fn check_field(
+    req: &OrderRequest,
+    field: Field,
+    carrier: Option<Carrier>,
+    charset: Charset,
+    out: &mut Vec<Violation>,
+) -> Option<u32> {
+    let value = req.get(field);
+    let mut push = |rule| out.push(Violation { field, rule });
+    if value.is_empty() {
+        if field.is_required() {
+            push(Rule::Required);
+        } else if let Some(with) = field.pair_partner() {
+            if !req.get(with).is_empty() {
+                push(Rule::PairIncomplete { with });
+            }
+        }
+        return None;
+    }
+    // clientip and carrier_type: the specific rule states the length.
+    if !matches!(field, Field::Clientip | Field::CarrierType) {
+        let bytes = byte_len_lossy(charset, value);
+        let max = field.max_bytes();
+        if bytes > max {
+            push(Rule::TooLong {
+                bytes,
+                max,
+                charset,
+            });
+        }
+    }
+    let mut money = None;
+    match (field, class_of(field)) {
+        (Field::CarrierType, _) | (_, None) => {
+            if carrier.is_none() {
+                push(unknown_carrier(req));
+            }
+        }
+        (Field::Username, Some(class)) => {
+            let (name, suffix) = match value.rsplit_once(TEST_ID_SEPARATOR) {
+                Some((name, suffix)) => (name, Some(suffix)),
+                None => (value, None),
+            };
+            if let Some(suffix) = suffix {
+                if !test_mode::is_test_id(suffix) {
+                    push(Rule::BadTestId {
+                        suffix: suffix.to_owned(),
+                    });
+                }
+                if name.is_empty() {
+                    push(Rule::EmptyName);
+                }
+            }
+            if let Some(ch) = name.chars().find(|c| !class.allows(*c)) {
+                push(Rule::WrongChar { ch, allowed: class });
+            }
+        }
+        (_, Some(class)) => {
+            if let Some(ch) = value.chars().find(|c| !class.allows(*c)) {
+                push(Rule::WrongChar { ch, allowed: class });
+            } else {
+                match check_specific(field, value, carrier) {
+                    Ok(found) => money = found,
+                    Err(rule) => push(rule),
+                }
+            }
+        }
+    }
+    if let Some(class) = class_of(field) {
+        if let Some(ch) = value
+            .chars()
+            .find(|c| class.allows(*c) && char_bytes(charset, *c).is_none())
+        {
+            push(Rule::Unencodable { ch, charset });
+        }
+    }
+    money
+}
+
+/// The rule of one field whose characters are all in its class.
+fn check_specific(
+    field: Field,
+    value: &str,
+    carrier: Option<Carrier>,
+) -> Result<Option<u32>, Rule> {
+    match field {
+        Field::Clientip => {
+            let expected = Field::Clientip.max_bytes();
+            match value.len() {
+                n if n == expected => Ok(None),
+                actual => Err(Rule::DigitCount { expected, actual }),
+            }
+        }
+        Field::Money => {
+            let max = match carrier {
+                Some(c) => c.max_amount(),
+                None => Carrier::iter().map(Carrier::max_amount).fold(0, u32::max),
+            };
+            match parse_digits(value) {
+                Some(m) if (Carrier::MIN_AMOUNT..=max).contains(&m) => Ok(carrier.map(|_| m)),
+                Some(_) | None => Err(Rule::AmountOutOfRange {
+                    money: value.to_owned(),
+                    carrier,
+                }),
+            }
+        }
+        Field::SuccessUrl | Field::FailureUrl => {
+            let lower = value.to_ascii_lowercase();
+            let rest = lower
+                .strip_prefix("https://")
+                .or_else(|| lower.strip_prefix("http://"));
+            match rest {
+                Some(host) if !host.is_empty() && !host.starts_with('/') => Ok(None),
+                Some(_) | None => Err(Rule::UrlScheme),
+            }
+        }
+        Field::CarrierType
+        | Field::Username
+        | Field::Telno
+        | Field::Email
+        | Field::Sendid
+        | Field::Sendpoint
+        | Field::SuccessStr
+        | Field::FailureStr => Ok(None),
+    }
+}
+
+/// A back link on the gateway's completion or failure page (R-LP-3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct BackLink<'a> {
+    /// `success_url` / `failure_url`.
+    pub url: &'a str,
+    /// `success_str` / `failure_str`: the link text.
+    pub text: &'a str,
+}
+
+/// A Link Point order request that passed [`OrderRequest::validate`]: every
+/// field obeys SPEC §4 in [`ValidOrderRequest::charset`]. Only `validate`
+/// makes one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidOrderRequest {
+    request: OrderRequest,
+    charset: Charset,
+    money: u32,
+    carrier: Carrier,
+}
+
+/// `Some(s)` when `s` is non-empty.
+fn non_empty(s: &str) -> Option<&str> {
+    if s.is_empty() { None } else { Some(s) }
+}
+
+impl ValidOrderRequest {
+    /// The fields as typed.
+    pub fn request(&self) -> &OrderRequest {
+        &self.request
+    }
+
+    /// The fields as typed, by value.
+    pub fn into_request(self) -> OrderRequest {
+        self.request
+    }
+
+    /// The charset the request was validated in and is sent in (D-3).
+    pub fn charset(&self) -> Charset {
+        self.charset
+    }
+
+    /// The IP code: exactly 10 half-width digits.
+    pub fn clientip(&self) -> &str {
+        &self.request.clientip
+    }
+
+    /// The amount in yen, within the carrier's range.
+    pub fn money(&self) -> u32 {
+        self.money
+    }
+
+    /// The carrier.
+    pub fn carrier(&self) -> Carrier {
+        self.carrier
+    }
+
+    /// The whole username, test suffix included.
+    pub fn username(&self) -> &str {
+        &self.request.username
+    }
+
+    /// The name part of the username (full-width katakana, R-LP-4).
+    pub fn name(&self) -> &str {
+        Username::parse(&self.request.username).name
+    }
+
+    /// The test ID of the username, if it has one (R-LP-4). Whether it
+    /// makes a test payment depends on the merchant's IDs: see
+    /// [`ValidOrderRequest::is_test`].
+    pub fn test_id(&self) -> Option<&str> {
+        Username::parse(&self.request.username).test_id
+    }
+
+    /// Whether this is a test payment for a merchant with these test IDs
+    /// (R-TM-1).
+    pub fn is_test(&self, known_test_ids: &[impl AsRef<str>]) -> bool {
+        test_mode::is_test_payment(&self.request.username, known_test_ids)
+    }
+
+    /// The phone number.
+    pub fn telno(&self) -> &str {
+        &self.request.telno
+    }
+
+    /// The e-mail address, if given.
+    pub fn email(&self) -> Option<&str> {
+        non_empty(&self.request.email)
+    }
+
+    /// `sendid`, if given.
+    pub fn sendid(&self) -> Option<&str> {
+        non_empty(&self.request.sendid)
+    }
+
+    /// `sendpoint`, if given.
+    pub fn sendpoint(&self) -> Option<&str> {
+        non_empty(&self.request.sendpoint)
+    }
+
+    /// The completion page's back link, if given (R-LP-3: both halves).
+    pub fn success_link(&self) -> Option<BackLink<'_>> {
+        Some(BackLink {
+            url: non_empty(&self.request.success_url)?,
+            text: non_empty(&self.request.success_str)?,
+        })
+    }
+
+    /// The failure page's back link, if given (R-LP-3: both halves).
+    pub fn failure_link(&self) -> Option<BackLink<'_>> {
+        Some(BackLink {
+            url: non_empty(&self.request.failure_url)?,
+            text: non_empty(&self.request.failure_str)?,
+        })
+    }
+
+    /// The order's fields as the gateway keeps them (the sandbox's
+    /// `order.cgi`); `test` says whether it is a test payment (R-TM-1,
+    /// see [`ValidOrderRequest::is_test`]).
+    pub fn details(&self, test: bool) -> OrderDetails {
+        OrderDetails {
+            clientip: self.request.clientip.clone(),
+            carrier: self.carrier,
+            money: self.money,
+            username: self.request.username.clone(),
+            telno: self.request.telno.clone(),
+            email: self.request.email.clone(),
+            sendid: self.request.sendid.clone(),
+            sendpoint: self.request.sendpoint.clone(),
+            test,
+        }
+    }
+}
