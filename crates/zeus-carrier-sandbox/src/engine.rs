@@ -1,0 +1,266 @@
+//! The sandbox's operations: each one reads the clock once, asks the core
+//! what happens, applies the core's events to the stored order under the
+//! lock, then sends the mails and CGI calls of every status entered.
+
+use zeus_carrier_core::callback::{Callback, should_notify};
+use zeus_carrier_core::order::OrderDetails;
+use zeus_carrier_core::time::{jst_date, start_of_jst_day};
+use zeus_carrier_core::{Event, JstDateTime, Order, Status};
+
+use crate::delivery::{self, CgiJob};
+use crate::state::{BackLink, CgiAttempt, OrderRecord, SandboxState};
+
+/// A status an order entered: the mails and CGI calls it causes are built
+/// from this snapshot.
+#[derive(Debug, Clone)]
+pub(crate) struct Entered {
+    /// The order right after it entered `status`.
+    pub(crate) order: Order,
+    /// The status entered.
+    pub(crate) status: Status,
+    /// The `error_code` a CGI call for it carries (`-` when none).
+    pub(crate) error_code: String,
+}
+
+/// The error code of "no error" in CGI calls and responses.
+pub(crate) const NO_ERROR: &str = "-";
+
+/// Applies `events` in order at `now`, stopping at the first one the table
+/// refuses (which the core's answers never produce: logged as a bug).
+/// `error_code` gives the CGI `error_code` for each status entered.
+pub(crate) fn apply_events(
+    rec: &mut OrderRecord,
+    events: &[Event],
+    now: JstDateTime,
+    error_code: &dyn Fn(Status) -> String,
+) -> Vec<Entered> {
+    let mut entered = Vec::new();
+    for event in events {
+        match rec.order.apply(event, now) {
+            Ok(status) => entered.push(Entered {
+                order: rec.order.clone(),
+                status,
+                error_code: error_code(status),
+            }),
+            Err(e) => {
+                tracing::error!(order_no = %rec.order.order_no, error = %e, "core answer refused by the transition table");
+                break;
+            }
+        }
+    }
+    entered
+}
+
+/// The fields of a new order, as `order.cgi` took them.
+#[derive(Debug, Clone)]
+pub(crate) struct NewOrder {
+    pub(crate) details: OrderDetails,
+    pub(crate) success_link: Option<BackLink>,
+    pub(crate) failure_link: Option<BackLink>,
+}
+
+/// Creates an order in status 01 with the next order number.
+pub(crate) fn create_order(state: &SandboxState, new: NewOrder) -> OrderRecord {
+    let now = state.now();
+    let mut store = state.store();
+    let order_no = format!(
+        "{}-{:06}",
+        state.shared.order_prefix,
+        store.orders.len() + 1
+    );
+    let rec = OrderRecord {
+        order: Order::accept(order_no, new.details, now),
+        success_link: new.success_link,
+        failure_link: new.failure_link,
+        next_settle: None,
+        next_cancel: None,
+    };
+    store.insert(rec.clone());
+    rec
+}
+
+/// The shopper's decision on the payment test page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// 支払完了テスト: the carrier approves.
+    Complete,
+    /// 支払失敗テスト: the carrier declines.
+    Fail,
+}
+
+impl Decision {
+    /// Parses the form's `decision` value.
+    pub fn from_form(value: &str) -> Option<Decision> {
+        match value {
+            "complete" => Some(Decision::Complete),
+            "fail" => Some(Decision::Fail),
+            _ => None,
+        }
+    }
+}
+
+/// Why a decision was not taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum DecideError {
+    /// No such order.
+    Unknown,
+    /// The order was already decided (not in 01).
+    AlreadyDecided(Box<OrderRecord>),
+}
+
+/// The error code a declined payment's CGI call carries. The sandbox plays
+/// the carrier here, and a carrier decline on the shopper's side is
+/// reported with the manual's "購入NG画面(結果通知エラー)" code.
+pub const DECLINE_ERROR_CODE: &str = "010201301";
+
+/// Takes the shopper's decision: 01 → 03/07 (by mode) or → 02 (SPEC §3).
+pub(crate) fn decide(
+    state: &SandboxState,
+    order_no: &str,
+    decision: Decision,
+) -> Result<(OrderRecord, Vec<Entered>), DecideError> {
+    let now = state.now();
+    let mode = state.payment_mode();
+    let mut store = state.store();
+    let rec = store.order_mut(order_no).ok_or(DecideError::Unknown)?;
+    if rec.order.status != Status::Accepting {
+        return Err(DecideError::AlreadyDecided(Box::new(rec.clone())));
+    }
+    let event = match decision {
+        Decision::Complete => Event::Approve { mode },
+        Decision::Fail => Event::Decline,
+    };
+    let entered = apply_events(rec, &[event], now, &|s| match s {
+        Status::PaymentFailed => DECLINE_ERROR_CODE.to_owned(),
+        _ => NO_ERROR.to_owned(),
+    });
+    Ok((rec.clone(), entered))
+}
+
+/// Settles every reservation whose date has come by `now` (00:00 Japan
+/// time of the date, R-SL-2): SettleDateArrives, then the carrier's answer
+/// (the order's next settle outcome, ok by default). The events are dated
+/// at 00:00 of the settle date, when the gateway would have run them.
+pub(crate) fn settle_due(state: &SandboxState) -> Vec<Entered> {
+    let now = state.now();
+    let today = jst_date(&now);
+    let mut store = state.store();
+    let mut entered = Vec::new();
+    for rec in store.orders.iter_mut() {
+        let due = match (rec.order.status, rec.order.settle_date) {
+            (Status::SettleReserved, Some(date)) if date <= today => date,
+            _ => continue,
+        };
+        let at = start_of_jst_day(due);
+        let carrier_ok = rec.next_settle.take().is_none_or(|o| o.is_ok());
+        let events = crate::rules::reservation_events(carrier_ok);
+        let code = crate::rules::settle_failure_code();
+        entered.extend(apply_events(rec, &events, at, &|s| match s {
+            Status::SettleFailed => code.to_owned(),
+            _ => NO_ERROR.to_owned(),
+        }));
+    }
+    entered
+}
+
+/// Sends the mails and starts the CGI deliveries of every status entered,
+/// in order. Returns the receivers of the first attempts.
+pub(crate) fn dispatch(
+    state: &SandboxState,
+    entered: &[Entered],
+) -> Vec<tokio::sync::oneshot::Receiver<()>> {
+    let mut waits = Vec::new();
+    for e in entered {
+        if let Some(draft) = crate::rules::notification_mail(state, e, state.now()) {
+            crate::mail::send(state, draft);
+        }
+        let Some(base) = &state.config().cgi_url else {
+            continue;
+        };
+        if !should_notify(e.status, state.config().cgi_optional) {
+            continue;
+        }
+        let callback =
+            Callback::for_order(&e.order, e.status, &e.error_code, &state.shared.cgi_params);
+        let query = match callback.to_query(state.charset()) {
+            Ok(q) => q,
+            Err(err) => {
+                tracing::error!(order_no = %e.order.order_no, error = %err, "cgi query cannot be encoded");
+                continue;
+            }
+        };
+        let job = CgiJob {
+            order: e.order.clone(),
+            status: e.status,
+            url: join_query(base, &query),
+            resend_of: None,
+        };
+        waits.push(delivery::spawn(state, job, state.delivery_policy()));
+    }
+    waits
+}
+
+/// Dispatches and waits for the first attempts, bounded by
+/// `--cgi-answer-wait-secs`.
+pub(crate) async fn dispatch_and_wait(state: &SandboxState, entered: &[Entered]) {
+    let waits = dispatch(state, entered);
+    if !delivery::wait_first_attempts(waits, state.config().cgi_answer_wait_secs).await {
+        tracing::info!(
+            "answering before every first CGI attempt finished (--cgi-answer-wait-secs)"
+        );
+    }
+}
+
+/// Settles due reservations and sends their notifications.
+pub(crate) async fn run_due(state: &SandboxState) {
+    let entered = settle_due(state);
+    if !entered.is_empty() {
+        dispatch_and_wait(state, &entered).await;
+    }
+}
+
+/// Resends the notification of attempt `id` once, as a new delivery (the
+/// management screen's manual resend). `None` when there is no such attempt.
+pub(crate) fn resend(state: &SandboxState, id: u64) -> Option<tokio::sync::oneshot::Receiver<()>> {
+    let (original, order): (CgiAttempt, Order) = {
+        let store = state.store();
+        let original = store.cgi.iter().find(|a| a.id == id).cloned()?;
+        let order = store.order(&original.order_no)?.order.clone();
+        (original, order)
+    };
+    let job = CgiJob {
+        order,
+        status: original.status,
+        url: original.url,
+        resend_of: Some(id),
+    };
+    // A manual resend is one attempt: no automatic retries (R-CG-2).
+    let policy = zeus_carrier_core::callback::DeliveryPolicy {
+        retry_enabled: false,
+        ..state.delivery_policy()
+    };
+    Some(delivery::spawn(state, job, policy))
+}
+
+/// `base` with `query` appended (`?` or `&`).
+pub(crate) fn join_query(base: &str, query: &str) -> String {
+    if query.is_empty() {
+        base.to_owned()
+    } else if base.contains('?') {
+        format!("{base}&{query}")
+    } else {
+        format!("{base}?{query}")
+    }
+}
+
+/// Answers a Secure Link request (settle or cancel) and applies the core's
+/// events. Returns the response body and the statuses entered.
+pub(crate) fn secure(state: &SandboxState, body: &[u8]) -> (String, Vec<Entered>) {
+    let _ = (state, body);
+    // TODO(core): secure_link::Request::parse_form + settle::answer_settle /
+    // cancel::answer_cancel + Response::render.
+    (
+        "result=maintenance&error_code=020020000".to_owned(),
+        Vec::new(),
+    )
+}

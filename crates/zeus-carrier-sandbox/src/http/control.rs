@@ -1,0 +1,150 @@
+//! The JSON control endpoints under `/_sandbox` (INTERFACES.md §2).
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, FixedOffset};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::engine;
+use crate::state::{CarrierOutcome, SandboxState};
+use crate::views::{CgiView, ClockView, MailView, OrderView, rfc3339};
+
+/// A JSON error: `{"error": "..."}`.
+pub(super) fn json_error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({ "error": message.into() }))).into_response()
+}
+
+fn clock_view(state: &SandboxState) -> ClockView {
+    ClockView {
+        now: rfc3339(&state.now()),
+        frozen: state.clock().is_frozen(),
+    }
+}
+
+/// `GET /_sandbox/clock`.
+pub(super) async fn get_clock(State(state): State<SandboxState>) -> Json<ClockView> {
+    Json(clock_view(&state))
+}
+
+/// The body of `POST /_sandbox/clock`: exactly one of the two keys.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClockChange {
+    now: Option<String>,
+    advance_secs: Option<i64>,
+}
+
+/// `POST /_sandbox/clock`: freeze at `now` or move by `advance_secs`, then
+/// settle the reservations that came due, mails and CGI included, before
+/// answering.
+pub(super) async fn set_clock(State(state): State<SandboxState>, body: Bytes) -> Response {
+    let change: ClockChange = match serde_json::from_slice(&body) {
+        Ok(c) => c,
+        Err(e) => return json_error(StatusCode::BAD_REQUEST, format!("clock: {e}")),
+    };
+    match (change.now, change.advance_secs) {
+        (Some(now), None) => match DateTime::<FixedOffset>::parse_from_rfc3339(&now) {
+            Ok(t) => {
+                state.clock().set(t);
+            }
+            Err(e) => {
+                return json_error(
+                    StatusCode::BAD_REQUEST,
+                    format!("clock: now {now:?} is not RFC 3339: {e}"),
+                );
+            }
+        },
+        (None, Some(secs)) => {
+            if state.clock().advance(secs).is_none() {
+                return json_error(
+                    StatusCode::BAD_REQUEST,
+                    format!("clock: advance_secs {secs} leaves the representable range"),
+                );
+            }
+        }
+        _ => {
+            return json_error(
+                StatusCode::BAD_REQUEST,
+                "clock: give exactly one of \"now\" and \"advance_secs\"",
+            );
+        }
+    }
+    engine::run_due(&state).await;
+    Json(clock_view(&state)).into_response()
+}
+
+/// `GET /_sandbox/orders`: every order, oldest first.
+pub(super) async fn orders(State(state): State<SandboxState>) -> Json<Vec<OrderView>> {
+    Json(state.orders().iter().map(OrderView::of_record).collect())
+}
+
+/// `GET /_sandbox/orders/{order_no}`.
+pub(super) async fn order(
+    State(state): State<SandboxState>,
+    Path(order_no): Path<String>,
+) -> Response {
+    match state.order(&order_no) {
+        Some(rec) => Json(OrderView::of_record(&rec)).into_response(),
+        None => json_error(StatusCode::NOT_FOUND, format!("no order {order_no:?}")),
+    }
+}
+
+/// The body of `POST /_sandbox/orders/{order_no}/carrier-outcome`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OutcomeChange {
+    settle: Option<CarrierOutcome>,
+    cancel: Option<CarrierOutcome>,
+}
+
+/// `POST /_sandbox/orders/{order_no}/carrier-outcome` → `204`.
+pub(super) async fn carrier_outcome(
+    State(state): State<SandboxState>,
+    Path(order_no): Path<String>,
+    body: Bytes,
+) -> Response {
+    let change: OutcomeChange = match serde_json::from_slice(&body) {
+        Ok(c) => c,
+        Err(e) => return json_error(StatusCode::BAD_REQUEST, format!("carrier-outcome: {e}")),
+    };
+    if change.settle.is_none() && change.cancel.is_none() {
+        return json_error(
+            StatusCode::BAD_REQUEST,
+            "carrier-outcome: give \"settle\" and/or \"cancel\" (\"ok\" or \"fail\")",
+        );
+    }
+    match state.set_carrier_outcome(&order_no, change.settle, change.cancel) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => json_error(StatusCode::NOT_FOUND, e.to_string()),
+    }
+}
+
+/// `GET /_sandbox/mails`.
+pub(super) async fn mails(State(state): State<SandboxState>) -> Json<Vec<MailView>> {
+    Json(state.mails().iter().map(MailView::from).collect())
+}
+
+/// `GET /_sandbox/cgi`.
+pub(super) async fn cgi(State(state): State<SandboxState>) -> Json<Vec<CgiView>> {
+    Json(state.cgi_attempts().iter().map(CgiView::from).collect())
+}
+
+/// `POST /_sandbox/cgi/{id}/resend` → `202`, after the resend's attempt
+/// finished or `--cgi-answer-wait-secs` passed.
+pub(super) async fn resend(State(state): State<SandboxState>, Path(id): Path<String>) -> Response {
+    let Ok(id) = id.parse::<u64>() else {
+        return json_error(StatusCode::NOT_FOUND, format!("no CGI attempt {id:?}"));
+    };
+    match engine::resend(&state, id) {
+        Some(rx) => {
+            crate::delivery::wait_first_attempts(vec![rx], state.config().cgi_answer_wait_secs)
+                .await;
+            (StatusCode::ACCEPTED, Json(json!({ "resend_of": id }))).into_response()
+        }
+        None => json_error(StatusCode::NOT_FOUND, format!("no CGI attempt {id}")),
+    }
+}

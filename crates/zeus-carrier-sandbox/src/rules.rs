@@ -1,0 +1,72 @@
+//! Thin adapters from the sandbox's records to the core's rules. Nothing
+//! here decides anything the core owns; where a core API had not landed
+//! yet, a `TODO(core)` says so.
+
+use zeus_carrier_core::{Event, JstDateTime, Order};
+
+use crate::engine::Entered;
+use crate::mail::MailDraft;
+use crate::state::{CgiAttempt, SandboxState};
+
+/// The events of a reservation whose date has come: the date arrives
+/// (→ 05), then the carrier answers (→ 07 or 06) (SPEC §3).
+pub(crate) fn reservation_events(carrier_ok: bool) -> Vec<Event> {
+    // TODO(core): use the core's settle-date helper if settle.rs offers one.
+    vec![
+        Event::SettleDateArrives,
+        if carrier_ok {
+            Event::CarrierConfirmsSettle
+        } else {
+            Event::CarrierRejectsSettle
+        },
+    ]
+}
+
+/// The carrier's error code for a settle it rejects.
+pub(crate) fn settle_failure_code() -> &'static str {
+    // TODO(core): take the code the core's settle answer uses.
+    "010100034"
+}
+
+/// The notification mail for a status entered, if the status is mailed
+/// (R-ST-2): the core's text, addressed to `--mail-to`.
+pub(crate) fn notification_mail(
+    state: &SandboxState,
+    e: &Entered,
+    at: JstDateTime,
+) -> Option<MailDraft> {
+    let mail = zeus_carrier_core::mail::notification_mail(
+        &e.order,
+        e.status,
+        &state.config().mail_to,
+        at,
+    )?;
+    Some(MailDraft {
+        subject: mail.subject,
+        body: mail.body,
+        order_no: Some(e.order.order_no.clone()),
+    })
+}
+
+/// The CGI send error mail for a delivery that gave up after `attempt`
+/// (R-ST-3, D-14): the core's text.
+pub(crate) fn cgi_error_mail(
+    state: &SandboxState,
+    order: &Order,
+    attempt: &CgiAttempt,
+) -> MailDraft {
+    let mail = zeus_carrier_core::mail::cgi_error_mail(
+        order,
+        attempt.status,
+        &attempt.url,
+        attempt.outcome,
+        attempt.attempt,
+        &state.config().mail_to,
+        state.now(),
+    );
+    MailDraft {
+        subject: mail.subject,
+        body: mail.body,
+        order_no: Some(order.order_no.clone()),
+    }
+}

@@ -1,0 +1,1 @@
+//! The test clock settling reservations (R-SL-2).

@@ -1,0 +1,1 @@
+//! `secure.cgi`: settle and cancel (SPEC §5–§7).
