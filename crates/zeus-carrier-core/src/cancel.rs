@@ -1,1 +1,161 @@
-//! (in progress)
+//! Cancel (`act=return`): the merchant's pre-check, the gateway's answer
+//! and the events a response means (SPEC §6, R-CN-1, D-7, R-TR-1).
+//!
+//! # Rules, in the order they are checked
+//! 1. status (R-CN-1, R-TR-1): Authorized, SettleReserved and Completed may
+//!    be cancelled; any other status → `010010007`;
+//! 2. window (R-CN-1, D-7): 50 × 24 h from the acceptance time (Authorized,
+//!    SettleReserved) or from the settle time (Completed). The boundary is
+//!    inclusive: a cancel at exactly `from + 50 × 24 h` is accepted, one
+//!    second later → `010010013` ([`crate::time::cancel_deadline`]).
+//!
+//! # Decisions
+//! - A Completed order whose settle time is unknown (a merchant copy that
+//!   only learned 07 from a CGI call) is not refused on the window: the
+//!   pre-check only refuses what it can prove the gateway refuses.
+//! - A cancel that fails at the carrier is answered `failure_order` with a
+//!   carrier code ([`CANCEL_CARRIER_FAILURE_CODE`]), while the order moves
+//!   to 09 or 11. Reasons: the manual's rule is "succeeded iff
+//!   `Success_order`" (R-RS-2), and the cancel did not succeed — the
+//!   shopper is still charged (09: the merchant must refund by itself) or
+//!   still authorized (11); the manual's `failure_order` table lists
+//!   carrier codes that only a cancel produces (010100025, 010100026,
+//!   010100037, 010208452 取消処理を中止しました), so carrier cancel
+//!   failures do reach the response; and a settle rejected by the carrier is
+//!   answered the same way (R-TR-2). A merchant that reads a carrier code
+//!   knows the status moved (see [`cancel_events_for`]).
+
+use crate::order::{Event, Order};
+use crate::secure_link::{
+    AUTH_FAILED_CODE, EXPIRED_CODE, GatewayAnswer, ORDER_NOT_FOUND_CODE, Outcome, Refusal,
+    Response, ResultKind, is_carrier_code,
+};
+use crate::settle::OrderFacts;
+use crate::status::Status;
+use crate::time::{JstDateTime, cancel_deadline, to_jst};
+use crate::transition::NOT_ALLOWED_CODE;
+
+/// The carrier code the sandbox answers when the carrier fails a cancel:
+/// `010208451` 決済処理センターにてエラーが発生したため、処理を中止しました
+/// (the manual's generic carrier-side failure in the 0102 family; the
+/// specific ones name causes the sandbox does not model).
+pub const CANCEL_CARRIER_FAILURE_CODE: &str = "010208451";
+
+/// What an accepted cancel does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CancelPlan {
+    /// Cancel an authorization (from Authorized or SettleReserved): 10 when
+    /// the carrier carries it out, 11 when it fails.
+    Authorization {
+        /// The last instant the cancel is accepted (acceptance + 50 × 24 h).
+        deadline: JstDateTime,
+    },
+    /// Cancel a completed sale: 08 when the carrier carries it out, 09 when
+    /// it fails.
+    Sale {
+        /// The last instant the cancel is accepted (settle time + 50 × 24 h);
+        /// `None` when the settle time is unknown.
+        deadline: Option<JstDateTime>,
+    },
+}
+
+/// Decides a cancel exactly as the gateway does (R-CN-1; see the module
+/// docs): the plan, or the refusal with the gateway's code and rule.
+pub fn check_cancel(order: &OrderFacts, now: JstDateTime) -> Result<CancelPlan, Refusal> {
+    let plan = match order.status {
+        Status::Authorized | Status::SettleReserved => CancelPlan::Authorization {
+            deadline: cancel_deadline(&order.accepted_at),
+        },
+        Status::Completed => CancelPlan::Sale {
+            deadline: order.settled_at.as_ref().map(cancel_deadline),
+        },
+        Status::Accepting
+        | Status::PaymentFailed
+        | Status::Settling
+        | Status::SettleFailed
+        | Status::Cancelled
+        | Status::CompletedCancelFailed
+        | Status::AuthorizationCancelled
+        | Status::AuthorizationCancelFailed => {
+            return Err(Refusal::failure(NOT_ALLOWED_CODE, "R-CN-1"));
+        }
+    };
+    let deadline = match plan {
+        CancelPlan::Authorization { deadline } => Some(deadline),
+        CancelPlan::Sale { deadline } => deadline,
+    };
+    if deadline.is_some_and(|d| to_jst(&now) > d) {
+        return Err(Refusal::failure(EXPIRED_CODE, "R-CN-1"));
+    }
+    Ok(plan)
+}
+
+/// The gateway's side of a cancel (the sandbox): what it answers and which
+/// events it applies to its order.
+///
+/// Unknown order → `010010001`; `zkey_ok == false` → `010010000`; a refusal
+/// of [`check_cancel`] → its code; otherwise the carrier decides:
+/// `carrier_ok` → `Success_order` (no date) and CancelOk; not ok →
+/// `failure_order` [`CANCEL_CARRIER_FAILURE_CODE`] and CancelFail (see the
+/// module docs for why).
+pub fn answer_cancel(
+    order: Option<&Order>,
+    zkey_ok: bool,
+    carrier_ok: bool,
+    now: JstDateTime,
+) -> GatewayAnswer {
+    let Some(order) = order else {
+        return GatewayAnswer::refused(&Refusal::failure(ORDER_NOT_FOUND_CODE, "SPEC §6"));
+    };
+    if !zkey_ok {
+        return GatewayAnswer::refused(&Refusal::failure(AUTH_FAILED_CODE, "SPEC §6"));
+    }
+    if let Err(refusal) = check_cancel(&OrderFacts::from(order), now) {
+        return GatewayAnswer::refused(&refusal);
+    }
+    if carrier_ok {
+        GatewayAnswer {
+            response: Response::success(None),
+            events: vec![Event::CancelOk],
+        }
+    } else {
+        GatewayAnswer {
+            response: Response {
+                result: ResultKind::FailureOrder,
+                error_code: CANCEL_CARRIER_FAILURE_CODE.to_owned(),
+                date: None,
+            },
+            events: vec![Event::CancelFail],
+        }
+    }
+}
+
+/// The merchant's side after a response: the events to apply to its own
+/// copy. Success → CancelOk; failure with a carrier code → CancelFail (the
+/// carrier failed; the order is now 09 or 11); any other failure,
+/// maintenance or invalid → nothing; unknown → nothing, and the caller marks
+/// the order for reconciliation (R-RS-3).
+pub fn cancel_events_for(plan: &CancelPlan, outcome: &Outcome) -> Vec<Event> {
+    // Both plans take the same events; the transition table picks the
+    // target status (10/11 or 08/09).
+    match (outcome, plan) {
+        (Outcome::Success { .. }, CancelPlan::Authorization { .. } | CancelPlan::Sale { .. }) => {
+            vec![Event::CancelOk]
+        }
+        (Outcome::Failure { code }, CancelPlan::Authorization { .. } | CancelPlan::Sale { .. })
+            if is_carrier_code(code) =>
+        {
+            vec![Event::CancelFail]
+        }
+        (
+            Outcome::Failure { .. }
+            | Outcome::Maintenance { .. }
+            | Outcome::Invalid { .. }
+            | Outcome::Unknown { .. },
+            CancelPlan::Authorization { .. } | CancelPlan::Sale { .. },
+        ) => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

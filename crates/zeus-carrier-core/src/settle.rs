@@ -1,1 +1,310 @@
-//! (in progress)
+//! Settle (`act=settled`): the merchant's pre-check, the gateway's answer
+//! and the events a response means (SPEC §5, R-SL-1..7, R-TR-1, R-TR-2).
+//!
+//! One function, [`check_settle`], decides every rule. The merchant calls it
+//! before sending (a refusal is answered locally with the exact code the
+//! gateway would give); the sandbox gateway calls it through
+//! [`answer_settle`]; so the prediction and the answer cannot drift apart.
+//!
+//! # The order in which rules are checked
+//! The gateway reports one code; when a request breaks several rules, the
+//! first of this list wins:
+//! 1. status (R-TR-1): a settle of either `autype` needs Authorized or
+//!    SettleReserved, otherwise `010010007`;
+//! 2. `autype=auth` (R-SL-6): only SettleReserved, and only before the
+//!    reservation's date (up to 23:59:59 of the day before), otherwise
+//!    `010010010`; a withdrawal ignores `money` and `date`;
+//! 3. window passed (R-SL-7): today is after acceptance date + 50 days →
+//!    `010010013`;
+//! 4. date (R-SL-1): the requested date, or the default of R-SL-3, lies
+//!    before today or after acceptance date + 50 days → `010010011`;
+//! 5. today at/after 23:55 (R-SL-4): an explicit `date` = today from 23:55:00
+//!    → `010010012` (the default date is tomorrow by then, R-SL-3);
+//! 6. amount (R-SL-5): docomo/au: 0 or above the original → `010010014`;
+//!    SoftBank: anything but the original → `010010015`. "Original" is the
+//!    amount of the shopper's order (初回決済金額), whatever a reservation
+//!    changed it to since.
+//!
+//! Rules 1 and 2 overlap for `autype=auth` in a status that allows no
+//! settle (e.g. Completed): we answer R-TR-1's `010010007`; `010010010` is
+//! kept for a withdrawal from a status that does allow settling.
+
+use chrono::NaiveDate;
+
+use crate::carrier::Carrier;
+use crate::order::{Event, Order};
+use crate::secure_link::{
+    AUTH_FAILED_CODE, Autype, EXPIRED_CODE, GatewayAnswer, ORDER_NOT_FOUND_CODE, Outcome, Response,
+    ResultKind, SettleRequest, is_carrier_code,
+};
+use crate::status::Status;
+use crate::time::{
+    JstDateTime, after_settle_cutoff, default_settle_date, jst_date, last_settle_date,
+};
+use crate::transition::{EventKind, NOT_ALLOWED_CODE, next_status};
+
+pub use crate::secure_link::Refusal;
+
+/// `010010010` (処理できないステータス): `autype=auth` without a
+/// reservation to withdraw, or on/after its date (R-SL-6).
+pub const WITHDRAW_NOT_ALLOWED_CODE: &str = "010010010";
+
+/// `010010011` (売上指定日不正): the date is in the past or after the
+/// 50-day window (R-SL-1).
+pub const DATE_OUT_OF_RANGE_CODE: &str = "010010011";
+
+/// `010010012` (売上指定日不正): date = today at 23:55:00 or later (R-SL-4).
+pub const DATE_AFTER_CUTOFF_CODE: &str = "010010012";
+
+/// `010010014` (決済金額不正): docomo/au amount 0 or above the original
+/// (R-SL-5).
+pub const AMOUNT_ABOVE_ORIGINAL_CODE: &str = "010010014";
+
+/// `010010015` (決済金額不正): a SoftBank amount other than the original
+/// (R-SL-5).
+pub const AMOUNT_NOT_ORIGINAL_CODE: &str = "010010015";
+
+/// The carrier code the sandbox answers when the carrier rejects a settle
+/// dated today (R-TR-2): `010100034` 決済センターにてエラーが発生したため、
+/// 処理を中止しました (the manual's generic carrier-side failure; the
+/// specific ones name causes the sandbox does not model).
+pub const SETTLE_CARRIER_FAILURE_CODE: &str = "010100034";
+
+/// What the rules need to know about an order: the gateway's copy or the
+/// merchant's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderFacts {
+    /// The current status.
+    pub status: Status,
+    /// The carrier (decides R-SL-5).
+    pub carrier: Carrier,
+    /// The amount of the shopper's order (R-SL-5).
+    pub original_money: u32,
+    /// When the shopper's order was accepted (R-SL-1, R-SL-7, R-CN-1).
+    pub accepted_at: JstDateTime,
+    /// When the sale was confirmed (R-CN-1 for Completed).
+    pub settled_at: Option<JstDateTime>,
+    /// The reserved (or used) settle date (R-SL-6).
+    pub settle_date: Option<NaiveDate>,
+}
+
+impl From<&Order> for OrderFacts {
+    fn from(o: &Order) -> OrderFacts {
+        OrderFacts {
+            status: o.status,
+            carrier: o.carrier(),
+            original_money: o.original_money(),
+            accepted_at: o.accepted_at,
+            settled_at: o.settled_at,
+            settle_date: o.settle_date,
+        }
+    }
+}
+
+/// The optional parameters of a settle (SPEC §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SettleParams {
+    /// `money`; absent means the original amount.
+    pub money: Option<u32>,
+    /// `autype`; absent means `sale`.
+    pub autype: Option<Autype>,
+    /// `date`; absent means R-SL-3's default.
+    pub date: Option<NaiveDate>,
+}
+
+impl From<&SettleRequest> for SettleParams {
+    fn from(r: &SettleRequest) -> SettleParams {
+        SettleParams {
+            money: r.money,
+            autype: r.autype,
+            date: r.date,
+        }
+    }
+}
+
+/// What an accepted settle does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettlePlan {
+    /// Settle at once: date = today, the carrier answers in the same
+    /// response (R-SL-2, R-TR-2).
+    Today {
+        /// Today, the date the response carries (R-SL-3).
+        date: NaiveDate,
+        /// The amount to settle.
+        money: u32,
+    },
+    /// Reserve a settle for a future date (R-SL-2).
+    Reserve {
+        /// The reserved date, which the response carries (R-SL-3).
+        date: NaiveDate,
+        /// The amount to settle.
+        money: u32,
+    },
+    /// Withdraw the reservation (`autype=auth`, R-SL-6).
+    Withdraw,
+}
+
+impl SettlePlan {
+    /// The date a `Success_order` response carries (R-SL-3); none for a
+    /// withdrawal.
+    pub const fn response_date(&self) -> Option<NaiveDate> {
+        match self {
+            SettlePlan::Today { date, .. } | SettlePlan::Reserve { date, .. } => Some(*date),
+            SettlePlan::Withdraw => None,
+        }
+    }
+}
+
+/// Decides a settle exactly as the gateway does (see the module docs for
+/// the rules and their order): the plan, or the refusal with the
+/// gateway's `result`, code and rule.
+pub fn check_settle(
+    order: &OrderFacts,
+    params: &SettleParams,
+    now: JstDateTime,
+) -> Result<SettlePlan, Refusal> {
+    let today = jst_date(&now);
+    if next_status(order.status, EventKind::SettleToday).is_err() {
+        return Err(Refusal::failure(NOT_ALLOWED_CODE, "R-TR-1"));
+    }
+    match params.autype.unwrap_or_default() {
+        Autype::Auth => {
+            let before_date = order.settle_date.is_some_and(|d| today < d);
+            return if next_status(order.status, EventKind::WithdrawReservation).is_ok()
+                && before_date
+            {
+                Ok(SettlePlan::Withdraw)
+            } else {
+                Err(Refusal::failure(WITHDRAW_NOT_ALLOWED_CODE, "R-SL-6"))
+            };
+        }
+        Autype::Sale => {}
+    }
+    let last = last_settle_date(&order.accepted_at);
+    if today > last {
+        return Err(Refusal::failure(EXPIRED_CODE, "R-SL-7"));
+    }
+    let date = params.date.unwrap_or_else(|| default_settle_date(&now));
+    if date < today || date > last {
+        return Err(Refusal::failure(DATE_OUT_OF_RANGE_CODE, "R-SL-1"));
+    }
+    if date == today && after_settle_cutoff(&now) {
+        return Err(Refusal::failure(DATE_AFTER_CUTOFF_CODE, "R-SL-4"));
+    }
+    let original = order.original_money;
+    let money = params.money.unwrap_or(original);
+    if order.carrier.may_change_amount() {
+        if money == 0 || money > original {
+            return Err(Refusal::failure(AMOUNT_ABOVE_ORIGINAL_CODE, "R-SL-5"));
+        }
+    } else if money != original {
+        return Err(Refusal::failure(AMOUNT_NOT_ORIGINAL_CODE, "R-SL-5"));
+    }
+    Ok(if date == today {
+        SettlePlan::Today { date, money }
+    } else {
+        SettlePlan::Reserve { date, money }
+    })
+}
+
+/// The gateway's side of a settle (the sandbox): what it answers and which
+/// events it applies to its order.
+///
+/// `order` is the order with the request's number (`None`: unknown →
+/// `010010001`); `zkey_ok` says whether the request's clientip and zkey
+/// authenticate the order's merchant (`false` → `010010000`); `carrier_ok`
+/// decides a settle dated today: confirmed (`Success_order`, events
+/// SettleToday + CarrierConfirmsSettle) or rejected (`failure_order`
+/// [`SETTLE_CARRIER_FAILURE_CODE`], events SettleToday +
+/// CarrierRejectsSettle) in the same response (R-TR-2). A reservation
+/// answers `Success_order` with its date (SettleFuture); a withdrawal
+/// answers `Success_order` without a date (WithdrawReservation).
+pub fn answer_settle(
+    order: Option<&Order>,
+    zkey_ok: bool,
+    params: &SettleParams,
+    carrier_ok: bool,
+    now: JstDateTime,
+) -> GatewayAnswer {
+    let Some(order) = order else {
+        return GatewayAnswer::refused(&Refusal::failure(ORDER_NOT_FOUND_CODE, "SPEC §5"));
+    };
+    if !zkey_ok {
+        return GatewayAnswer::refused(&Refusal::failure(AUTH_FAILED_CODE, "SPEC §5"));
+    }
+    let plan = match check_settle(&OrderFacts::from(order), params, now) {
+        Ok(plan) => plan,
+        Err(refusal) => return GatewayAnswer::refused(&refusal),
+    };
+    match plan {
+        SettlePlan::Today { date, money } if carrier_ok => GatewayAnswer {
+            response: Response::success(Some(date)),
+            events: vec![Event::SettleToday { money }, Event::CarrierConfirmsSettle],
+        },
+        SettlePlan::Today { money, .. } => GatewayAnswer {
+            response: Response {
+                result: ResultKind::FailureOrder,
+                error_code: SETTLE_CARRIER_FAILURE_CODE.to_owned(),
+                date: None,
+            },
+            events: vec![Event::SettleToday { money }, Event::CarrierRejectsSettle],
+        },
+        SettlePlan::Reserve { date, money } => GatewayAnswer {
+            response: Response::success(Some(date)),
+            events: vec![Event::SettleFuture { date, money }],
+        },
+        SettlePlan::Withdraw => GatewayAnswer {
+            response: Response::success(None),
+            events: vec![Event::WithdrawReservation],
+        },
+    }
+}
+
+/// The merchant's side after a response: the events to apply to its own
+/// copy of the order, for the plan it sent and the outcome it got.
+///
+/// - Success: the plan's events; the response's `date` wins over the
+///   plan's. A plan for today answered with a later date means the request
+///   (sent without `date` before 23:55) reached the gateway at/after 23:55
+///   and became a reservation for tomorrow (R-SL-3): SettleFuture.
+/// - Failure with a carrier code on a plan for today: the settle reached
+///   the carrier and was rejected (R-TR-2): SettleToday +
+///   CarrierRejectsSettle. Any other failure: the gateway refused, nothing
+///   changed.
+/// - Maintenance, Invalid: nothing changed.
+/// - Unknown: nothing is applied; the caller marks the order for
+///   reconciliation (R-RS-3, [`Outcome::needs_reconciliation`]).
+pub fn settle_events_for(plan: &SettlePlan, outcome: &Outcome) -> Vec<Event> {
+    match (outcome, *plan) {
+        (Outcome::Success { date }, SettlePlan::Today { date: today, money }) => match date {
+            Some(d) if *d > today => vec![Event::SettleFuture { date: *d, money }],
+            Some(_) | None => vec![Event::SettleToday { money }, Event::CarrierConfirmsSettle],
+        },
+        (
+            Outcome::Success { date },
+            SettlePlan::Reserve {
+                date: planned,
+                money,
+            },
+        ) => {
+            vec![Event::SettleFuture {
+                date: date.unwrap_or(planned),
+                money,
+            }]
+        }
+        (Outcome::Success { .. }, SettlePlan::Withdraw) => vec![Event::WithdrawReservation],
+        (Outcome::Failure { code }, SettlePlan::Today { money, .. }) if is_carrier_code(code) => {
+            vec![Event::SettleToday { money }, Event::CarrierRejectsSettle]
+        }
+        (
+            Outcome::Failure { .. }
+            | Outcome::Maintenance { .. }
+            | Outcome::Invalid { .. }
+            | Outcome::Unknown { .. },
+            SettlePlan::Today { .. } | SettlePlan::Reserve { .. } | SettlePlan::Withdraw,
+        ) => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

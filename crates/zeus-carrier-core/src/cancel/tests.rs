@@ -1,0 +1,217 @@
+//! Cancel rule R-CN-1 (D-7 windows), the gateway's answer and the
+//! merchant's events.
+
+use super::*;
+use crate::carrier::Carrier;
+use crate::settle::tests::{ACCEPTED, SETTLED, at, facts, order};
+use crate::transition::{EventKind, next_status};
+use chrono::TimeDelta;
+use proptest::prelude::*;
+use strum::IntoEnumIterator;
+
+const CANCELLABLE: [Status; 3] = [
+    Status::Authorized,
+    Status::SettleReserved,
+    Status::Completed,
+];
+
+/// The instant the R-CN-1 window starts for a cancellable status.
+fn window_start(status: Status) -> JstDateTime {
+    if status == Status::Completed {
+        at(SETTLED)
+    } else {
+        at(ACCEPTED)
+    }
+}
+
+fn refusal(r: Result<CancelPlan, Refusal>) -> Option<(&'static str, &'static str)> {
+    r.err().map(|e| {
+        assert_eq!(e.result, ResultKind::FailureOrder);
+        (e.code, e.rule)
+    })
+}
+
+#[test]
+fn r_cn_1_other_statuses_are_refused_with_010010007() {
+    for status in Status::iter().filter(|s| !CANCELLABLE.contains(s)) {
+        for carrier in Carrier::iter() {
+            let now = at("2026-01-13T10:00:00+09:00");
+            assert_eq!(
+                refusal(check_cancel(&facts(status, carrier, 1000), now)),
+                Some(("010010007", "R-CN-1")),
+                "{status} {carrier}"
+            );
+        }
+    }
+}
+
+#[test]
+fn r_cn_1_cancellable_statuses_are_exactly_those_of_the_transition_table() {
+    let now = at("2026-01-13T10:00:00+09:00");
+    for status in Status::iter() {
+        let allowed = next_status(status, EventKind::CancelOk).is_ok();
+        assert_eq!(allowed, next_status(status, EventKind::CancelFail).is_ok());
+        assert_eq!(
+            check_cancel(&facts(status, Carrier::Au, 1000), now).is_ok(),
+            allowed,
+            "{status}"
+        );
+    }
+}
+
+#[test]
+fn r_cn_1_window_is_inclusive_at_50x24h_and_refused_one_second_later_with_010010013() {
+    for status in CANCELLABLE {
+        for carrier in Carrier::iter() {
+            let f = facts(status, carrier, 1000);
+            let start = window_start(status);
+            let day_50 = start + TimeDelta::hours(50 * 24);
+            assert!(check_cancel(&f, start).is_ok(), "{status} {carrier}");
+            assert!(check_cancel(&f, day_50 - TimeDelta::seconds(1)).is_ok());
+            assert!(
+                check_cancel(&f, day_50).is_ok(),
+                "{status} {carrier} at the deadline"
+            );
+            for late in [
+                day_50 + TimeDelta::seconds(1),
+                start + TimeDelta::hours(51 * 24),
+            ] {
+                assert_eq!(
+                    refusal(check_cancel(&f, late)),
+                    Some(("010010013", "R-CN-1")),
+                    "{status} {carrier} {late}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn r_cn_1_completed_counts_from_the_settle_time_not_the_acceptance() {
+    let f = facts(Status::Completed, Carrier::Docomo, 1000);
+    // 50 days after acceptance but within 50 days of the settle (2 days later).
+    let now = at(ACCEPTED) + TimeDelta::hours(50 * 24 + 1);
+    assert_eq!(
+        check_cancel(&f, now),
+        Ok(CancelPlan::Sale {
+            deadline: Some(at(SETTLED) + TimeDelta::hours(50 * 24))
+        })
+    );
+    // Without a known settle time, the window is not held against the merchant.
+    let unknown = OrderFacts {
+        settled_at: None,
+        ..f
+    };
+    assert_eq!(
+        check_cancel(&unknown, at("2027-01-01T00:00:00+09:00")),
+        Ok(CancelPlan::Sale { deadline: None })
+    );
+}
+
+#[test]
+fn r_cn_1_gateway_answers_and_moves_the_order() {
+    let now = at("2026-01-13T10:00:00+09:00");
+    let cases = [
+        (Status::Authorized, true, Status::AuthorizationCancelled),
+        (Status::Authorized, false, Status::AuthorizationCancelFailed),
+        (Status::SettleReserved, true, Status::AuthorizationCancelled),
+        (
+            Status::SettleReserved,
+            false,
+            Status::AuthorizationCancelFailed,
+        ),
+        (Status::Completed, true, Status::Cancelled),
+        (Status::Completed, false, Status::CompletedCancelFailed),
+    ];
+    for (from, carrier_ok, to) in cases {
+        let mut o = order(from, Carrier::SoftBank, 1000);
+        let a = answer_cancel(Some(&o), true, carrier_ok, now);
+        let want = if carrier_ok {
+            "result=Success_order&error_code=-"
+        } else {
+            "result=failure_order&error_code=010208451"
+        };
+        assert_eq!(a.response.render(0), want);
+        for e in &a.events {
+            o.apply(e, now).expect("the table allows it");
+        }
+        assert_eq!(o.status, to, "{from} carrier_ok={carrier_ok}");
+    }
+}
+
+#[test]
+fn r_cn_unknown_order_is_010010001_and_wrong_zkey_is_010010000() {
+    let now = at("2026-01-13T10:00:00+09:00");
+    let o = order(Status::Completed, Carrier::Au, 1000);
+    let a = answer_cancel(None, true, true, now);
+    assert_eq!(
+        (a.response.error_code.as_str(), a.events.len()),
+        ("010010001", 0)
+    );
+    let a = answer_cancel(Some(&o), false, true, now);
+    assert_eq!(
+        (a.response.error_code.as_str(), a.events.len()),
+        ("010010000", 0)
+    );
+}
+
+#[test]
+fn r_rs_3_cancel_events_only_for_what_the_gateway_said() {
+    let plan = CancelPlan::Authorization {
+        deadline: at(ACCEPTED),
+    };
+    assert_eq!(
+        cancel_events_for(&plan, &Outcome::Success { date: None }),
+        [Event::CancelOk]
+    );
+    assert_eq!(
+        cancel_events_for(
+            &plan,
+            &Outcome::Failure {
+                code: "010208451".into()
+            }
+        ),
+        [Event::CancelFail]
+    );
+    for o in [
+        Outcome::transport_failure("connection reset"),
+        Outcome::Failure {
+            code: "010010013".into(),
+        },
+        Outcome::Maintenance {
+            code: "020020000".into(),
+        },
+        Outcome::Invalid {
+            code: "00000006".into(),
+        },
+    ] {
+        assert!(cancel_events_for(&plan, &o).is_empty(), "{o:?}");
+    }
+}
+
+proptest! {
+    /// R-CN-1: the merchant's prediction equals the gateway's answer for the
+    /// same order and instant, and the merchant applies the gateway's events.
+    #[test]
+    fn r_cn_1_answer_cancel_agrees_with_check_cancel(
+        status in proptest::sample::select(Status::iter().collect::<Vec<_>>()),
+        carrier in proptest::sample::select(Carrier::iter().collect::<Vec<_>>()),
+        secs in 0i64..120 * 86_400,
+        carrier_ok in any::<bool>(),
+        variant in any::<usize>(),
+    ) {
+        let o = order(status, carrier, 1000);
+        let now = at(ACCEPTED) + TimeDelta::seconds(secs);
+        let answer = answer_cancel(Some(&o), true, carrier_ok, now);
+        match check_cancel(&OrderFacts::from(&o), now) {
+            Err(r) => {
+                prop_assert_eq!(&answer.response, &r.response());
+                prop_assert!(answer.events.is_empty());
+            }
+            Ok(plan) => {
+                let outcome = Outcome::from_http(200, answer.response.render(variant).as_bytes());
+                prop_assert_eq!(cancel_events_for(&plan, &outcome), answer.events);
+            }
+        }
+    }
+}
