@@ -48,6 +48,8 @@ mod wire;
 mod proptests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod wire_tests;
 
 pub use rules::{CharClass, Rule, Violation, Violations};
 pub use validate::{BackLink, ValidOrderRequest};

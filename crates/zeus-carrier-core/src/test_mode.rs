@@ -39,27 +39,33 @@ impl<'a> Username<'a> {
     /// assert_eq!(Username::parse("ゼウス").test_id, None);
     /// ```
     pub fn parse(username: &'a str) -> Username<'a> {
-        if let Some((name, suffix)) = username.rsplit_once(TEST_ID_SEPARATOR) {
-            if is_test_id(suffix) {
-                return Username {
-                    name,
-                    test_id: Some(suffix),
-                };
-            }
+        match Self::split(username) {
+            (name, Some(suffix)) if is_test_id(suffix) => Username {
+                name,
+                test_id: Some(suffix),
+            },
+            (_, Some(_) | None) => Username {
+                name: username,
+                test_id: None,
+            },
         }
-        Username {
-            name: username,
-            test_id: None,
+    }
+
+    /// Splits at the last `_` without judging the suffix: `(before,
+    /// Some(after))`, or `(username, None)` when there is no `_`. The Link
+    /// Point validation uses it to report a malformed suffix and the name
+    /// part separately.
+    pub fn split(username: &'a str) -> (&'a str, Option<&'a str>) {
+        match username.rsplit_once(TEST_ID_SEPARATOR) {
+            Some((name, suffix)) => (name, Some(suffix)),
+            None => (username, None),
         }
     }
 
     /// The text after the last `_` when it is not a valid test ID (empty
     /// or not all half-width digits): a suffix that was probably meant as one.
     pub fn malformed_suffix(username: &'a str) -> Option<&'a str> {
-        match username.rsplit_once(TEST_ID_SEPARATOR) {
-            Some((_, suffix)) if !is_test_id(suffix) => Some(suffix),
-            Some(_) | None => None,
-        }
+        Self::split(username).1.filter(|suffix| !is_test_id(suffix))
     }
 
     /// The first character of the name part that is not full-width
@@ -134,6 +140,8 @@ mod tests {
         assert_eq!(Username::malformed_suffix("ゼウス_"), Some(""));
         assert_eq!(Username::malformed_suffix("ゼウス_12"), None);
         assert_eq!(Username::malformed_suffix("ゼウス"), None);
+        assert_eq!(Username::split("ア_イ_x"), ("ア_イ", Some("x")));
+        assert_eq!(Username::split("アイ"), ("アイ", None));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use super::{Field, OrderRequest};
 use crate::carrier::Carrier;
 use crate::charset::Charset;
 use crate::order::OrderDetails;
-use crate::test_mode::{self, TEST_ID_SEPARATOR, Username};
+use crate::test_mode::{self, Username};
 
 impl OrderRequest {
     /// Checks every field against SPEC §4 in `charset` (byte limits count
@@ -145,10 +145,7 @@ fn check_field(
             }
         }
         (Field::Username, Some(class)) => {
-            let (name, suffix) = match value.rsplit_once(TEST_ID_SEPARATOR) {
-                Some((name, suffix)) => (name, Some(suffix)),
-                None => (value, None),
-            };
+            let (name, suffix) = Username::split(value);
             if let Some(suffix) = suffix {
                 if !test_mode::is_test_id(suffix) {
                     push(Rule::BadTestId {

@@ -43,6 +43,15 @@ pub enum ParseError {
     },
 }
 
+impl ParseError {
+    /// The field whose value could not be read.
+    pub fn field(&self) -> Field {
+        match self {
+            ParseError::BadEscape { field, .. } | ParseError::Malformed { field, .. } => *field,
+        }
+    }
+}
+
 /// The `id` of the rendered form, used by its auto-submit script.
 const FORM_ID: &str = "zeus-carrier-link-point";
 
