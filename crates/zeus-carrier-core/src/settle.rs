@@ -307,4 +307,6 @@ pub fn settle_events_for(plan: &SettlePlan, outcome: &Outcome) -> Vec<Event> {
 }
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 pub(crate) mod tests;
