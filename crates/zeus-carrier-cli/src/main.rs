@@ -22,6 +22,8 @@ struct Cli {
 enum Command {
     /// Print the transition table from the core's own data.
     Transitions(cmd::transitions::Args),
+    /// Validate a Link Point order request; print every violation.
+    CheckOrder(cmd::check_order::Args),
     /// Explain a gateway error code: class, meaning, retry advice.
     ErrorCode(cmd::error_code::Args),
 }
@@ -30,6 +32,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Transitions(args) => cmd::transitions::run(&args),
+        Command::CheckOrder(args) => cmd::check_order::run(&args),
         Command::ErrorCode(args) => cmd::error_code::run(&args),
     }
 }

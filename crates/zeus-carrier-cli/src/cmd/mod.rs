@@ -1,4 +1,5 @@
 //! One module per subcommand.
 
+pub(crate) mod check_order;
 pub(crate) mod error_code;
 pub(crate) mod transitions;

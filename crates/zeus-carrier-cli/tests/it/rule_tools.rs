@@ -57,3 +57,74 @@ fn r_ec_2_error_code_prints_retry_advice() {
     assert!(text.contains("決済処理センター接続エラー"), "{text}");
     assert!(text.to_lowercase().contains("later"), "{text}");
 }
+
+const VALID: &[&str] = &[
+    "clientip=1234567890",
+    "money=1000",
+    "carrier_type=D",
+    "username=ゼウステスト_12345678",
+    "telno=0312345678",
+];
+
+#[test]
+fn r_lp_1_check_order_accepts_a_valid_request() {
+    let mut args = vec!["check-order"];
+    args.extend_from_slice(VALID);
+    let out = zeus(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
+
+#[test]
+fn r_lp_1_check_order_prints_every_violation_one_a_line() {
+    let out = zeus(&[
+        "check-order",
+        "clientip=12345",
+        "money=60000",
+        "carrier_type=D",
+        "username=abc",
+        "success_url=https://shop.example/done",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    let fields: Vec<_> = text
+        .lines()
+        .map(|l| l.split_once(": ").expect("field: rule").0)
+        .collect();
+    // clientip digits, money range, username katakana, telno missing,
+    // success_str missing (R-LP-3).
+    for f in ["clientip", "money", "username", "telno", "success_str"] {
+        assert!(fields.contains(&f), "{f} missing in:\n{text}");
+    }
+    assert!(!fields.contains(&"carrier_type"), "{text}");
+}
+
+#[test]
+fn d3_check_order_counts_bytes_in_the_chosen_charset() {
+    // 17 katakana: 34 bytes in Shift_JIS (fits 50), 51 in UTF-8 (too long).
+    let name = format!("username={}", "ア".repeat(17));
+    let mut args = vec![
+        "check-order",
+        "clientip=1234567890",
+        "money=1",
+        "carrier_type=S",
+    ];
+    args.extend([name.as_str(), "telno=0312345678"]);
+    assert_eq!(zeus(&args).status.code(), Some(0));
+    args.extend(["--charset", "utf8"]);
+    let out = zeus(&args);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).starts_with("username: "), "{}", stdout(&out));
+}
+
+#[test]
+fn check_order_usage_errors_exit_2() {
+    assert_eq!(zeus(&["check-order", "money"]).status.code(), Some(2));
+    assert_eq!(zeus(&["check-order", "colour=red"]).status.code(), Some(2));
+    assert_eq!(zeus(&["check-order"]).status.code(), Some(2));
+    assert_eq!(
+        zeus(&["check-order", "money=1", "--charset", "latin1"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
