@@ -1,0 +1,145 @@
+//! How domain values are written to and read from columns, the same on both
+//! backends: instants as RFC 3339 text in Japan time (plus Unix
+//! milliseconds where the store compares them), statuses as their
+//! two-digit codes (D-1), dates as `YYYY-MM-DD`, carriers as their letter.
+
+use chrono::{DateTime, NaiveDate, SecondsFormat};
+use zeus_carrier_core::time::to_jst;
+use zeus_carrier_core::{Carrier, JstDateTime, Status};
+
+use crate::error::StoreError;
+
+/// An instant as stored: RFC 3339 with the `+09:00` offset (D-5).
+pub(crate) fn time_text(t: &JstDateTime) -> String {
+    to_jst(t).to_rfc3339_opts(SecondsFormat::AutoSi, false)
+}
+
+/// An instant as Unix milliseconds, for comparisons.
+pub(crate) fn time_ms(t: &JstDateTime) -> i64 {
+    t.timestamp_millis()
+}
+
+/// Reads an instant written by [`time_text`].
+pub(crate) fn parse_time(
+    table: &'static str,
+    column: &'static str,
+    s: &str,
+) -> Result<JstDateTime, StoreError> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| to_jst(&t))
+        .map_err(|e| StoreError::corrupt(table, column, format!("{s:?} is not RFC 3339: {e}")))
+}
+
+/// Reads an optional instant.
+pub(crate) fn parse_opt_time(
+    table: &'static str,
+    column: &'static str,
+    s: Option<String>,
+) -> Result<Option<JstDateTime>, StoreError> {
+    s.map(|s| parse_time(table, column, &s)).transpose()
+}
+
+/// Reads a status code.
+pub(crate) fn parse_status(
+    table: &'static str,
+    column: &'static str,
+    s: &str,
+) -> Result<Status, StoreError> {
+    Status::from_code(s).map_err(|e| StoreError::corrupt(table, column, e.to_string()))
+}
+
+/// Reads an optional status code.
+pub(crate) fn parse_opt_status(
+    table: &'static str,
+    column: &'static str,
+    s: Option<String>,
+) -> Result<Option<Status>, StoreError> {
+    s.map(|s| parse_status(table, column, &s)).transpose()
+}
+
+/// A date as stored.
+pub(crate) fn date_text(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// Reads an optional date.
+pub(crate) fn parse_opt_date(
+    table: &'static str,
+    column: &'static str,
+    s: Option<String>,
+) -> Result<Option<NaiveDate>, StoreError> {
+    s.map(|s| {
+        NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+            .map_err(|e| StoreError::corrupt(table, column, format!("{s:?}: {e}")))
+    })
+    .transpose()
+}
+
+/// Reads an optional carrier letter.
+pub(crate) fn parse_opt_carrier(
+    table: &'static str,
+    column: &'static str,
+    s: Option<String>,
+) -> Result<Option<Carrier>, StoreError> {
+    s.map(|s| {
+        Carrier::from_code(&s).ok_or_else(|| {
+            StoreError::corrupt(
+                table,
+                column,
+                format!("{s:?} is not a carrier letter D/A/S"),
+            )
+        })
+    })
+    .transpose()
+}
+
+/// Reads an amount (stored as a 64-bit integer).
+pub(crate) fn parse_money(
+    table: &'static str,
+    column: &'static str,
+    v: i64,
+) -> Result<u32, StoreError> {
+    u32::try_from(v)
+        .map_err(|_| StoreError::corrupt(table, column, format!("{v} is not an amount in yen")))
+}
+
+/// Reads an optional amount.
+pub(crate) fn parse_opt_money(
+    table: &'static str,
+    column: &'static str,
+    v: Option<i64>,
+) -> Result<Option<u32>, StoreError> {
+    v.map(|v| parse_money(table, column, v)).transpose()
+}
+
+/// Reads a counter.
+pub(crate) fn parse_count(
+    table: &'static str,
+    column: &'static str,
+    v: i64,
+) -> Result<u64, StoreError> {
+    u64::try_from(v).map_err(|_| StoreError::corrupt(table, column, format!("{v} is not a count")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn d5_instants_are_stored_in_japan_time_and_read_back_equal() {
+        let utc = DateTime::parse_from_rfc3339("2026-01-01T15:00:00.250Z").expect("instant");
+        let text = time_text(&utc);
+        assert_eq!(text, "2026-01-02T00:00:00.250+09:00");
+        let back = parse_time("t", "c", &text).expect("parse");
+        assert_eq!(back, utc);
+        assert_eq!(back.offset().local_minus_utc(), 9 * 3600);
+    }
+
+    #[test]
+    fn corrupt_values_name_table_and_column() {
+        let e = parse_status("orders", "status", "12").expect_err("12 is no status");
+        assert!(e.to_string().contains("orders.status"), "{e}");
+        let e = parse_money("orders", "money", -1).expect_err("negative");
+        assert!(e.to_string().contains("orders.money"), "{e}");
+    }
+}

@@ -1,0 +1,485 @@
+//! The thin layer over the two sqlx backends: connect, begin a per-order
+//! serialized transaction, run a statement with a few value kinds, read
+//! columns. Everything above it is written once for both backends; every
+//! statement uses `$N` placeholders, which SQLite and PostgreSQL both take.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{Postgres, Row as _, Sqlite, Transaction};
+
+use crate::error::StoreError;
+
+/// How long a SQLite connection waits for another writer's lock before the
+/// store reports [`StoreError::Unavailable`].
+pub(crate) const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a caller waits for a pooled connection.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections per pool for a SQLite file (writers are serialized by SQLite
+/// anyway; readers run in parallel under WAL).
+const SQLITE_MAX_CONNECTIONS: u32 = 8;
+/// Connections per pool for PostgreSQL.
+const PG_MAX_CONNECTIONS: u32 = 10;
+
+/// The connected backend.
+#[derive(Debug, Clone)]
+pub(crate) enum Backend {
+    Sqlite {
+        pool: SqlitePool,
+        /// The database file; `None` for an in-memory database.
+        file: Option<PathBuf>,
+    },
+    Postgres(PgPool),
+}
+
+impl Backend {
+    /// Connects to `url` and runs the backend's migrations.
+    pub(crate) async fn connect(url: &str) -> Result<Backend, StoreError> {
+        let scheme = url.split(':').next().unwrap_or("");
+        match scheme {
+            "sqlite" => Self::connect_sqlite(url).await,
+            "postgres" | "postgresql" => Self::connect_postgres(url).await,
+            other => Err(StoreError::UnsupportedUrl {
+                scheme: other.to_owned(),
+            }),
+        }
+    }
+
+    async fn connect_sqlite(url: &str) -> Result<Backend, StoreError> {
+        let in_memory = url.starts_with("sqlite::memory:") || url.contains("mode=memory");
+        let mut options =
+            SqliteConnectOptions::from_str(url).map_err(|source| StoreError::InvalidUrl {
+                backend: "sqlite",
+                source,
+            })?;
+        options = options
+            .create_if_missing(true)
+            .foreign_keys(true)
+            .busy_timeout(SQLITE_BUSY_TIMEOUT)
+            // Every commit reaches the disk before `successok` is answered.
+            .synchronous(SqliteSynchronous::Full);
+        let pool_options = if in_memory {
+            // Each connection to `:memory:` would otherwise see its own
+            // database: keep exactly one, forever.
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+        } else {
+            options = options.journal_mode(SqliteJournalMode::Wal);
+            SqlitePoolOptions::new().max_connections(SQLITE_MAX_CONNECTIONS)
+        };
+        let file = (!in_memory).then(|| options.get_filename().to_path_buf());
+        let pool = pool_options
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options)
+            .await
+            .map_err(|e| StoreError::sqlx("opening the SQLite database", e))?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&pool)
+            .await
+            .map_err(|source| StoreError::Migrate {
+                backend: "sqlite",
+                source,
+            })?;
+        Ok(Backend::Sqlite { pool, file })
+    }
+
+    async fn connect_postgres(url: &str) -> Result<Backend, StoreError> {
+        let options = PgConnectOptions::from_str(url).map_err(|source| StoreError::InvalidUrl {
+            backend: "postgres",
+            source,
+        })?;
+        let pool = PgPoolOptions::new()
+            .max_connections(PG_MAX_CONNECTIONS)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options)
+            .await
+            .map_err(|e| StoreError::sqlx("connecting to PostgreSQL", e))?;
+        sqlx::migrate!("./migrations/postgres")
+            .run(&pool)
+            .await
+            .map_err(|source| StoreError::Migrate {
+                backend: "postgres",
+                source,
+            })?;
+        Ok(Backend::Postgres(pool))
+    }
+
+    /// The backend's name, for logs.
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Backend::Sqlite { .. } => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    /// A SQLite database whose file was removed keeps working on the
+    /// unlinked inode and loses everything at the next open: refuse to
+    /// write to it.
+    fn check_file(&self, context: &'static str) -> Result<(), StoreError> {
+        if let Backend::Sqlite {
+            file: Some(path), ..
+        } = self
+        {
+            if !path.exists() {
+                return Err(StoreError::unavailable(
+                    context,
+                    format!("the SQLite database file {} is gone", path.display()),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Begins a transaction that holds the write lock for `order_no` until
+    /// it ends: SQLite takes the database's write lock at once
+    /// (`BEGIN IMMEDIATE`); PostgreSQL takes a transaction-scoped advisory
+    /// lock on the order number, which every writer of that order takes
+    /// first, across pools and processes.
+    pub(crate) async fn begin_locked(
+        &self,
+        order_no: &str,
+        context: &'static str,
+    ) -> Result<Tx, StoreError> {
+        self.check_file(context)?;
+        match self {
+            Backend::Sqlite { pool, .. } => {
+                let tx = pool
+                    .begin_with("BEGIN IMMEDIATE")
+                    .await
+                    .map_err(|e| StoreError::sqlx(context, e))?;
+                // Checked again under the lock: the file may have gone while
+                // we waited for it.
+                self.check_file(context)?;
+                Ok(Tx::Sqlite(tx))
+            }
+            Backend::Postgres(pool) => {
+                let mut tx = pool
+                    .begin()
+                    .await
+                    .map_err(|e| StoreError::sqlx(context, e))?;
+                sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                    .bind(order_no)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| StoreError::sqlx(context, e))?;
+                Ok(Tx::Postgres(tx))
+            }
+        }
+    }
+
+    /// A pooled connection for reads and single-statement writes.
+    pub(crate) async fn acquire(&self, context: &'static str) -> Result<Conn, StoreError> {
+        match self {
+            Backend::Sqlite { pool, .. } => pool
+                .acquire()
+                .await
+                .map(Conn::Sqlite)
+                .map_err(|e| StoreError::sqlx(context, e)),
+            Backend::Postgres(pool) => pool
+                .acquire()
+                .await
+                .map(Conn::Postgres)
+                .map_err(|e| StoreError::sqlx(context, e)),
+        }
+    }
+
+    /// Whether the storage answers and can take writes.
+    pub(crate) async fn health(&self) -> Result<(), StoreError> {
+        const CONTEXT: &str = "checking storage health";
+        self.check_file(CONTEXT)?;
+        match self {
+            Backend::Sqlite { pool, .. } => {
+                // Taking the write lock proves the file is writable, not
+                // only readable.
+                let mut tx = pool
+                    .begin_with("BEGIN IMMEDIATE")
+                    .await
+                    .map_err(|e| StoreError::sqlx(CONTEXT, e))?;
+                sqlx::query("SELECT count(*) FROM orders")
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| StoreError::sqlx(CONTEXT, e))?;
+                tx.rollback()
+                    .await
+                    .map_err(|e| StoreError::sqlx(CONTEXT, e))?;
+                Ok(())
+            }
+            Backend::Postgres(pool) => {
+                sqlx::query("SELECT count(*) FROM orders")
+                    .execute(pool)
+                    .await
+                    .map_err(|e| StoreError::sqlx(CONTEXT, e))?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Closes every pooled connection (waits for those in use).
+    pub(crate) async fn close(&self) {
+        match self {
+            Backend::Sqlite { pool, .. } => pool.close().await,
+            Backend::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// A transaction on either backend. Dropped without [`Tx::commit`], it rolls
+/// back.
+pub(crate) enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    /// Runs statements inside the transaction.
+    pub(crate) fn exec(&mut self) -> Exec<'_> {
+        match self {
+            Tx::Sqlite(tx) => Exec::Sqlite(tx),
+            Tx::Postgres(tx) => Exec::Postgres(tx),
+        }
+    }
+
+    /// Commits. Only when this returns `Ok` is the write durable.
+    pub(crate) async fn commit(self, context: &'static str) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await,
+            Tx::Postgres(tx) => tx.commit().await,
+        }
+        .map_err(|e| StoreError::sqlx(context, e))
+    }
+}
+
+/// A pooled connection on either backend.
+pub(crate) enum Conn {
+    Sqlite(PoolConnection<Sqlite>),
+    Postgres(PoolConnection<Postgres>),
+}
+
+impl Conn {
+    /// Runs statements on the connection (each its own transaction).
+    pub(crate) fn exec(&mut self) -> Exec<'_> {
+        match self {
+            Conn::Sqlite(c) => Exec::Sqlite(c),
+            Conn::Postgres(c) => Exec::Postgres(c),
+        }
+    }
+}
+
+/// Something statements can run on.
+pub(crate) enum Exec<'a> {
+    Sqlite(&'a mut sqlx::SqliteConnection),
+    Postgres(&'a mut sqlx::PgConnection),
+}
+
+/// A value bound to a `$N` placeholder.
+#[derive(Debug, Clone)]
+pub(crate) enum Value {
+    Text(String),
+    OptText(Option<String>),
+    Int(i64),
+    OptInt(Option<i64>),
+    Bytes(Vec<u8>),
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::Text(s.to_owned())
+    }
+}
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::Text(s)
+    }
+}
+impl From<Option<String>> for Value {
+    fn from(s: Option<String>) -> Self {
+        Value::OptText(s)
+    }
+}
+impl From<i64> for Value {
+    fn from(i: i64) -> Self {
+        Value::Int(i)
+    }
+}
+impl From<Option<i64>> for Value {
+    fn from(i: Option<i64>) -> Self {
+        Value::OptInt(i)
+    }
+}
+impl From<Vec<u8>> for Value {
+    fn from(b: Vec<u8>) -> Self {
+        Value::Bytes(b)
+    }
+}
+
+/// Binds `args` in order, on either backend's query type.
+macro_rules! bind_all {
+    ($query:expr, $args:expr) => {{
+        let mut q = $query;
+        for a in $args {
+            q = match a {
+                Value::Text(s) => q.bind(s.as_str()),
+                Value::OptText(s) => q.bind(s.as_deref()),
+                Value::Int(i) => q.bind(*i),
+                Value::OptInt(i) => q.bind(*i),
+                Value::Bytes(b) => q.bind(b.as_slice()),
+            };
+        }
+        q
+    }};
+}
+
+impl Exec<'_> {
+    /// Runs a statement; returns the number of rows it touched.
+    pub(crate) async fn execute(
+        &mut self,
+        context: &'static str,
+        sql: &str,
+        args: &[Value],
+    ) -> Result<u64, StoreError> {
+        match self {
+            Exec::Sqlite(c) => bind_all!(sqlx::query(sql), args)
+                .execute(&mut **c)
+                .await
+                .map(|r| r.rows_affected()),
+            Exec::Postgres(c) => bind_all!(sqlx::query(sql), args)
+                .execute(&mut **c)
+                .await
+                .map(|r| r.rows_affected()),
+        }
+        .map_err(|e| StoreError::sqlx(context, e))
+    }
+
+    /// Runs a query that returns at most one row.
+    pub(crate) async fn fetch_optional(
+        &mut self,
+        context: &'static str,
+        sql: &str,
+        args: &[Value],
+    ) -> Result<Option<Row>, StoreError> {
+        match self {
+            Exec::Sqlite(c) => bind_all!(sqlx::query(sql), args)
+                .fetch_optional(&mut **c)
+                .await
+                .map(|r| r.map(Row::Sqlite)),
+            Exec::Postgres(c) => bind_all!(sqlx::query(sql), args)
+                .fetch_optional(&mut **c)
+                .await
+                .map(|r| r.map(Row::Postgres)),
+        }
+        .map_err(|e| StoreError::sqlx(context, e))
+    }
+
+    /// Runs a query that returns exactly one row.
+    pub(crate) async fn fetch_one(
+        &mut self,
+        context: &'static str,
+        sql: &str,
+        args: &[Value],
+    ) -> Result<Row, StoreError> {
+        match self {
+            Exec::Sqlite(c) => bind_all!(sqlx::query(sql), args)
+                .fetch_one(&mut **c)
+                .await
+                .map(Row::Sqlite),
+            Exec::Postgres(c) => bind_all!(sqlx::query(sql), args)
+                .fetch_one(&mut **c)
+                .await
+                .map(Row::Postgres),
+        }
+        .map_err(|e| StoreError::sqlx(context, e))
+    }
+
+    /// Runs a query and collects every row.
+    pub(crate) async fn fetch_all(
+        &mut self,
+        context: &'static str,
+        sql: &str,
+        args: &[Value],
+    ) -> Result<Vec<Row>, StoreError> {
+        match self {
+            Exec::Sqlite(c) => bind_all!(sqlx::query(sql), args)
+                .fetch_all(&mut **c)
+                .await
+                .map(|rows| rows.into_iter().map(Row::Sqlite).collect()),
+            Exec::Postgres(c) => bind_all!(sqlx::query(sql), args)
+                .fetch_all(&mut **c)
+                .await
+                .map(|rows| rows.into_iter().map(Row::Postgres).collect()),
+        }
+        .map_err(|e| StoreError::sqlx(context, e))
+    }
+}
+
+/// A result row of either backend.
+pub(crate) enum Row {
+    Sqlite(SqliteRow),
+    Postgres(PgRow),
+}
+
+/// Reads a column of either backend's row as `$ty`.
+macro_rules! get {
+    ($row:expr, $col:expr, $ty:ty) => {
+        match $row {
+            Row::Sqlite(r) => r.try_get::<$ty, _>($col),
+            Row::Postgres(r) => r.try_get::<$ty, _>($col),
+        }
+    };
+}
+
+impl Row {
+    fn col_err(&self, table: &'static str, col: &'static str, e: sqlx::Error) -> StoreError {
+        StoreError::corrupt(table, col, e.to_string())
+    }
+
+    /// A non-null text column.
+    pub(crate) fn text(
+        &self,
+        table: &'static str,
+        col: &'static str,
+    ) -> Result<String, StoreError> {
+        get!(self, col, String).map_err(|e| self.col_err(table, col, e))
+    }
+
+    /// A nullable text column.
+    pub(crate) fn opt_text(
+        &self,
+        table: &'static str,
+        col: &'static str,
+    ) -> Result<Option<String>, StoreError> {
+        get!(self, col, Option<String>).map_err(|e| self.col_err(table, col, e))
+    }
+
+    /// A non-null integer column.
+    pub(crate) fn int(&self, table: &'static str, col: &'static str) -> Result<i64, StoreError> {
+        get!(self, col, i64).map_err(|e| self.col_err(table, col, e))
+    }
+
+    /// A nullable integer column.
+    pub(crate) fn opt_int(
+        &self,
+        table: &'static str,
+        col: &'static str,
+    ) -> Result<Option<i64>, StoreError> {
+        get!(self, col, Option<i64>).map_err(|e| self.col_err(table, col, e))
+    }
+
+    /// A non-null bytes column.
+    pub(crate) fn bytes(
+        &self,
+        table: &'static str,
+        col: &'static str,
+    ) -> Result<Vec<u8>, StoreError> {
+        get!(self, col, Vec<u8>).map_err(|e| self.col_err(table, col, e))
+    }
+}

@@ -1,0 +1,78 @@
+//! Cases that only make sense for SQLite, and connection errors.
+
+use sqlx::Connection as _;
+use zeus_carrier_core::Status;
+use zeus_carrier_store::{EffectKind, Store, StoreError};
+
+use crate::harness::{TestDb, notification};
+
+#[tokio::test]
+async fn sqlite_memory_database_works_for_tests() {
+    let store = Store::connect("sqlite::memory:").await.expect("memory");
+    assert_eq!(store.backend_name(), "sqlite");
+    store.health().await.expect("healthy");
+    store
+        .record_notification(notification(
+            "M-1",
+            Status::Authorized,
+            1000,
+            "2026-03-01T10:00:00+09:00",
+        ))
+        .await
+        .expect("03");
+    let r = store
+        .record_notification(notification(
+            "M-1",
+            Status::Authorized,
+            1000,
+            "2026-03-01T10:01:00+09:00",
+        ))
+        .await
+        .expect("dup");
+    assert_eq!(r.effect.kind(), EffectKind::Duplicate);
+    assert_eq!(
+        store
+            .get_order("M-1")
+            .await
+            .expect("get")
+            .map(|o| o.duplicates),
+        Some(1)
+    );
+}
+
+#[tokio::test]
+async fn sqlite_file_is_created_in_wal_mode() {
+    let db = TestDb::sqlite().await;
+    let store = db.store().await;
+    store.health().await.expect("healthy");
+    let mut conn = sqlx::SqliteConnection::connect(&db.url)
+        .await
+        .expect("open");
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut conn)
+        .await
+        .expect("pragma");
+    assert_eq!(mode, "wal");
+}
+
+#[tokio::test]
+async fn unsupported_url_scheme_is_a_typed_error_without_the_rest_of_the_url() {
+    let e = Store::connect("mysql://user:secret@host/db")
+        .await
+        .expect_err("mysql is not supported");
+    assert!(
+        matches!(e, StoreError::UnsupportedUrl { ref scheme } if scheme == "mysql"),
+        "{e:?}"
+    );
+    assert!(!e.to_string().contains("secret"), "{e}");
+    assert!(!e.is_unavailable());
+}
+
+#[tokio::test]
+async fn unreachable_postgres_is_unavailable() {
+    // Port 9 on loopback: nothing listens there.
+    let e = Store::connect("postgres://nobody@127.0.0.1:9/none")
+        .await
+        .expect_err("nothing listens");
+    assert!(e.is_unavailable(), "{e:?}");
+}
