@@ -2,4 +2,5 @@
 //! fake gateway, the CGI receiver, and the `serve` endpoints.
 
 mod client;
+mod receiver;
 mod support;

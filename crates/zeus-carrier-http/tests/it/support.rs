@@ -152,3 +152,161 @@ impl Write for LogCapture {
         Ok(())
     }
 }
+
+/// The IP code the tests' merchant uses.
+pub(crate) const CLIENTIP: &str = "1234567890";
+
+/// A test database: a SQLite file in a temporary directory, or a fresh
+/// PostgreSQL database in the cluster named by `ZEUS_CARRIER_TEST_PG_URL`.
+pub(crate) struct TestDb {
+    pub(crate) url: String,
+    pub(crate) dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
+}
+
+const PG_URL_VAR: &str = "ZEUS_CARRIER_TEST_PG_URL";
+const REQUIRE_PG_VAR: &str = "ZEUS_CARRIER_REQUIRE_PG";
+
+impl TestDb {
+    /// A fresh SQLite file.
+    pub(crate) fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let url = format!("sqlite://{}", dir.path().join("merchant.db").display());
+        TestDb {
+            url,
+            dir: Some(dir),
+            pg: None,
+        }
+    }
+
+    /// A fresh PostgreSQL database; `None` with a SKIPPED line when the
+    /// variable is unset, a failure when `ZEUS_CARRIER_REQUIRE_PG=1`.
+    pub(crate) async fn postgres(test: &str) -> Option<TestDb> {
+        use sqlx::Connection as _;
+        let Ok(admin_url) = std::env::var(PG_URL_VAR) else {
+            let line = format!(
+                "SKIPPED: {test}: PostgreSQL test needs {PG_URL_VAR} (scripts/pg-test.sh start)"
+            );
+            assert!(
+                std::env::var(REQUIRE_PG_VAR).as_deref() != Ok("1"),
+                "{line}; {REQUIRE_PG_VAR}=1 makes this a failure"
+            );
+            let _ = writeln!(std::io::stderr(), "{line}");
+            println!("{line}");
+            return None;
+        };
+        static SEQ: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "zh_{}_{}",
+            std::process::id(),
+            SEQ.fetch_add(1, Ordering::SeqCst)
+        );
+        let mut admin = sqlx::PgConnection::connect(&admin_url)
+            .await
+            .expect("connect to the PostgreSQL test cluster");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .expect("create test database");
+        let _ = admin.close().await;
+        let url = replace_db_name(&admin_url, &name);
+        Some(TestDb {
+            url,
+            dir: None,
+            pg: Some((admin_url, name)),
+        })
+    }
+
+    /// A new store (a new pool) on this database.
+    pub(crate) async fn store(&self) -> zeus_carrier_store::Store {
+        zeus_carrier_store::Store::connect(&self.url)
+            .await
+            .expect("connect store")
+    }
+
+    /// Drops a PostgreSQL test database (best effort).
+    pub(crate) async fn cleanup(self) {
+        use sqlx::Connection as _;
+        if let Some((admin_url, name)) = &self.pg
+            && let Ok(mut admin) = sqlx::PgConnection::connect(admin_url).await
+        {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin)
+                .await;
+            let _ = admin.close().await;
+        }
+    }
+}
+
+/// `postgres://u@h:p/db?x` with the database name replaced.
+fn replace_db_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// A CGI query for `order_no` reporting `status`, with the merchant's IP
+/// code, in the parameters' wire order.
+pub(crate) fn cgi_query(order_no: &str, status: &str, extra: &[(&str, &str)]) -> String {
+    let mut pairs = vec![
+        ("clientip", CLIENTIP),
+        ("order_no", order_no),
+        ("status", status),
+    ];
+    pairs.extend_from_slice(extra);
+    serde_urlencoded::to_string(pairs).expect("query")
+}
+
+/// Sends one request through `router` (no socket) as if from `peer`;
+/// returns the status and the body.
+pub(crate) async fn oneshot(
+    router: &axum::Router,
+    peer: &str,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: Option<(&str, Vec<u8>)>,
+) -> (StatusCode, Vec<u8>, HeaderMap) {
+    use tower::ServiceExt as _;
+    let peer: std::net::SocketAddr = peer.parse().expect("peer");
+    let mut req = axum::http::Request::builder().method(method).uri(uri);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let req = match body {
+        Some((ct, b)) => req
+            .header("content-type", ct)
+            .body(axum::body::Body::from(b)),
+        None => req.body(axum::body::Body::empty()),
+    }
+    .expect("request");
+    let app = router
+        .clone()
+        .layer(axum::extract::connect_info::MockConnectInfo(peer));
+    let resp = tokio::time::timeout(Duration::from_secs(30), app.oneshot(req))
+        .await
+        .expect("answered within 30 s")
+        .expect("infallible");
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let body = axum::body::to_bytes(resp.into_body(), 4 * 1024 * 1024)
+        .await
+        .expect("body");
+    (status, body.to_vec(), headers)
+}
+
+/// A GET through `router` from `peer`: status and body as text.
+pub(crate) async fn get(router: &axum::Router, peer: &str, uri: &str) -> (StatusCode, String) {
+    let (s, b, _) = oneshot(router, peer, "GET", uri, &[], None).await;
+    (s, String::from_utf8_lossy(&b).into_owned())
+}

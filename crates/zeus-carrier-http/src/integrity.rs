@@ -1,0 +1,121 @@
+//! The receiver's integrity check: does a CGI call agree with the checkout
+//! the merchant saved for its `sendid`?
+//!
+//! The Link Point form travels through the shopper's browser, so the order
+//! the gateway reports can differ from the one the merchant rendered. When
+//! the merchant saved a checkout for the call's `sendid`
+//! ([`zeus_carrier_store::Store::save_checkout`]), a call that disagrees is
+//! **stored with a flag and not applied**: the order does not move, it is
+//! marked for reconciliation, and `GET /orders/{order_no}` shows `flagged`
+//! and `needs_reconciliation`.
+//!
+//! # What disagrees (decisions)
+//! - `carrier_type` other than the checkout's.
+//! - `money` other than the checkout's while the order is still in its
+//!   payment phase (01, 02, 03): nothing can have changed the amount yet.
+//! - `money` in the later statuses: a settle may lower the amount for
+//!   carriers that allow it (R-SL-5, [`Carrier::may_change_amount`]), so
+//!   1 ..= the checkout's amount is consistent there; above it never is, and
+//!   for a carrier that allows no change anything but the checkout's amount
+//!   disagrees. (Comparing for exact equality would flag every legitimate
+//!   partial settle's 04/05/07 call.)
+//! - A parameter the merchant does not receive (not selected in the
+//!   management screen) is not checked.
+
+use zeus_carrier_core::{Carrier, Status};
+use zeus_carrier_store::Checkout;
+
+/// The reason a call disagrees with its checkout, or `None` when it agrees.
+pub fn check_against_checkout(
+    checkout: &Checkout,
+    status: Status,
+    money: Option<u32>,
+    carrier: Option<Carrier>,
+) -> Option<String> {
+    if let Some(c) = carrier
+        && c != checkout.carrier
+    {
+        return Some(format!(
+            "carrier mismatch for sendid {:?}: checkout {} but call {}",
+            checkout.sendid,
+            checkout.carrier.code(),
+            c.code()
+        ));
+    }
+    let money = money?;
+    let payment_phase = match status {
+        Status::Accepting | Status::PaymentFailed | Status::Authorized => true,
+        Status::SettleReserved
+        | Status::Settling
+        | Status::SettleFailed
+        | Status::Completed
+        | Status::Cancelled
+        | Status::CompletedCancelFailed
+        | Status::AuthorizationCancelled
+        | Status::AuthorizationCancelFailed => false,
+    };
+    let consistent = if payment_phase || !checkout.carrier.may_change_amount() {
+        money == checkout.money
+    } else {
+        (Carrier::MIN_AMOUNT..=checkout.money).contains(&money)
+    };
+    (!consistent).then(|| {
+        format!(
+            "money mismatch for sendid {:?}: checkout {} yen but call {} yen with status {}",
+            checkout.sendid,
+            checkout.money,
+            money,
+            status.code()
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn checkout(carrier: Carrier) -> Checkout {
+        Checkout {
+            sendid: "S-1".into(),
+            money: 1000,
+            carrier,
+            created_at: chrono::DateTime::parse_from_rfc3339("2026-01-10T10:00:00+09:00")
+                .expect("instant"),
+        }
+    }
+
+    #[test]
+    fn agreeing_calls_pass() {
+        let c = checkout(Carrier::Docomo);
+        assert_eq!(
+            check_against_checkout(&c, Status::Authorized, Some(1000), Some(Carrier::Docomo)),
+            None
+        );
+        assert_eq!(
+            check_against_checkout(&c, Status::Authorized, None, None),
+            None
+        );
+        // R-SL-5: docomo may settle less than the original.
+        assert_eq!(
+            check_against_checkout(&c, Status::Completed, Some(800), Some(Carrier::Docomo)),
+            None
+        );
+    }
+
+    #[test]
+    fn tampered_calls_are_flagged() {
+        let c = checkout(Carrier::Docomo);
+        assert!(check_against_checkout(&c, Status::Authorized, Some(1), None).is_some());
+        assert!(check_against_checkout(&c, Status::Completed, Some(1001), None).is_some());
+        assert!(
+            check_against_checkout(&c, Status::Authorized, Some(1000), Some(Carrier::Au)).is_some()
+        );
+        // R-SL-5: SoftBank settles exactly the original.
+        let s = checkout(Carrier::SoftBank);
+        assert!(check_against_checkout(&s, Status::Completed, Some(800), None).is_some());
+        assert_eq!(
+            check_against_checkout(&s, Status::Completed, Some(1000), None),
+            None
+        );
+    }
+}

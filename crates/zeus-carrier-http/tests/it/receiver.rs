@@ -1,0 +1,387 @@
+//! The CGI receiver (SPEC §9, R-CG-1 … R-CG-5, INTERFACES §3).
+
+use axum::http::StatusCode;
+use zeus_carrier_core::{Carrier, Status};
+use zeus_carrier_http::{
+    IpNet, ReceiverConfig, ReceiverState, SigningKey, callback_router, sign_sendpoint,
+};
+use zeus_carrier_store::Store;
+
+use crate::support::{CLIENTIP, TestDb, at, cgi_query, get};
+
+const PATH: &str = "/zeus/carrier/callback";
+const LOCAL: &str = "127.0.0.1:40000";
+
+fn router_with(store: &Store, f: impl FnOnce(&mut ReceiverConfig)) -> axum::Router {
+    let mut cfg = ReceiverConfig::new(CLIENTIP);
+    cfg.charset = zeus_carrier_core::Charset::Utf8;
+    f(&mut cfg);
+    callback_router(ReceiverState::new(store.clone(), cfg).expect("receiver config"))
+}
+
+fn router(store: &Store) -> axum::Router {
+    router_with(store, |_| {})
+}
+
+fn uri(q: &str) -> String {
+    format!("{PATH}?{q}")
+}
+
+fn assert_not_successok(body: &str) {
+    assert!(
+        !body.starts_with("successok"),
+        "must not acknowledge: {body}"
+    );
+}
+
+#[tokio::test]
+async fn r_cg_1_successok_after_the_notification_is_stored() {
+    let db = TestDb::sqlite();
+    let store = db.store().await;
+    let r = router(&store);
+    let (s, body) = get(
+        &r,
+        LOCAL,
+        &uri(&cgi_query(
+            "ORD-1",
+            "03",
+            &[("money", "1000"), ("carrier_type", "D")],
+        )),
+    )
+    .await;
+    assert_eq!((s, body.as_str()), (StatusCode::OK, "successok"));
+    let o = store
+        .get_order("ORD-1")
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(
+        (o.status, o.money, o.carrier),
+        (Status::Authorized, Some(1000), Some(Carrier::Docomo))
+    );
+}
+
+#[tokio::test]
+async fn r_cg_1_storage_down_is_503_and_never_successok() {
+    let db = TestDb::sqlite();
+    let store = db.store().await;
+    let r = router(&store);
+    store.close().await;
+    let (s, body) = get(&r, LOCAL, &uri(&cgi_query("ORD-1", "03", &[]))).await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_not_successok(&body);
+    // Nothing was recorded: a new store on the same file has no order.
+    let again = db.store().await;
+    assert_eq!(again.get_order("ORD-1").await.expect("read"), None);
+}
+
+#[tokio::test]
+async fn r_cg_1_storage_file_removed_is_503() {
+    let db = TestDb::sqlite();
+    let store = db.store().await;
+    let r = router(&store);
+    let dir = db.dir.as_ref().expect("sqlite dir").path().to_owned();
+    std::fs::remove_dir_all(&dir).expect("remove the database directory");
+    let (s, body) = get(&r, LOCAL, &uri(&cgi_query("ORD-2", "03", &[]))).await;
+    assert!(
+        s == StatusCode::SERVICE_UNAVAILABLE,
+        "expected 503 with the database gone, got {s}: {body}"
+    );
+    assert_not_successok(&body);
+}
+
+/// R-CG-3: fifty concurrent deliveries of the same notification move the
+/// order exactly once; all are acknowledged.
+async fn fifty_concurrent_duplicates(routers: [axum::Router; 2], store: &Store, order_no: &str) {
+    let q = uri(&cgi_query(order_no, "03", &[("money", "1000")]));
+    let mut tasks = Vec::new();
+    for i in 0..50 {
+        let r = routers[i % 2].clone();
+        let q = q.clone();
+        tasks.push(tokio::spawn(async move { get(&r, LOCAL, &q).await }));
+    }
+    for t in tasks {
+        let (s, body) = t.await.expect("task");
+        assert_eq!((s, body.as_str()), (StatusCode::OK, "successok"));
+    }
+    let o = store
+        .get_order(order_no)
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(o.status, Status::Authorized);
+    assert_eq!((o.notifications, o.duplicates), (1, 49));
+    assert_eq!(o.history.len(), 1, "exactly one transition");
+    let events: Vec<_> = store
+        .poll_outbox(0, 1000)
+        .await
+        .expect("outbox")
+        .into_iter()
+        .filter(|e| e.order_no == order_no)
+        .collect();
+    assert_eq!(events.len(), 1, "exactly one outbox event");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn r_cg_3_fifty_concurrent_duplicates_make_one_transition_sqlite() {
+    let db = TestDb::sqlite();
+    let store = db.store().await;
+    let r = router(&store);
+    fifty_concurrent_duplicates([r.clone(), r], &store, "ORD-DUP").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn r_cg_3_fifty_concurrent_duplicates_make_one_transition_postgres_two_instances() {
+    let Some(db) = TestDb::postgres("r_cg_3_postgres_two_instances").await else {
+        return;
+    };
+    let (a, b) = (db.store().await, db.store().await);
+    fifty_concurrent_duplicates([router(&a), router(&b)], &a, "ORD-DUP-PG").await;
+    a.close().await;
+    b.close().await;
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn r_cg_4_a_late_call_is_recorded_without_moving_the_order() {
+    let db = TestDb::sqlite();
+    let store = db.store().await;
+    let r = router(&store);
+    for status in ["03", "07", "03"] {
+        let (s, body) = get(&r, LOCAL, &uri(&cgi_query("ORD-LATE", status, &[]))).await;
+        assert_eq!(
+            (s, body.as_str()),
+            (StatusCode::OK, "successok"),
+            "{status}"
+        );
+    }
+    let o = store
+        .get_order("ORD-LATE")
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(o.status, Status::Completed);
+    assert_eq!((o.notifications, o.duplicates, o.stale), (2, 0, 1));
+}
+
+#[tokio::test]
+async fn r_cg_5_a_foreign_source_is_403() {
+    let db = TestDb::sqlite();
+    let store = db.store().await;
+    let r = router(&store);
+    let q = uri(&cgi_query("ORD-1", "03", &[]));
+    for peer in ["203.0.113.5:1234", "127.0.0.2:1234", "[2001:db8::1]:80"] {
+        let (s, body) = get(&r, peer, &q).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{peer}");
+        assert_not_successok(&body);
+    }
+    let (s, _) = get(&r, "[::1]:5000", &q).await;
+    assert_eq!(s, StatusCode::OK, "::1 is allowed by default");
+    assert_eq!(
+        store
+            .get_order("ORD-1")
+            .await
+            .expect("read")
+            .map(|o| o.notifications),
+        Some(1)
+    );
+}
+
+#[tokio::test]
+async fn r_cg_5_x_forwarded_for_counts_only_from_a_trusted_proxy() {
+    let db = TestDb::sqlite();
+    let store = db.store().await;
+    let q = uri(&cgi_query("ORD-XFF", "03", &[]));
+    let send = |r: axum::Router, xff: &'static str| {
+        let q = q.clone();
+        async move {
+            crate::support::oneshot(
+                &r,
+                "10.0.0.2:5555",
+                "GET",
+                &q,
+                &[("x-forwarded-for", xff)],
+                None,
+            )
+            .await
+            .0
+        }
+    };
+    // An untrusted peer cannot claim to be loopback.
+    let untrusted = router(&store);
+    assert_eq!(send(untrusted, "127.0.0.1").await, StatusCode::FORBIDDEN);
+    // Behind a trusted proxy, the right-most untrusted hop is the source.
+    let behind = router_with(&store, |c| {
+        c.trusted_proxies = vec!["10.0.0.0/8".parse::<IpNet>().expect("net")];
+    });
+    assert_eq!(send(behind.clone(), "127.0.0.1").await, StatusCode::OK);
+    assert_eq!(
+        send(behind.clone(), "127.0.0.1, 203.0.113.9").await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send(behind.clone(), "203.0.113.9, 127.0.0.1, 10.9.9.9").await,
+        StatusCode::OK
+    );
+    assert_eq!(send(behind, "not-an-ip").await, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn r_cg_foreign_clientip_and_malformed_calls_are_400() {
+    let db = TestDb::sqlite();
+    let store = db.store().await;
+    let r = router(&store);
+    let foreign = serde_urlencoded::to_string([
+        ("clientip", "9999999999"),
+        ("order_no", "ORD-F"),
+        ("status", "03"),
+    ])
+    .expect("query");
+    for q in [
+        foreign.as_str(),
+        "clientip=1234567890&order_no=ORD-F",
+        "clientip=1234567890&status=03",
+        "order_no=ORD-F&status=03",
+        "clientip=1234567890&order_no=ORD-F&status=99",
+        "clientip=1234567890&order_no=ORD_F&status=03",
+        "clientip=1234567890&order_no=ORD-F&status=03&money=abc",
+        "clientip=1234567890&order_no=ORD-F&status=03&status=07",
+        "",
+    ] {
+        let (s, body) = get(&r, LOCAL, &format!("{PATH}?{q}")).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{q}: {body}");
+        assert_not_successok(&body);
+    }
+    assert_eq!(store.get_order("ORD-F").await.expect("read"), None);
+}
+
+#[tokio::test]
+async fn r_cg_an_oversized_query_is_414() {
+    let db = TestDb::sqlite();
+    let store = db.store().await;
+    let r = router(&store);
+    let pad = "x".repeat(9000);
+    let (s, body) = get(
+        &r,
+        LOCAL,
+        &uri(&cgi_query("ORD-BIG", "03", &[("username", &pad)])),
+    )
+    .await;
+    assert_eq!(s, StatusCode::URI_TOO_LONG, "{body}");
+    assert!(body.contains("limit"), "{body}");
+}
+
+#[tokio::test]
+async fn r_cg_shift_jis_calls_are_read_in_the_configured_charset() {
+    let db = TestDb::sqlite();
+    let store = db.store().await;
+    let r = router_with(&store, |c| c.charset = zeus_carrier_core::Charset::ShiftJis);
+    // ゼウス in Shift_JIS: 83 5B 83 45 83 58.
+    let q = format!("{}&username=%83%5B%83E%83X", cgi_query("ORD-SJ", "03", &[]));
+    let (s, body) = get(&r, LOCAL, &uri(&q)).await;
+    assert_eq!((s, body.as_str()), (StatusCode::OK, "successok"));
+    let n = store.notifications("ORD-SJ").await.expect("read");
+    assert_eq!(n.len(), 1);
+}
+
+#[tokio::test]
+async fn signed_sendpoint_bad_signature_is_400_and_a_good_one_is_accepted() {
+    let db = TestDb::sqlite();
+    let store = db.store().await;
+    let key = SigningKey::new("test-signing-key-0123456789abcdef");
+    let r = router_with(&store, |c| c.signing_key = Some(key.clone()));
+    let good = sign_sendpoint(&key, CLIENTIP, "S-1", 1000, Carrier::Docomo);
+    let forged = sign_sendpoint(
+        &SigningKey::new("other"),
+        CLIENTIP,
+        "S-1",
+        1000,
+        Carrier::Docomo,
+    );
+    let with = |sp: &str, money: &str| {
+        uri(&cgi_query(
+            "ORD-SIG",
+            "03",
+            &[
+                ("money", money),
+                ("carrier_type", "D"),
+                ("sendid", "S-1"),
+                ("sendpoint", sp),
+            ],
+        ))
+    };
+    for (q, why) in [
+        (with(&forged, "1000"), "forged"),
+        (with(&good, "1"), "money tampered"),
+        (with("plain-text", "1000"), "not a signature"),
+        (
+            uri(&cgi_query(
+                "ORD-SIG",
+                "03",
+                &[("money", "1000"), ("carrier_type", "D"), ("sendid", "S-1")],
+            )),
+            "missing",
+        ),
+    ] {
+        let (s, body) = get(&r, LOCAL, &q).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{why}: {body}");
+        assert_not_successok(&body);
+    }
+    assert_eq!(store.get_order("ORD-SIG").await.expect("read"), None);
+    let (s, body) = get(&r, LOCAL, &with(&good, "1000")).await;
+    assert_eq!((s, body.as_str()), (StatusCode::OK, "successok"));
+}
+
+#[tokio::test]
+async fn integrity_a_call_disagreeing_with_the_checkout_is_stored_flagged_not_applied() {
+    let db = TestDb::sqlite();
+    let store = db.store().await;
+    store
+        .save_checkout(
+            "S-9",
+            1000,
+            Carrier::Docomo,
+            at("2026-01-10T10:00:00+09:00"),
+        )
+        .await
+        .expect("checkout");
+    let r = router(&store);
+    let call = |status: &str, money: &str| {
+        uri(&cgi_query(
+            "ORD-INT",
+            status,
+            &[("money", money), ("carrier_type", "D"), ("sendid", "S-9")],
+        ))
+    };
+    let (s, body) = get(&r, LOCAL, &call("03", "1000")).await;
+    assert_eq!((s, body.as_str()), (StatusCode::OK, "successok"));
+    // 1001 yen can never follow a 1000-yen checkout.
+    let (s, body) = get(&r, LOCAL, &call("07", "1001")).await;
+    assert_eq!(
+        (s, body.as_str()),
+        (StatusCode::OK, "successok"),
+        "stored, so acknowledged"
+    );
+    let o = store
+        .get_order("ORD-INT")
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(o.status, Status::Authorized, "not applied");
+    assert_eq!(o.flagged, 1);
+    assert!(
+        o.needs_reconciliation
+            .as_deref()
+            .is_some_and(|r| r.contains("money")),
+        "{o:?}"
+    );
+    // R-SL-5: a docomo settle for less is consistent and applies.
+    let (s, _) = get(&r, LOCAL, &call("07", "800")).await;
+    assert_eq!(s, StatusCode::OK);
+    let o = store
+        .get_order("ORD-INT")
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!((o.status, o.money), (Status::Completed, Some(800)));
+}
