@@ -3,12 +3,15 @@
 //! lock, then sends the mails and CGI calls of every status entered.
 
 use zeus_carrier_core::callback::{Callback, should_notify};
+use zeus_carrier_core::cancel::answer_cancel;
 use zeus_carrier_core::order::OrderDetails;
+use zeus_carrier_core::secure_link::{Request, Zkey};
+use zeus_carrier_core::settle::{SettleParams, answer_settle};
 use zeus_carrier_core::time::{jst_date, start_of_jst_day};
 use zeus_carrier_core::{Event, JstDateTime, Order, Status};
 
 use crate::delivery::{self, CgiJob};
-use crate::state::{BackLink, CgiAttempt, OrderRecord, SandboxState};
+use crate::state::{BackLink, CarrierOutcome, CgiAttempt, OrderRecord, SandboxState};
 
 /// A status an order entered: the mails and CGI calls it causes are built
 /// from this snapshot.
@@ -154,7 +157,7 @@ pub(crate) fn settle_due(state: &SandboxState) -> Vec<Entered> {
         let at = start_of_jst_day(due);
         let carrier_ok = rec.next_settle.take().is_none_or(|o| o.is_ok());
         let events = crate::rules::reservation_events(carrier_ok);
-        let code = crate::rules::settle_failure_code();
+        let code = zeus_carrier_core::settle::SETTLE_CARRIER_FAILURE_CODE;
         entered.extend(apply_events(rec, &events, at, &|s| match s {
             Status::SettleFailed => code.to_owned(),
             _ => NO_ERROR.to_owned(),
@@ -253,14 +256,83 @@ pub(crate) fn join_query(base: &str, query: &str) -> String {
     }
 }
 
-/// Answers a Secure Link request (settle or cancel) and applies the core's
-/// events. Returns the response body and the statuses entered.
+/// Answers a Secure Link request (settle or cancel, SPEC §5–§7) with the
+/// core's answer functions and applies their events to the order. Returns
+/// the response body, its parameters in a varying order (R-RS-1), and the
+/// statuses entered.
 pub(crate) fn secure(state: &SandboxState, body: &[u8]) -> (String, Vec<Entered>) {
-    let _ = (state, body);
-    // TODO(core): secure_link::Request::parse_form + settle::answer_settle /
-    // cancel::answer_cancel + Response::render.
-    (
-        "result=maintenance&error_code=020020000".to_owned(),
-        Vec::new(),
-    )
+    let now = state.now();
+    let mut store = state.store();
+    store.responses = store.responses.wrapping_add(1);
+    let variant = usize::try_from(store.responses).unwrap_or_default();
+    let request = match Request::parse_form(body) {
+        Ok(r) => r,
+        Err(invalid) => {
+            tracing::info!(%invalid, "secure.cgi: invalid request");
+            return (invalid.response().render(variant), Vec::new());
+        }
+    };
+    let config = state.config();
+    // The request authenticates the merchant when both its IP code and its
+    // key are this sandbox's (the zkey is compared by the core's `Zkey`).
+    let zkey_ok = request.clientip() == config.clientip
+        && request.zkey().matches(&Zkey::new(config.zkey.clone()));
+    let rec = store.order_mut(request.order_no());
+    let order = rec.as_ref().map(|r| &r.order);
+    let answer = match &request {
+        Request::Settle(settle) => {
+            let carrier_ok = rec
+                .as_ref()
+                .and_then(|r| r.next_settle)
+                .is_none_or(CarrierOutcome::is_ok);
+            answer_settle(order, zkey_ok, &SettleParams::from(settle), carrier_ok, now)
+        }
+        Request::Cancel(_) => {
+            let carrier_ok = rec
+                .as_ref()
+                .and_then(|r| r.next_cancel)
+                .is_none_or(CarrierOutcome::is_ok);
+            answer_cancel(order, zkey_ok, carrier_ok, now)
+        }
+    };
+    let text = answer.response.render(variant);
+    tracing::info!(
+        act = request.act().wire_name(),
+        order_no = request.order_no(),
+        response = %text,
+        "secure.cgi answered"
+    );
+    let Some(rec) = rec else {
+        return (text, Vec::new());
+    };
+    // The carrier outcome set for "the next" settle or cancel is used up
+    // once an operation reached the carrier.
+    for event in &answer.events {
+        match event {
+            Event::CarrierConfirmsSettle | Event::CarrierRejectsSettle => rec.next_settle = None,
+            Event::CancelOk | Event::CancelFail => rec.next_cancel = None,
+            Event::Approve { .. }
+            | Event::Decline
+            | Event::SettleToday { .. }
+            | Event::SettleFuture { .. }
+            | Event::WithdrawReservation
+            | Event::SettleDateArrives => {}
+        }
+    }
+    let failure_code = answer.response.error_code.clone();
+    let entered = apply_events(rec, &answer.events, now, &|s| match s {
+        // A status the carrier's failure caused carries the response's code.
+        Status::SettleFailed
+        | Status::CompletedCancelFailed
+        | Status::AuthorizationCancelFailed => failure_code.clone(),
+        Status::Accepting
+        | Status::PaymentFailed
+        | Status::Authorized
+        | Status::SettleReserved
+        | Status::Settling
+        | Status::Completed
+        | Status::Cancelled
+        | Status::AuthorizationCancelled => NO_ERROR.to_owned(),
+    });
+    (text, entered)
 }

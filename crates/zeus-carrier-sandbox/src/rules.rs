@@ -11,7 +11,8 @@ use crate::state::{CgiAttempt, SandboxState};
 /// The events of a reservation whose date has come: the date arrives
 /// (→ 05), then the carrier answers (→ 07 or 06) (SPEC §3).
 pub(crate) fn reservation_events(carrier_ok: bool) -> Vec<Event> {
-    // TODO(core): use the core's settle-date helper if settle.rs offers one.
+    // The core has no helper for this pair yet (settle.rs answers Secure
+    // Link requests only); the events and their targets are the table's.
     vec![
         Event::SettleDateArrives,
         if carrier_ok {
@@ -20,12 +21,6 @@ pub(crate) fn reservation_events(carrier_ok: bool) -> Vec<Event> {
             Event::CarrierRejectsSettle
         },
     ]
-}
-
-/// The carrier's error code for a settle it rejects.
-pub(crate) fn settle_failure_code() -> &'static str {
-    // TODO(core): take the code the core's settle answer uses.
-    "010100034"
 }
 
 /// The notification mail for a status entered, if the status is mailed

@@ -92,14 +92,8 @@ pub(super) async fn order_cgi(State(state): State<SandboxState>, body: Bytes) ->
 }
 
 fn parse_error_line(e: &ParseError, charset: Charset) -> ViolationLine {
-    let field = match e {
-        ParseError::BadEscape { field, .. } | ParseError::Malformed { field, .. } => {
-            field.wire_name().to_owned()
-        }
-        _ => "?".to_owned(),
-    };
     ViolationLine {
-        field,
+        field: e.field().wire_name().to_owned(),
         rule: format!("{e} (form charset {})", charset.http_label()),
         spec: "D-3".to_owned(),
     }
