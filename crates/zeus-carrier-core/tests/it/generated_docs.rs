@@ -5,7 +5,9 @@
 use std::path::PathBuf;
 
 fn repo_file(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(rel)
 }
 
 /// Compares a committed file with its generated content.
@@ -35,7 +37,16 @@ fn r_tr_1_transitions_doc_is_generated_from_the_table() {
 
 #[test]
 fn r_tr_1_transition_formats_snapshot() {
-    insta::assert_snapshot!("transitions_markdown", zeus_carrier_core::docs::transitions_markdown());
-    insta::assert_snapshot!("transitions_mermaid", zeus_carrier_core::docs::transitions_mermaid());
-    insta::assert_snapshot!("transitions_dot", zeus_carrier_core::docs::transitions_dot());
+    insta::assert_snapshot!(
+        "transitions_markdown",
+        zeus_carrier_core::docs::transitions_markdown()
+    );
+    insta::assert_snapshot!(
+        "transitions_mermaid",
+        zeus_carrier_core::docs::transitions_mermaid()
+    );
+    insta::assert_snapshot!(
+        "transitions_dot",
+        zeus_carrier_core::docs::transitions_dot()
+    );
 }

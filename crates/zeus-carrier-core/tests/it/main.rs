@@ -1,3 +1,4 @@
 //! Integration tests of `zeus-carrier-core`, compiled into one binary.
 
 mod generated_docs;
+mod state_machine;
