@@ -83,6 +83,9 @@ impl Backend {
             .connect_with(options)
             .await
             .map_err(|e| StoreError::sqlx("opening the SQLite database", e))?;
+        // An absolute path, so that the "file is gone" check does not depend
+        // on the working directory.
+        let file = file.map(|f| std::fs::canonicalize(&f).unwrap_or(f));
         sqlx::migrate!("./migrations/sqlite")
             .run(&pool)
             .await

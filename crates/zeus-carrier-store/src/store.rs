@@ -24,9 +24,18 @@ use crate::windows::windows;
 /// PostgreSQL. Cheap to clone (the clones share one connection pool).
 ///
 /// See the crate documentation for the guarantees.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Store {
     backend: Backend,
+}
+
+impl std::fmt::Debug for Store {
+    /// Names the backend only: a connection URL may hold a password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend.name())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Store {
@@ -283,8 +292,9 @@ impl Store {
 
     /// Marks an order as needing reconciliation with the gateway (for
     /// example after a Secure Link call whose outcome is unknown, R-RS-3).
-    /// The first reason is kept until [`Store::clear_reconciliation`];
-    /// a later mark replaces it.
+    /// A later mark replaces the reason; [`Store::clear_reconciliation`]
+    /// removes it. (A flagged notification marks an order only when it is
+    /// not marked yet, keeping the first reason.)
     pub async fn mark_reconciliation(
         &self,
         order_no: &str,
