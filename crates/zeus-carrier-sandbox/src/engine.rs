@@ -174,7 +174,10 @@ pub(crate) fn dispatch(
 ) -> Vec<tokio::sync::oneshot::Receiver<()>> {
     let mut waits = Vec::new();
     for e in entered {
-        if let Some(draft) = crate::rules::notification_mail(state, e, state.now()) {
+        // 処理時刻 is when the order entered the status (00:00 of the date
+        // for a reservation settled by a clock jump), not when it is mailed.
+        let at = e.order.history.last().map_or_else(|| state.now(), |h| h.at);
+        if let Some(draft) = crate::rules::notification_mail(state, e, at) {
             crate::mail::send(state, draft);
         }
         let Some(base) = &state.config().cgi_url else {

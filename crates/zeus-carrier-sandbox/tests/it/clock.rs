@@ -101,13 +101,20 @@ async fn r_sl_2_reservation_settles_at_midnight_with_mail_and_cgi_before_the_clo
 #[tokio::test]
 async fn r_sl_2_a_jump_over_several_days_settles_on_the_reserved_day() {
     within(async {
-        let (app, _) = sandbox(&[]);
+        let (app, state) = sandbox(&[]);
         let no = decided_order(&app, "complete").await;
         reserve(&app, &no, "20260113").await;
         post_json(&app, "/_sandbox/clock", json!({"advance_secs": 10 * 86400})).await;
         let o = order_json(&app, &no).await;
         assert_eq!(o["status"]["code"], "07");
         assert_eq!(o["settled_at"], "2026-01-13T00:00:00+09:00");
+        // The mail is sent now, and says when the sale was confirmed.
+        let mail = state.mails().pop().expect("mail");
+        assert_eq!(
+            zeus_carrier_sandbox::rfc3339(&mail.at),
+            "2026-01-20T10:00:00+09:00"
+        );
+        assert!(mail.body.contains("2026/01/13 00:00:00"), "{}", mail.body);
     })
     .await;
 }

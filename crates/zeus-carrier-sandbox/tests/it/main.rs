@@ -9,4 +9,5 @@ mod common;
 mod control;
 mod decision;
 mod order_cgi;
+mod run;
 mod secure;
