@@ -2,3 +2,4 @@
 
 mod generated_docs;
 mod state_machine;
+mod strategies;
