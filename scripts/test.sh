@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # The project's test command (README): starts a throwaway PostgreSQL for the
-# store's PostgreSQL suite when this machine has PostgreSQL, then runs every
-# test of the workspace, doc tests included.
+# PostgreSQL-backed suites when this machine has (or can install) PostgreSQL,
+# then runs every test of the workspace with every feature, doc tests
+# included. Extra arguments go to `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ -x scripts/pg-test.sh ] && [ -z "${ZEUS_CARRIER_TEST_PG_URL:-}" ]; then
-    if eval "$(scripts/pg-test.sh start)"; then
-        trap 'scripts/pg-test.sh stop >/dev/null 2>&1 || true' EXIT
+started=
+if [ -z "${ZEUS_CARRIER_TEST_PG_URL:-}" ]; then
+    if out=$(scripts/pg-test.sh start); then
+        eval "$out"
+        started=1
+        echo "PostgreSQL for tests: $ZEUS_CARRIER_TEST_PG_URL"
     else
         echo "PostgreSQL could not be started: its tests will say they were skipped" >&2
     fi
 fi
-cargo test --workspace --locked "$@"
+cleanup() { [ -n "$started" ] && scripts/pg-test.sh stop >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+cargo test --workspace --all-features --locked "$@"
