@@ -12,7 +12,7 @@
 //!   trusted proxy but sends no header is itself the source.
 //! - A hop that is not an IP address (a name, `unknown`, garbage) makes the
 //!   source unknown, and an unknown source is refused (fail closed). A port
-//!   (`1.2.3.4:5678`, `[::1]:80`) is tolerated and dropped.
+//!   (`203.0.113.9:5678`, `[::1]:80`) is tolerated and dropped.
 //! - IPv4-mapped IPv6 addresses (`::ffff:192.0.2.1`) are compared as IPv4.
 
 use std::net::{IpAddr, SocketAddr};
@@ -46,7 +46,7 @@ pub fn contains(nets: &[IpNet], ip: IpAddr) -> bool {
 }
 
 /// Parses one `X-Forwarded-For` hop: an IPv4 or IPv6 address, optionally
-/// with a port (`1.2.3.4:80`, `[::1]:80`) or brackets (`[::1]`).
+/// with a port (`203.0.113.9:80`, `[::1]:80`) or brackets (`[::1]`).
 fn parse_hop(hop: &str) -> Option<IpAddr> {
     let hop = hop.trim();
     if let Ok(ip) = hop.parse::<IpAddr>() {
