@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use zeus_carrier_core::callback::{AttemptOutcome, CgiParam, DeliveryPolicy};
+use zeus_carrier_core::callback::{AttemptOutcome, CgiParam, ClientIp, DeliveryPolicy};
+use zeus_carrier_core::secure_link::Zkey;
+use zeus_carrier_core::test_mode::is_test_id;
 use zeus_carrier_core::{Charset, JstDateTime, Order, PaymentMode, Status};
 
 use crate::clock::Clock;
@@ -159,6 +161,24 @@ impl SandboxState {
     /// `--cgi-url` and `--mail-to`, starts the clock (frozen with `--now`).
     pub fn new(config: SandboxConfig) -> Result<SandboxState, SandboxError> {
         let cgi_params = CgiParam::parse_list(&config.cgi_params)?;
+        // The core's rules for an IP code and a key: a sandbox started with
+        // values no merchant could send would refuse every request.
+        ClientIp::parse(&config.clientip).map_err(|e| SandboxError::Config {
+            flag: "--clientip",
+            reason: e.to_string(),
+        })?;
+        if !Zkey::new(config.zkey.clone()).is_well_formed() {
+            return Err(SandboxError::Config {
+                flag: "--zkey",
+                reason: "1-40 printable ASCII characters without spaces (SPEC §5)".to_owned(),
+            });
+        }
+        if let Some(id) = config.test_ids.iter().find(|id| !is_test_id(id)) {
+            return Err(SandboxError::Config {
+                flag: "--test-id",
+                reason: format!("{id:?} is not half-width digits (R-LP-4)"),
+            });
+        }
         if let Some(url) = &config.cgi_url {
             reqwest::Url::parse(url).map_err(|e| SandboxError::Config {
                 flag: "--cgi-url",

@@ -59,3 +59,72 @@ async fn due_on_request(
     }
     next.run(request).await
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+    use zeus_carrier_core::order::OrderDetails;
+    use zeus_carrier_core::time::jst_date;
+    use zeus_carrier_core::{Carrier, Event, Order, PaymentMode, Status};
+
+    use crate::config::SandboxConfig;
+    use crate::state::{OrderRecord, SandboxState};
+
+    /// R-SL-2 with a real clock: a reservation whose date has come is
+    /// settled before any request is handled.
+    #[tokio::test]
+    async fn r_sl_2_real_clock_settles_due_reservations_on_any_request() {
+        let state = SandboxState::new(SandboxConfig::default()).expect("state");
+        assert!(!state.clock().is_frozen());
+        let now = state.now();
+        let accepted = now - chrono::TimeDelta::days(2);
+        let details = OrderDetails {
+            clientip: "1234567890".into(),
+            carrier: Carrier::Docomo,
+            money: 1000,
+            username: "テスト_12345678".into(),
+            telno: "0312345678".into(),
+            email: String::new(),
+            sendid: String::new(),
+            sendpoint: String::new(),
+            test: true,
+        };
+        let mut order = Order::accept("R-1", details, accepted);
+        let mode = PaymentMode::Authorization;
+        order
+            .apply(&Event::Approve { mode }, accepted)
+            .expect("approve");
+        // Reserved (two days ago) for today: due since 00:00.
+        let date = jst_date(&now);
+        order
+            .apply(&Event::SettleFuture { date, money: 1000 }, accepted)
+            .expect("reserve");
+        state.store().insert(OrderRecord {
+            order,
+            success_link: None,
+            failure_link: None,
+            next_settle: None,
+            next_cancel: None,
+        });
+        let res = crate::http::router(state.clone())
+            .oneshot(
+                Request::builder()
+                    .uri("/")
+                    .body(Body::empty())
+                    .expect("req"),
+            )
+            .await
+            .expect("infallible");
+        assert!(res.status().is_success());
+        assert_eq!(
+            state.order("R-1").expect("order").order.status,
+            Status::Completed
+        );
+        assert!(
+            !state.clock().is_frozen(),
+            "a request does not freeze the clock"
+        );
+    }
+}

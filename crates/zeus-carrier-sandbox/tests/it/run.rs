@@ -35,6 +35,9 @@ fn startup_refuses_unusable_flags() {
         ["--cgi-params", "status,status"],
         ["--cgi-url", "not a url"],
         ["--mail-to", "nobody"],
+        ["--clientip", "12345"],
+        ["--zkey", "has space"],
+        ["--test-id", "12a"],
     ] {
         let config = SandboxConfig::from_flags(flags).expect("flags parse");
         let err = SandboxState::new(config).expect_err("refused");
