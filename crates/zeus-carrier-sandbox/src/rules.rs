@@ -1,6 +1,5 @@
 //! Thin adapters from the sandbox's records to the core's rules. Nothing
-//! here decides anything the core owns; where a core API had not landed
-//! yet, a `TODO(core)` says so.
+//! here decides anything the core owns.
 
 use zeus_carrier_core::{Event, JstDateTime, Order};
 
@@ -11,8 +10,10 @@ use crate::state::{CgiAttempt, SandboxState};
 /// The events of a reservation whose date has come: the date arrives
 /// (→ 05), then the carrier answers (→ 07 or 06) (SPEC §3).
 pub(crate) fn reservation_events(carrier_ok: bool) -> Vec<Event> {
-    // The core has no helper for this pair yet (settle.rs answers Secure
-    // Link requests only); the events and their targets are the table's.
+    // TODO(core): the core has no helper for this pair (settle.rs answers
+    // Secure Link requests only; a `settle::date_arrival_events(carrier_ok)`
+    // would belong there). Only the carrier outcome is mapped to the
+    // table's events here; `Order::apply` checks them against the table.
     vec![
         Event::SettleDateArrives,
         if carrier_ok {
