@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod cmd;
+mod runtime;
 
 /// ZEUS carrier billing: sandbox gateway, merchant service and rule tools.
 #[derive(Debug, Parser)]
@@ -20,6 +21,10 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the offline sandbox gateway until SIGINT/SIGTERM.
+    Sandbox(zeus_carrier_sandbox::SandboxConfig),
+    /// Run the reference merchant service until SIGINT/SIGTERM.
+    Serve(zeus_carrier_http::ServeConfig),
     /// Print the transition table from the core's own data.
     Transitions(cmd::transitions::Args),
     /// Validate a Link Point order request; print every violation.
@@ -31,6 +36,17 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Sandbox(config) => {
+            runtime::init_logging("info");
+            runtime::block_on(zeus_carrier_sandbox::run(
+                config,
+                runtime::shutdown_signal(),
+            ))
+        }
+        Command::Serve(config) => {
+            runtime::init_logging("info");
+            runtime::block_on(zeus_carrier_http::run(config, runtime::shutdown_signal()))
+        }
         Command::Transitions(args) => cmd::transitions::run(&args),
         Command::CheckOrder(args) => cmd::check_order::run(&args),
         Command::ErrorCode(args) => cmd::error_code::run(&args),
