@@ -6,8 +6,10 @@ pub mod client;
 pub mod clock;
 pub mod config;
 pub mod integrity;
+pub mod operation;
 pub mod receiver;
 pub mod secret;
+pub mod serve;
 pub mod signing;
 pub mod source;
 
@@ -17,4 +19,5 @@ pub use config::{ClientConfig, ConfigError, ReceiverConfig};
 pub use ipnet::IpNet;
 pub use receiver::{CallbackRejection, ReceiverState, callback_router};
 pub use secret::SigningKey;
+pub use serve::{ServeConfig, ServeError, ServeState, run, serve_router};
 pub use signing::{sign_sendpoint, verify_sendpoint};

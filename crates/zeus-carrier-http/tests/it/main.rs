@@ -3,4 +3,5 @@
 
 mod client;
 mod receiver;
+mod serve;
 mod support;

@@ -1,0 +1,333 @@
+//! `zeus-carrier serve`: the reference merchant service (INTERFACES §3).
+//!
+//! It renders the Link Point form (`POST /checkout`), receives CGI calls
+//! durably and idempotently (the callback path, [`crate::receiver`]), shows
+//! the merchant's record (`GET /orders/{order_no}`), settles and cancels
+//! over Secure Link (`POST /orders/{order_no}/settle|cancel`), lists what
+//! needs doing (`GET /deadlines`) and reports its health (`GET /healthz`).
+//!
+//! [`serve_router`] builds the app from a [`ServeState`]; [`run`] binds,
+//! prints `listening on http://HOST:PORT` on stdout, logs to stderr and
+//! shuts down gracefully (in-flight requests finish, then the store closes;
+//! every acknowledged notification was committed before its `successok`).
+
+mod checkout;
+mod config;
+mod orders;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::json;
+use tokio::net::TcpListener;
+use zeus_carrier_core::Charset;
+use zeus_carrier_store::{Store, StoreError};
+
+pub use config::ServeConfig;
+
+use crate::client::SecureLinkClient;
+use crate::clock::Clock;
+use crate::config::{ConfigError, check_gateway_url, join_path};
+use crate::receiver::{ReceiverState, callback_router};
+use crate::secret::SigningKey;
+
+/// The path of the Link Point endpoint on the gateway's host (SPEC §1).
+pub const ORDER_CGI_PATH: &str = "/cgi-bin/carrier/order.cgi";
+
+/// The largest request body the service reads (checkout forms and settle
+/// requests are far smaller).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The paths the service answers besides the callback path; the callback
+/// path may not be one of them.
+const RESERVED_PATHS: &[&str] = &["/checkout", "/checkout/done", "/deadlines", "/healthz"];
+
+/// What the service's handlers share. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct ServeState {
+    store: Store,
+    client: SecureLinkClient,
+    receiver: ReceiverState,
+    settings: Arc<Settings>,
+    clock: Clock,
+    locks: OrderLocks,
+}
+
+#[derive(Debug)]
+struct Settings {
+    clientip: String,
+    charset: Charset,
+    order_url: String,
+    signing_key: Option<SigningKey>,
+}
+
+impl ServeState {
+    /// Checks `config` and builds the client and the receiver around
+    /// `store`; uses the system clock.
+    pub fn new(store: Store, config: &ServeConfig) -> Result<ServeState, ConfigError> {
+        let client = SecureLinkClient::new(config.client_config())?;
+        let receiver_config = config.receiver_config();
+        if RESERVED_PATHS.contains(&receiver_config.path.as_str())
+            || receiver_config.path.starts_with("/orders")
+        {
+            return Err(ConfigError::BadCallbackPath {
+                path: receiver_config.path,
+            });
+        }
+        let receiver = ReceiverState::new(store.clone(), receiver_config)?;
+        let base = check_gateway_url(&config.gateway_url)?;
+        Ok(ServeState {
+            store,
+            client,
+            receiver,
+            settings: Arc::new(Settings {
+                clientip: config.clientip.clone(),
+                charset: config.charset,
+                order_url: join_path(&base, ORDER_CGI_PATH).to_string(),
+                signing_key: config.signing_key.clone(),
+            }),
+            clock: Clock::system(),
+            locks: OrderLocks::default(),
+        })
+    }
+
+    /// The same state reading `clock` (the receiver too).
+    pub fn with_clock(mut self, clock: Clock) -> ServeState {
+        self.receiver = self.receiver.with_clock(clock.clone());
+        self.clock = clock;
+        self
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The Secure Link client.
+    pub fn client(&self) -> &SecureLinkClient {
+        &self.client
+    }
+}
+
+/// One async lock per order number, so one process never has two settle or
+/// cancel calls for the same order in flight (the second waits and then
+/// runs its pre-check on the updated record).
+#[derive(Clone, Debug, Default)]
+struct OrderLocks(Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>);
+
+impl OrderLocks {
+    async fn lock(&self, order_no: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            // Forget locks nobody holds or waits for.
+            map.retain(|_, l| Arc::strong_count(l) > 1);
+            map.entry(order_no.to_owned()).or_default().clone()
+        };
+        lock.lock_owned().await
+    }
+}
+
+/// The whole service as a router: INTERFACES §3's endpoints and the
+/// callback path. Serve it with
+/// `into_make_service_with_connect_info::<SocketAddr>()`.
+pub fn serve_router(state: ServeState) -> Router {
+    let receiver = state.receiver.clone();
+    Router::new()
+        .route("/checkout", post(checkout::checkout))
+        .route("/checkout/done", get(checkout::done))
+        .route("/orders/{order_no}", get(orders::get_order))
+        .route("/orders/{order_no}/settle", post(orders::settle))
+        .route("/orders/{order_no}/cancel", post(orders::cancel))
+        .route("/deadlines", get(orders::deadlines))
+        .route("/healthz", get(healthz))
+        .with_state(state)
+        .merge(callback_router(receiver))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+}
+
+async fn healthz(State(state): State<ServeState>) -> Response {
+    match state.store.health().await {
+        Ok(()) => {
+            Json(json!({"status": "ok", "backend": state.store.backend_name()})).into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({"status": "unavailable", "error": e.to_string()})),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// A JSON error answer `{"error": message}`.
+pub(crate) fn json_error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({"error": message.into()}))).into_response()
+}
+
+/// A storage error as an answer: `503` when unavailable, `500` otherwise.
+pub(crate) fn store_error(e: &StoreError) -> Response {
+    tracing::error!(error = %e, "storage error");
+    if e.is_unavailable() {
+        json_error(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
+    } else {
+        json_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+    }
+}
+
+/// Why the service could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServeError {
+    /// The configuration cannot work.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The store could not be opened.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Serving failed.
+    #[error("serving failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A bound, not yet serving, service ([`bind`]).
+#[derive(Debug)]
+pub struct Server {
+    listener: TcpListener,
+    addr: SocketAddr,
+    state: ServeState,
+}
+
+impl Server {
+    /// The address actually bound (the real port for `:0`).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The state (store, client) the server runs with.
+    pub fn state(&self) -> &ServeState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests
+    /// finish and closes the store.
+    pub async fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServeError> {
+        let store = self.state.store.clone();
+        let app = serve_router(self.state);
+        let served = axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
+        store.close().await;
+        tracing::info!("stopped");
+        served.map_err(ServeError::Io)
+    }
+}
+
+/// Opens the store, checks the configuration and binds the listen address.
+pub async fn bind(config: &ServeConfig) -> Result<Server, ServeError> {
+    bind_with_clock(config, Clock::system()).await
+}
+
+/// [`bind`] with a given clock.
+pub async fn bind_with_clock(config: &ServeConfig, clock: Clock) -> Result<Server, ServeError> {
+    // Check what needs no I/O before touching the database.
+    SecureLinkClient::new(config.client_config())?;
+    config.receiver_config().check()?;
+    let store = Store::connect(&config.db).await?;
+    let state = ServeState::new(store, config)?.with_clock(clock);
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| ServeError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| ServeError::Bind {
+        addr: config.listen,
+        source,
+    })?;
+    Ok(Server {
+        listener,
+        addr,
+        state,
+    })
+}
+
+/// Runs the service: logs to stderr (`RUST_LOG`, default `info`, when no
+/// subscriber is installed yet), binds, prints `listening on
+/// http://HOST:PORT` on stdout, serves until `shutdown` completes, then
+/// shuts down gracefully.
+pub async fn run(
+    config: ServeConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    init_stderr_logging();
+    tracing::info!(config = ?config, "starting the merchant service");
+    let server = bind(&config).await?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "listening on http://{}", server.local_addr())?;
+    out.flush()?;
+    drop(out);
+    tracing::info!(addr = %server.local_addr(), "listening");
+    server.serve(shutdown).await
+}
+
+/// Installs a stderr logger (`RUST_LOG`, default `info`) unless the process
+/// already has a subscriber.
+pub fn init_stderr_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Completes on SIGINT (Ctrl-C) or, on Unix, SIGTERM: the usual `shutdown`
+/// argument of [`run`].
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("SIGINT: shutting down"),
+        () = term => tracing::info!("SIGTERM: shutting down"),
+    }
+}
