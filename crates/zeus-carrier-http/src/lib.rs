@@ -1,6 +1,73 @@
 //! # zeus-carrier-http
 //!
-//! (crate docs written below once every part has landed)
+//! The HTTP adapters of ZEUS carrier billing. They move bytes and call the
+//! core ([`zeus_carrier_core`]) and the store ([`zeus_carrier_store`]); they
+//! decide nothing the core owns.
+//!
+//! | part | what it does |
+//! |---|---|
+//! | [`SecureLinkClient`] | settle and cancel over HTTPS (SPEC §5–§7): the core's pre-check first, one bounded POST, the core's reading of the answer; transport failures are `unknown` (R-RS-3); never retried |
+//! | [`callback_router`] | the CGI receiver (SPEC §9): allowlist, trusted proxies, parsing through the core, signature and integrity checks, `successok` only after the store committed |
+//! | [`serve`] | `zeus-carrier serve`, the reference merchant service (INTERFACES §3) |
+//! | [`signing`] | optional signed `sendpoint` (a truncated HMAC-SHA256 of the order's key fields) |
+//!
+//! ## Embedding the receiver
+//!
+//! ```no_run
+//! use std::net::SocketAddr;
+//! use zeus_carrier_http::{ReceiverConfig, ReceiverState, callback_router};
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let store = zeus_carrier_store::Store::connect("sqlite://merchant.db").await?;
+//! let mut config = ReceiverConfig::new("1234567890");
+//! config.allow = vec!["192.0.2.0/28".parse()?]; // the gateway's addresses, from the merchant's contract
+//! let app = axum::Router::new() // the merchant's own routes …
+//!     .merge(callback_router(ReceiverState::new(store, config)?));
+//! let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;
+//! axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! No gateway address ships with this crate (D-8): the allowlist defaults to
+//! loopback only, and the merchant configures the addresses the gateway
+//! gave them.
+//!
+//! ## Guarantees
+//!
+//! - **`successok` only after commit (R-CG-1).** The receiver answers
+//!   `200 successok` only after [`zeus_carrier_store::Store::record_notification`]
+//!   returned `Ok`, which it does only after its transaction committed. Every
+//!   other path (403, 414, 400, 503, 500) answers a body starting with
+//!   `error:`, so the gateway reports the failure and can resend.
+//! - **Idempotent, never backwards (R-CG-3, R-CG-4).** Decided by the core's
+//!   `notification::classify` inside the store's per-order transaction: any
+//!   number of deliveries of one notification, concurrent or not, across
+//!   processes sharing one PostgreSQL database, move the order once.
+//! - **Each accepted transition reaches the embedding service exactly once.**
+//!   Every accepted transition (a CGI call that created or advanced an
+//!   order; a step of a settle or cancel) writes exactly one outbox event in
+//!   the same transaction as the transition; duplicates, stale and flagged
+//!   calls write none. The embedding service polls
+//!   [`zeus_carrier_store::Store::poll_outbox`], handles each event and then
+//!   acknowledges it with [`zeus_carrier_store::Store::ack_outbox`]. Delivery
+//!   is at-least-once (an event is returned until acknowledged, so a crash
+//!   between handling and acknowledging shows it again); handling is
+//!   exactly-once when the consumer deduplicates by the event's `id`, which
+//!   is unique per transition.
+//! - **Unknown is never failure (R-RS-3).** A Secure Link timeout, reset,
+//!   non-200 answer, unreadable or oversized body is `unknown`: the order's
+//!   status is left as it is and the order is marked for reconciliation.
+//!   Settle and cancel are never retried automatically.
+//! - **Secrets stay secret.** The zkey and the signing key print as `***` in
+//!   every `Debug`; the zkey is only ever written into the Secure Link
+//!   request body; no log line carries it.
+//!
+//! ## Decisions (where the spec is silent)
+//!
+//! Each is documented next to its code: the receiver's order of checks and
+//! its answers ([`receiver`]), the source address rules ([`source`]), the
+//! integrity check against the saved checkout ([`integrity`]), the signed
+//! sendpoint ([`signing`]), the checkout endpoint ([`serve::checkout`]),
+//! settle and cancel through the service ([`serve::orders`]).
 
 pub mod client;
 pub mod clock;

@@ -33,7 +33,7 @@ use super::{ServeState, json_error, store_error};
 use crate::signing::sign_sendpoint;
 
 /// The header carrying the checkout's `sendid`.
-pub(crate) const SENDID_HEADER: &str = "x-zeus-carrier-sendid";
+pub const SENDID_HEADER: &str = "x-zeus-carrier-sendid";
 
 pub(super) async fn checkout(
     State(state): State<ServeState>,

@@ -11,9 +11,9 @@
 //! shuts down gracefully (in-flight requests finish, then the store closes;
 //! every acknowledged notification was committed before its `successok`).
 
-mod checkout;
+pub mod checkout;
 mod config;
-mod orders;
+pub mod orders;
 
 use std::collections::HashMap;
 use std::future::Future;

@@ -8,7 +8,7 @@ use zeus_carrier_core::settle::{OrderFacts, SettleParams, SettlePlan};
 use zeus_carrier_core::{Carrier, Event, Status};
 use zeus_carrier_http::{CallError, ClientConfig, SecureLinkClient};
 
-use crate::support::{Behavior, LogCapture, at, fake_gateway, resetting_server};
+use crate::support::{Behavior, LogCapture, at, chunked_server, fake_gateway, resetting_server};
 
 const ZKEY: &str = "zkey-SECRET-41f2";
 
@@ -346,4 +346,23 @@ fn config_refuses_plain_http_to_a_remote_host() {
         SecureLinkClient::new(cfg),
         Err(zeus_carrier_http::ConfigError::BadZkey)
     ));
+}
+
+#[tokio::test]
+async fn r_rs_3_a_huge_chunked_body_is_cut_off_and_is_unknown() {
+    // 100 × 8 KiB without Content-Length: the bound applies while reading.
+    let (url, task) = chunked_server(100).await;
+    let c = client(&url, Duration::from_secs(10));
+    let call = c
+        .settle(&authorized(), "ORD-1", SettleParams::default(), now())
+        .await
+        .expect("sent");
+    task.abort();
+    let Outcome::Unknown {
+        reason: UnknownReason::Transport(why),
+    } = &call.outcome
+    else {
+        panic!("expected unknown, got {:?}", call.outcome);
+    };
+    assert!(why.contains("larger than 65536"), "{why}");
 }

@@ -2,6 +2,7 @@
 //! fake gateway, the CGI receiver, and the `serve` endpoints.
 
 mod client;
+mod lifecycle;
 mod receiver;
 mod serve;
 mod support;
