@@ -260,6 +260,20 @@ pub fn answer_settle(
     }
 }
 
+/// The gateway's side when a reservation's date arrives (00:00 Japan time
+/// of the date, R-SL-2): the order moves to Settling, then the carrier
+/// confirms (→ Completed) or rejects (→ SettleFailed) (SPEC §3).
+pub fn date_arrival_events(carrier_ok: bool) -> [Event; 2] {
+    [
+        Event::SettleDateArrives,
+        if carrier_ok {
+            Event::CarrierConfirmsSettle
+        } else {
+            Event::CarrierRejectsSettle
+        },
+    ]
+}
+
 /// The merchant's side after a response: the events to apply to its own
 /// copy of the order, for the plan it sent and the outcome it got.
 ///

@@ -7,21 +7,10 @@ use crate::engine::Entered;
 use crate::mail::MailDraft;
 use crate::state::{CgiAttempt, SandboxState};
 
-/// The events of a reservation whose date has come: the date arrives
-/// (→ 05), then the carrier answers (→ 07 or 06) (SPEC §3).
+/// The events of a reservation whose date has come (SPEC §3, R-SL-2):
+/// the core's [`zeus_carrier_core::settle::date_arrival_events`].
 pub(crate) fn reservation_events(carrier_ok: bool) -> Vec<Event> {
-    // TODO(core): the core has no helper for this pair (settle.rs answers
-    // Secure Link requests only; a `settle::date_arrival_events(carrier_ok)`
-    // would belong there). Only the carrier outcome is mapped to the
-    // table's events here; `Order::apply` checks them against the table.
-    vec![
-        Event::SettleDateArrives,
-        if carrier_ok {
-            Event::CarrierConfirmsSettle
-        } else {
-            Event::CarrierRejectsSettle
-        },
-    ]
+    zeus_carrier_core::settle::date_arrival_events(carrier_ok).to_vec()
 }
 
 /// The notification mail for a status entered, if the status is mailed

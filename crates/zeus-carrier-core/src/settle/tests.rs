@@ -474,3 +474,16 @@ fn r_sl_3_plan_for_today_answered_with_tomorrow_became_a_reservation() {
         }]
     );
 }
+
+#[test]
+fn r_sl_2_reservation_date_arrival_settles_through_05() {
+    let t0 = at("2026-01-10T10:00:00+09:00");
+    for (carrier_ok, end) in [(true, Status::Completed), (false, Status::SettleFailed)] {
+        let mut o = order(Status::SettleReserved, Carrier::Docomo, 1000);
+        let mut seen = Vec::new();
+        for e in date_arrival_events(carrier_ok) {
+            seen.push(o.apply(&e, t0).expect("allowed"));
+        }
+        assert_eq!(seen, [Status::Settling, end]);
+    }
+}
