@@ -70,8 +70,11 @@ pub enum ConfigError {
         /// `connect` or `total`.
         which: &'static str,
     },
-    /// The callback path does not start with `/`.
-    #[error("callback path {path:?} must start with '/'")]
+    /// The callback path does not start with `/`, holds a character other
+    /// than `A-Z a-z 0-9 / - _ . ~`, or clashes with another endpoint.
+    #[error(
+        "callback path {path:?} must start with '/', use only A-Z a-z 0-9 / - _ . ~, and not clash with another endpoint"
+    )]
     BadCallbackPath {
         /// The path as given.
         path: String,
@@ -218,7 +221,9 @@ impl ReceiverConfig {
     /// Checks the configuration.
     pub fn check(&self) -> Result<(), ConfigError> {
         check_clientip(&self.clientip)?;
-        if !self.path.starts_with('/') {
+        let path_char_ok =
+            |c: char| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_' | '.' | '~');
+        if !self.path.starts_with('/') || !self.path.chars().all(path_char_ok) {
             return Err(ConfigError::BadCallbackPath {
                 path: self.path.clone(),
             });
@@ -300,6 +305,13 @@ mod tests {
         assert!(c.check().is_ok());
         c.signing_key = Some(SigningKey::new("s3cr3t-signing"));
         assert!(!format!("{c:?}").contains("s3cr3t"));
+        c.path = "/cb/{id}".into();
+        assert!(matches!(
+            c.check(),
+            Err(ConfigError::BadCallbackPath { .. })
+        ));
+        c.path = "/cgi-bin/zeus_callback.cgi".into();
+        assert!(c.check().is_ok());
         c.clientip = "12345".into();
         assert!(matches!(c.check(), Err(ConfigError::BadClientIp { .. })));
     }
