@@ -483,3 +483,33 @@ fn serve_config_rejects_plain_http_gateways_and_clashing_callback_paths() {
         assert!(!format!("{cfg:?}").contains(ZKEY));
     });
 }
+
+#[tokio::test]
+async fn checkout_refuses_other_content_types_and_serves_a_neutral_done_page() {
+    let db = TestDb::sqlite();
+    let store = db.store().await;
+    let r = app(&store, "https://gateway.example.invalid", |_| {}).await;
+    let (s, _, _) = oneshot(
+        &r,
+        LOCAL,
+        "POST",
+        "/checkout",
+        &[],
+        Some(("text/plain", b"money=1".to_vec())),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let (s, _, _) = oneshot(
+        &r,
+        LOCAL,
+        "POST",
+        "/checkout",
+        &[],
+        Some(("application/json", b"{not json".to_vec())),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, page) = get(&r, LOCAL, "/checkout/done").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("gateway confirms"), "{page}");
+}
