@@ -101,6 +101,14 @@ mod tests {
     }
 
     #[test]
+    fn r_cg_3_only_create_and_advance_change_state() {
+        assert!(classify(None, Status::Authorized).changes_state());
+        assert!(classify(Some(Status::Authorized), Status::Completed).changes_state());
+        assert!(!classify(Some(Status::Completed), Status::Authorized).changes_state());
+        assert!(!classify(Some(Status::Completed), Status::Completed).changes_state());
+    }
+
+    #[test]
     fn r_cg_4_resend_of_03_after_07_is_stale() {
         assert_eq!(
             classify(Some(Status::Completed), Status::Authorized),
