@@ -67,7 +67,14 @@ pub fn transitions_markdown() -> String {
 pub fn transitions_mermaid() -> String {
     let mut out = String::from("stateDiagram-v2\n    [*] --> S01: order.cgi accepted\n");
     for s in Status::iter() {
-        let _ = writeln!(out, "    S{}: {} {} ({})", s.code(), s.code(), s.label_ja(), s.name());
+        let _ = writeln!(
+            out,
+            "    S{}: {} {} ({})",
+            s.code(),
+            s.code(),
+            s.label_ja(),
+            s.name()
+        );
     }
     for t in TRANSITIONS {
         let _ = writeln!(
@@ -88,7 +95,11 @@ pub fn transitions_mermaid() -> String {
 pub fn transitions_dot() -> String {
     let mut out = String::from("digraph zeus_carrier {\n    rankdir=LR;\n    node [shape=box];\n");
     for s in Status::iter() {
-        let shape = if s.is_terminal() { ", peripheries=2" } else { "" };
+        let shape = if s.is_terminal() {
+            ", peripheries=2"
+        } else {
+            ""
+        };
         let _ = writeln!(
             out,
             "    s{} [label=\"{} {}\\n{}\"{}];",
