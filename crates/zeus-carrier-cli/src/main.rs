@@ -25,6 +25,10 @@ enum Command {
     Sandbox(zeus_carrier_sandbox::SandboxConfig),
     /// Run the reference merchant service until SIGINT/SIGTERM.
     Serve(zeus_carrier_http::ServeConfig),
+    /// Run a whole payment lifecycle offline (sandbox + merchant service on
+    /// loopback) and print its timeline; exit 0 when every step behaved as
+    /// SPEC.md says.
+    Demo(cmd::demo::Args),
     /// Print the transition table from the core's own data.
     Transitions(cmd::transitions::Args),
     /// Validate a Link Point order request; print every violation.
@@ -47,6 +51,7 @@ fn main() -> ExitCode {
             runtime::init_logging("info");
             runtime::block_on(zeus_carrier_http::run(config, runtime::shutdown_signal()))
         }
+        Command::Demo(args) => cmd::demo::run(&args),
         Command::Transitions(args) => cmd::transitions::run(&args),
         Command::CheckOrder(args) => cmd::check_order::run(&args),
         Command::ErrorCode(args) => cmd::error_code::run(&args),

@@ -1,0 +1,161 @@
+//! The two services of the demo, in this process on loopback: the sandbox
+//! gateway and the reference merchant service (`serve`) with an SQLite
+//! database in a temporary directory.
+//!
+//! Each needs the other's address (the sandbox calls the merchant's
+//! callback path; the merchant calls the sandbox's Secure Link), so the
+//! merchant's socket is bound first, the sandbox is started with that
+//! address as `--cgi-url`, and the merchant is then served on the socket
+//! it already holds: no port is guessed, nothing races.
+
+use std::net::SocketAddr;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use zeus_carrier_core::JstDateTime;
+use zeus_carrier_core::secure_link::Zkey;
+use zeus_carrier_http::{Clock, ServeConfig, ServeState, serve_router};
+use zeus_carrier_sandbox::{Sandbox, SandboxConfig, rfc3339};
+use zeus_carrier_store::Store;
+
+use super::web::DemoError;
+
+/// The merchant's IP code in the demo (the sandbox's default).
+pub(super) const CLIENTIP: &str = "1234567890";
+
+/// The Secure Link key both sides share in the demo.
+const ZKEY: &str = "demo-zkey-0123456789";
+
+/// The merchant's callback path (serve's default).
+pub(super) const CALLBACK_PATH: &str = "/zeus/carrier/callback";
+
+/// The running services. [`Services::stop`] shuts them down in order.
+pub(super) struct Services {
+    pub(super) sandbox: Sandbox,
+    pub(super) serve_url: String,
+    pub(super) db_path: String,
+    store: Store,
+    serve_stop: oneshot::Sender<()>,
+    serve_task: JoinHandle<std::io::Result<()>>,
+    // Removed (with the database) when the services are dropped.
+    _dir: tempfile::TempDir,
+}
+
+impl Services {
+    /// Starts the sandbox (authorization mode, clock frozen at `now`, CGI
+    /// to the merchant with the optional statuses) and the merchant
+    /// service (reading the sandbox's clock, see the module docs of
+    /// `demo`).
+    pub(super) async fn start(now: JstDateTime) -> Result<Services, DemoError> {
+        let dir = tempfile::Builder::new()
+            .prefix("zeus-carrier-demo-")
+            .tempdir()
+            .map_err(|e| DemoError::Start {
+                what: "the temporary directory",
+                detail: e.to_string(),
+            })?;
+        let db_path = dir.path().join("merchant.db").display().to_string();
+
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| DemoError::Start {
+                what: "the merchant service (bind 127.0.0.1:0)",
+                detail: e.to_string(),
+            })?;
+        let serve_addr = listener.local_addr().map_err(|e| DemoError::Start {
+            what: "the merchant service",
+            detail: e.to_string(),
+        })?;
+        let serve_url = format!("http://{serve_addr}");
+
+        let now_flag = rfc3339(&now);
+        let cgi_url = format!("{serve_url}{CALLBACK_PATH}");
+        let config = SandboxConfig::from_flags([
+            "--mode",
+            "auth",
+            "--clientip",
+            CLIENTIP,
+            "--zkey",
+            ZKEY,
+            "--now",
+            now_flag.as_str(),
+            "--cgi-url",
+            cgi_url.as_str(),
+            "--cgi-optional",
+            "--order-prefix",
+            "DEMO",
+        ])
+        .map_err(|e| DemoError::Start {
+            what: "the sandbox gateway (flags)",
+            detail: e.to_string(),
+        })?;
+        let sandbox = Sandbox::spawn(config).await.map_err(|e| DemoError::Start {
+            what: "the sandbox gateway",
+            detail: e.to_string(),
+        })?;
+
+        let mut config = ServeConfig::new(CLIENTIP, Zkey::new(ZKEY));
+        config.listen = serve_addr;
+        config.db = format!("sqlite://{db_path}");
+        config.gateway_url = sandbox.base_url().to_owned();
+        config.callback_path = CALLBACK_PATH.to_owned();
+        // A Secure Link call to the sandbox may wait for its CGI calls (5 s
+        // at most); keep serve's bound comfortably above that.
+        config.gateway_timeout_secs = 15;
+        let store = Store::connect(&config.db)
+            .await
+            .map_err(|e| DemoError::Start {
+                what: "the merchant's SQLite database",
+                detail: e.to_string(),
+            })?;
+        let sandbox_state = sandbox.state().clone();
+        let state = ServeState::new(store.clone(), &config)
+            .map_err(|e| DemoError::Start {
+                what: "the merchant service (configuration)",
+                detail: e.to_string(),
+            })?
+            .with_clock(Clock::from_fn(move || sandbox_state.now()));
+        let app = serve_router(state);
+        let (serve_stop, stopped) = oneshot::channel::<()>();
+        let serve_task = tokio::spawn(async move {
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await
+        });
+        Ok(Services {
+            sandbox,
+            serve_url,
+            db_path,
+            store,
+            serve_stop,
+            serve_task,
+            _dir: dir,
+        })
+    }
+
+    /// The sandbox's base URL.
+    pub(super) fn sandbox_url(&self) -> &str {
+        self.sandbox.base_url()
+    }
+
+    /// Stops the merchant service (in-flight requests finish, the store
+    /// closes), then the sandbox.
+    pub(super) async fn stop(self) -> Result<(), DemoError> {
+        let _ = self.serve_stop.send(());
+        let served = self.serve_task.await;
+        self.store.close().await;
+        let sandbox = self.sandbox.shutdown().await;
+        match served {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(DemoError::unexpected("the merchant service", e.to_string())),
+            Err(e) => return Err(DemoError::unexpected("the merchant service", e.to_string())),
+        }
+        sandbox.map_err(|e| DemoError::unexpected("the sandbox gateway", e.to_string()))
+    }
+}
