@@ -4,3 +4,13 @@ set -euo pipefail
 if ! command -v cargo-deny >/dev/null 2>&1; then
     cargo install --locked cargo-deny
 fi
+# Headless Chromium and its WebDriver for the CLI's browser test
+# (crates/zeus-carrier-cli/tests/it/browser.rs fails in CI without them).
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+        sudo="sudo"
+    fi
+    $sudo apt-get update
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
+fi

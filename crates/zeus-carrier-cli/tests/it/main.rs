@@ -1,6 +1,10 @@
 //! The `zeus-carrier` binary driven as a user drives it (INTERFACES.md §1).
 
+mod browser;
+mod demo;
+mod process;
 mod rule_tools;
+mod servers;
 
 use std::process::{Command, Output};
 
