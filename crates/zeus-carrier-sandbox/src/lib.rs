@@ -22,6 +22,7 @@
 
 mod clock;
 mod config;
+pub mod control;
 mod delivery;
 mod engine;
 mod error;

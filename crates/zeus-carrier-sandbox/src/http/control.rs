@@ -5,12 +5,11 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, FixedOffset};
-use serde::Deserialize;
 use serde_json::json;
 
+use crate::control::{ClockChange, OutcomeChange};
 use crate::engine;
-use crate::state::{CarrierOutcome, SandboxState};
+use crate::state::SandboxState;
 use crate::views::{CgiView, ClockView, MailView, OrderView, rfc3339};
 
 /// A JSON error: `{"error": "..."}`.
@@ -30,35 +29,15 @@ pub(super) async fn get_clock(State(state): State<SandboxState>) -> Json<ClockVi
     Json(clock_view(&state))
 }
 
-/// The body of `POST /_sandbox/clock`: exactly one of the two keys.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ClockChange {
-    now: Option<String>,
-    advance_secs: Option<i64>,
-}
-
 /// `POST /_sandbox/clock`: freeze at `now` or move by `advance_secs`, then
 /// settle the reservations that came due, mails and CGI included, before
 /// answering.
 pub(super) async fn set_clock(State(state): State<SandboxState>, body: Bytes) -> Response {
-    let change: ClockChange = match serde_json::from_slice(&body) {
-        Ok(c) => c,
-        Err(e) => return json_error(StatusCode::BAD_REQUEST, format!("clock: {e}")),
-    };
-    match (change.now, change.advance_secs) {
-        (Some(now), None) => match DateTime::<FixedOffset>::parse_from_rfc3339(&now) {
-            Ok(t) => {
-                state.clock().set(t);
-            }
-            Err(e) => {
-                return json_error(
-                    StatusCode::BAD_REQUEST,
-                    format!("clock: now {now:?} is not RFC 3339: {e}"),
-                );
-            }
-        },
-        (None, Some(secs)) => {
+    match ClockChange::parse(&body) {
+        Ok(ClockChange::SetNow(t)) => {
+            state.clock().set(t);
+        }
+        Ok(ClockChange::Advance(secs)) => {
             if state.clock().advance(secs).is_none() {
                 return json_error(
                     StatusCode::BAD_REQUEST,
@@ -66,12 +45,7 @@ pub(super) async fn set_clock(State(state): State<SandboxState>, body: Bytes) ->
                 );
             }
         }
-        _ => {
-            return json_error(
-                StatusCode::BAD_REQUEST,
-                "clock: give exactly one of \"now\" and \"advance_secs\"",
-            );
-        }
+        Err(e) => return json_error(StatusCode::BAD_REQUEST, e.0),
     }
     engine::run_due(&state).await;
     Json(clock_view(&state)).into_response()
@@ -93,30 +67,16 @@ pub(super) async fn order(
     }
 }
 
-/// The body of `POST /_sandbox/orders/{order_no}/carrier-outcome`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct OutcomeChange {
-    settle: Option<CarrierOutcome>,
-    cancel: Option<CarrierOutcome>,
-}
-
 /// `POST /_sandbox/orders/{order_no}/carrier-outcome` → `204`.
 pub(super) async fn carrier_outcome(
     State(state): State<SandboxState>,
     Path(order_no): Path<String>,
     body: Bytes,
 ) -> Response {
-    let change: OutcomeChange = match serde_json::from_slice(&body) {
+    let change = match OutcomeChange::parse(&body) {
         Ok(c) => c,
-        Err(e) => return json_error(StatusCode::BAD_REQUEST, format!("carrier-outcome: {e}")),
+        Err(e) => return json_error(StatusCode::BAD_REQUEST, e.0),
     };
-    if change.settle.is_none() && change.cancel.is_none() {
-        return json_error(
-            StatusCode::BAD_REQUEST,
-            "carrier-outcome: give \"settle\" and/or \"cancel\" (\"ok\" or \"fail\")",
-        );
-    }
     match state.set_carrier_outcome(&order_no, change.settle, change.cancel) {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => json_error(StatusCode::NOT_FOUND, e.to_string()),
