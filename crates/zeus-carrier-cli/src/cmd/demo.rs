@@ -123,6 +123,9 @@ async fn demo(now: DateTime<FixedOffset>) -> Result<(), DemoError> {
     demo.t
         .say("  times are Japan time (UTC+09:00); ✓ = as SPEC.md says");
     let result = demo.lifecycle().await;
+    if let Err(e) = &result {
+        demo.t.say(format!("\ndemo stopped: {e}"));
+    }
     let stopped = services.stop().await;
     result?;
     stopped?;

@@ -243,20 +243,43 @@ async fn r_tm_1_browser_checkout_test_page_and_management_screen_resend() {
         }
     };
     let stack = Stack::start().await;
+    let urls = Urls {
+        sandbox: stack.sandbox.base_url().to_owned(),
+        serve: stack.serve.clone(),
+        shop: stack.shop.clone(),
+    };
     let profile = tempfile::tempdir().expect("profile directory");
     let (_chromedriver, client) = browser(&chromium, &driver, profile.path()).await;
-    let outcome = tokio::time::timeout(WHOLE, scenario(&client, &stack)).await;
-    // Close the browser whatever happened, then report.
+    // The scenario runs in its own task so that a failed assertion still
+    // lets the browser be closed here before the test reports it.
+    let task = tokio::spawn(scenario(client.clone(), urls));
+    let abort = task.abort_handle();
+    let outcome = tokio::time::timeout(WHOLE, task).await;
+    abort.abort();
     let _ = tokio::time::timeout(STEP, client.close()).await;
-    outcome.expect("the browser scenario finished within its bound");
+    match outcome {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Ok(Err(e)) => panic!("the browser scenario did not finish: {e}"),
+        Err(_) => panic!("the browser scenario did not finish within {WHOLE:?}"),
+    }
+    drop(stack);
 }
 
-async fn scenario(c: &Client, stack: &Stack) {
-    let sandbox = stack.sandbox.base_url().to_owned();
+/// Where the scenario's pages are.
+struct Urls {
+    sandbox: String,
+    serve: String,
+    shop: String,
+}
+
+async fn scenario(client: Client, urls: Urls) {
+    let c = &client;
+    let sandbox = urls.sandbox.clone();
 
     // The shop → serve's auto-submitting Link Point form → order.cgi → the
     // payment test page.
-    c.goto(&stack.shop).await.expect("open the shop");
+    c.goto(&urls.shop).await.expect("open the shop");
     c.find(Locator::Id("buy"))
         .await
         .expect("buy button")
@@ -307,7 +330,7 @@ async fn scenario(c: &Client, stack: &Stack) {
     assert_eq!(heading, "お支払い完了");
     assert_eq!(back.text().await.expect("link text"), "ショップに戻る");
     back.click().await.expect("follow the link back");
-    let done = format!("{}/checkout/done", stack.serve);
+    let done = format!("{}/checkout/done", urls.serve);
     wait_for_url(c, "the shop's done page", |u| u == done).await;
     let body = c
         .find(Locator::Css("body"))
@@ -322,7 +345,7 @@ async fn scenario(c: &Client, stack: &Stack) {
     );
 
     // The merchant learned the authorization from the CGI call.
-    let merchant = get_json(&format!("{}/orders/{order_no}", stack.serve)).await;
+    let merchant = get_json(&format!("{}/orders/{order_no}", urls.serve)).await;
     assert_eq!(merchant["status"]["code"], "03", "{merchant}");
     assert_eq!(merchant["status"]["label"], "仮売完了", "{merchant}");
 
@@ -396,7 +419,7 @@ async fn scenario(c: &Client, stack: &Stack) {
         u == format!("{sandbox}/orders/{order_no}")
     })
     .await;
-    let merchant = get_json(&format!("{}/orders/{order_no}", stack.serve)).await;
+    let merchant = get_json(&format!("{}/orders/{order_no}", urls.serve)).await;
     assert_eq!(merchant["status"]["code"], "03", "{merchant}");
     assert_eq!(merchant["duplicates"], 1, "R-CG-3: {merchant}");
 }
