@@ -302,6 +302,39 @@ mod tests {
     }
 
     #[test]
+    fn d3_charset_names_parse_and_print() {
+        for (text, cs) in [
+            ("sjis", Charset::ShiftJis),
+            ("Shift_JIS", Charset::ShiftJis),
+            ("shift-jis", Charset::ShiftJis),
+            ("utf8", Charset::Utf8),
+            ("UTF-8", Charset::Utf8),
+        ] {
+            assert_eq!(text.parse::<Charset>(), Ok(cs), "{text}");
+        }
+        assert!("latin1".parse::<Charset>().is_err());
+        assert_eq!(Charset::ShiftJis.name(), "sjis");
+        assert_eq!(Charset::Utf8.name(), "utf8");
+        assert_eq!(Charset::ShiftJis.to_string(), "Shift_JIS");
+        assert_eq!(Charset::Utf8.http_label(), "UTF-8");
+    }
+
+    #[test]
+    fn percent_decode_reads_escapes_plus_and_plain_bytes() {
+        assert_eq!(percent_decode(b"a%20b+c%7e%7E"), Ok(b"a b c~~".to_vec()));
+        assert_eq!(percent_decode(b"%E3%82%BC"), Ok(vec![0xE3, 0x82, 0xBC]));
+        assert_eq!(percent_decode(b""), Ok(Vec::new()));
+        assert!(matches!(
+            percent_decode(b"ab%4"),
+            Err(FormError::BadEscape { at: 2 })
+        ));
+        assert!(matches!(
+            percent_decode(b"%"),
+            Err(FormError::BadEscape { at: 0 })
+        ));
+    }
+
+    #[test]
     fn invalid_sjis_is_a_typed_error() {
         // 0x82 starts a double-byte sequence; 0x20 cannot end it.
         assert!(matches!(

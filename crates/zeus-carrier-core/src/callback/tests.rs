@@ -526,3 +526,29 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn r_cg_money_up_to_six_digits_encodes_and_seven_is_refused() {
+    let cb = Callback {
+        money: Some(MAX_MONEY),
+        ..Callback::default()
+    };
+    let q = cb.to_query(Charset::Utf8).expect("six digits encode");
+    assert_eq!(q, "money=999999");
+    let too_big = Callback {
+        money: Some(MAX_MONEY + 1),
+        ..Callback::default()
+    };
+    assert!(matches!(
+        too_big.to_query(Charset::Utf8),
+        Err(EncodeError::MoneyTooLarge { money }) if money == MAX_MONEY + 1
+    ));
+}
+
+#[test]
+fn r_cg_error_code_displays_verbatim() {
+    let cb = Callback::parse_query(b"error_code=0101000L0", Charset::ShiftJis).expect("parse");
+    let code = cb.error_code.expect("present");
+    assert_eq!(code.to_string(), "0101000L0");
+    assert_eq!(code.as_str(), "0101000L0");
+}
