@@ -1,0 +1,236 @@
+//! Shared helpers: test databases (SQLite file or a fresh PostgreSQL
+//! database), requests through a router without a socket, CGI queries, a
+//! bounded runtime, and the SKIPPED rule for PostgreSQL.
+
+use std::io::Write as _;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::http::{HeaderMap, StatusCode};
+
+/// The IP code of the tests' merchant (the sandbox's default).
+pub(crate) const CLIENTIP: &str = "1234567890";
+
+/// The variable naming the shared PostgreSQL test cluster.
+pub(crate) const PG_URL_VAR: &str = "ZEUS_CARRIER_TEST_PG_URL";
+/// With `1`, a PostgreSQL test that cannot run fails instead of skipping.
+pub(crate) const REQUIRE_PG_VAR: &str = "ZEUS_CARRIER_REQUIRE_PG";
+
+/// Prints `SKIPPED: test: why` (stdout and stderr), or fails when
+/// `ZEUS_CARRIER_REQUIRE_PG=1`.
+pub(crate) fn skip_pg(test: &str, why: &str) {
+    let line = format!("SKIPPED: {test}: {why}");
+    assert!(
+        std::env::var(REQUIRE_PG_VAR).as_deref() != Ok("1"),
+        "{line}; {REQUIRE_PG_VAR}=1 makes this a failure"
+    );
+    let _ = writeln!(std::io::stderr(), "{line}");
+    println!("{line}");
+}
+
+/// A multi-threaded runtime for one test.
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// Runs `f`, failing the test when it takes longer than `bound`.
+pub(crate) async fn within<F: std::future::Future>(bound: Duration, f: F) -> F::Output {
+    match tokio::time::timeout(bound, f).await {
+        Ok(v) => v,
+        Err(_) => panic!("test step exceeded {bound:?}"),
+    }
+}
+
+/// A test database: a SQLite file in a temporary directory, or a fresh
+/// PostgreSQL database in the cluster named by `ZEUS_CARRIER_TEST_PG_URL`
+/// (or another cluster's admin URL).
+pub(crate) struct TestDb {
+    pub(crate) url: String,
+    pub(crate) dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
+}
+
+impl TestDb {
+    /// A fresh SQLite file `merchant.db` in `dir/db/`.
+    pub(crate) fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        std::fs::create_dir(dir.path().join("db")).expect("db directory");
+        let url = format!(
+            "sqlite://{}",
+            dir.path().join("db").join("merchant.db").display()
+        );
+        TestDb {
+            url,
+            dir: Some(dir),
+            pg: None,
+        }
+    }
+
+    /// A fresh database in the shared cluster; `None` with a SKIPPED line
+    /// when the variable is unset (a failure with
+    /// `ZEUS_CARRIER_REQUIRE_PG=1`).
+    pub(crate) async fn postgres(test: &str) -> Option<TestDb> {
+        let Ok(admin_url) = std::env::var(PG_URL_VAR) else {
+            skip_pg(
+                test,
+                &format!("PostgreSQL test needs {PG_URL_VAR} (scripts/pg-test.sh start)"),
+            );
+            return None;
+        };
+        Some(TestDb::postgres_in(&admin_url).await)
+    }
+
+    /// A fresh database in the cluster whose admin URL is `admin_url`.
+    pub(crate) async fn postgres_in(admin_url: &str) -> TestDb {
+        use sqlx::Connection as _;
+        static SEQ: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "zf_{}_{}",
+            std::process::id(),
+            SEQ.fetch_add(1, Ordering::SeqCst)
+        );
+        let mut admin = sqlx::PgConnection::connect(admin_url)
+            .await
+            .expect("connect to the PostgreSQL test cluster");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .expect("create test database");
+        let _ = admin.close().await;
+        TestDb {
+            url: replace_db_name(admin_url, &name),
+            dir: None,
+            pg: Some((admin_url.to_owned(), name)),
+        }
+    }
+
+    /// A new store (a new pool) on this database.
+    pub(crate) async fn store(&self) -> zeus_carrier_store::Store {
+        zeus_carrier_store::Store::connect(&self.url)
+            .await
+            .expect("connect store")
+    }
+
+    /// The SQLite database's directory.
+    pub(crate) fn sqlite_dir(&self) -> std::path::PathBuf {
+        self.dir
+            .as_ref()
+            .expect("a SQLite test database")
+            .path()
+            .join("db")
+    }
+
+    /// Drops a PostgreSQL test database (best effort).
+    pub(crate) async fn cleanup(self) {
+        use sqlx::Connection as _;
+        if let Some((admin_url, name)) = &self.pg
+            && let Ok(mut admin) = sqlx::PgConnection::connect(admin_url).await
+        {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin)
+                .await;
+            let _ = admin.close().await;
+        }
+    }
+}
+
+/// `postgres://u@h:p/db?x` with the database name replaced.
+pub(crate) fn replace_db_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// A CGI query for `order_no` reporting `status` with the merchant's IP
+/// code, plus `extra`.
+pub(crate) fn cgi_query(order_no: &str, status: &str, extra: &[(&str, &str)]) -> String {
+    let mut pairs = vec![
+        ("clientip", CLIENTIP),
+        ("order_no", order_no),
+        ("status", status),
+    ];
+    pairs.extend_from_slice(extra);
+    serde_urlencoded::to_string(pairs).expect("query")
+}
+
+/// A response read whole.
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Vec<u8>,
+}
+
+impl Reply {
+    /// The body as (lossy) text.
+    pub(crate) fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// A header's value.
+    pub(crate) fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
+}
+
+/// Sends one request through `router` (no socket) as if from `peer`.
+pub(crate) async fn oneshot(
+    router: &axum::Router,
+    peer: &str,
+    method: &str,
+    uri: &str,
+    body: Option<(&str, Vec<u8>)>,
+) -> Reply {
+    use tower::ServiceExt as _;
+    let peer: std::net::SocketAddr = peer.parse().expect("peer");
+    let req = axum::http::Request::builder().method(method).uri(uri);
+    let req = match body {
+        Some((ct, b)) => req
+            .header("content-type", ct)
+            .body(axum::body::Body::from(b)),
+        None => req.body(axum::body::Body::empty()),
+    }
+    .expect("request");
+    let app = router
+        .clone()
+        .layer(axum::extract::connect_info::MockConnectInfo(peer));
+    let resp = within(Duration::from_secs(30), app.oneshot(req))
+        .await
+        .expect("infallible");
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let body = axum::body::to_bytes(resp.into_body(), 16 * 1024 * 1024)
+        .await
+        .expect("body");
+    Reply {
+        status,
+        headers,
+        body: body.to_vec(),
+    }
+}
+
+/// A plain reqwest client for loopback (no proxy), bounded per request.
+pub(crate) fn http_client(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http client")
+}
