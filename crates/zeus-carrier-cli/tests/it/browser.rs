@@ -8,7 +8,6 @@
 //! them; `CHROMIUM` / `CHROMEDRIVER` override the paths). Without them the
 //! test fails in CI (`CI=true`) and prints `SKIPPED: …` elsewhere.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -18,9 +17,9 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use zeus_carrier_core::secure_link::Zkey;
-use zeus_carrier_http::{Clock, ServeConfig, ServeState, serve_router};
+use zeus_carrier_http::serve::bind_listener;
+use zeus_carrier_http::{Clock, ServeConfig};
 use zeus_carrier_sandbox::{Sandbox, SandboxConfig};
-use zeus_carrier_store::Store;
 
 use crate::process::Running;
 
@@ -94,15 +93,11 @@ impl Stack {
         let mut config = ServeConfig::new(CLIENTIP, Zkey::new(ZKEY));
         config.db = format!("sqlite://{}", dir.path().join("merchant.db").display());
         config.gateway_url = sandbox.base_url().to_owned();
-        let store = Store::connect(&config.db).await.expect("store");
         let clock_of = sandbox.state().clone();
-        let state = ServeState::new(store, &config)
-            .expect("serve config")
-            .with_clock(Clock::from_fn(move || clock_of.now()));
-        let app = serve_router(state).into_make_service_with_connect_info::<SocketAddr>();
-        let serve_task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let server = bind_listener(&config, listener, Clock::from_fn(move || clock_of.now()))
+            .await
+            .expect("serve");
+        let serve_task = tokio::spawn(server.serve(std::future::pending()));
 
         // The shop's own page: POST /checkout cannot be typed in a URL bar.
         let shop_listener = TcpListener::bind("127.0.0.1:0").await.expect("bind shop");

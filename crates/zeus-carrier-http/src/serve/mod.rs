@@ -255,26 +255,44 @@ pub async fn bind(config: &ServeConfig) -> Result<Server, ServeError> {
 
 /// [`bind`] with a given clock.
 pub async fn bind_with_clock(config: &ServeConfig, clock: Clock) -> Result<Server, ServeError> {
-    // Check what needs no I/O before touching the database.
-    SecureLinkClient::new(config.client_config())?;
-    config.receiver_config().check()?;
-    let store = Store::connect(&config.db).await?;
-    let state = ServeState::new(store, config)?.with_clock(clock);
+    // Check what needs no I/O before touching the database or the port.
+    check_config(config)?;
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| ServeError::Bind {
             addr: config.listen,
             source,
         })?;
+    bind_listener(config, listener, clock).await
+}
+
+/// Like [`bind_with_clock`], on a listener the caller bound already
+/// (`config.listen` is ignored). For embedding `serve` where its address
+/// must be known before it starts, e.g. to give it to a sandbox as the CGI
+/// URL.
+pub async fn bind_listener(
+    config: &ServeConfig,
+    listener: TcpListener,
+    clock: Clock,
+) -> Result<Server, ServeError> {
+    check_config(config)?;
     let addr = listener.local_addr().map_err(|source| ServeError::Bind {
         addr: config.listen,
         source,
     })?;
+    let store = Store::connect(&config.db).await?;
+    let state = ServeState::new(store, config)?.with_clock(clock);
     Ok(Server {
         listener,
         addr,
         state,
     })
+}
+
+fn check_config(config: &ServeConfig) -> Result<(), ServeError> {
+    SecureLinkClient::new(config.client_config())?;
+    config.receiver_config().check()?;
+    Ok(())
 }
 
 /// Runs the service: logs to stderr (`RUST_LOG`, default `info`, when no

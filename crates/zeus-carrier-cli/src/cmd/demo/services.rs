@@ -8,16 +8,15 @@
 //! address as `--cgi-url`, and the merchant is then served on the socket
 //! it already holds: no port is guessed, nothing races.
 
-use std::net::SocketAddr;
-
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use zeus_carrier_core::JstDateTime;
 use zeus_carrier_core::secure_link::Zkey;
-use zeus_carrier_http::{Clock, ServeConfig, ServeState, serve_router};
+use zeus_carrier_http::ServeError;
+use zeus_carrier_http::serve::bind_listener;
+use zeus_carrier_http::{Clock, ServeConfig};
 use zeus_carrier_sandbox::{Sandbox, SandboxConfig, rfc3339};
-use zeus_carrier_store::Store;
 
 use super::web::DemoError;
 
@@ -35,9 +34,8 @@ pub(super) struct Services {
     pub(super) sandbox: Sandbox,
     pub(super) serve_url: String,
     pub(super) db_path: String,
-    store: Store,
     serve_stop: oneshot::Sender<()>,
-    serve_task: JoinHandle<std::io::Result<()>>,
+    serve_task: JoinHandle<Result<(), ServeError>>,
     // Removed (with the database) when the services are dropped.
     _dir: tempfile::TempDir,
 }
@@ -103,36 +101,23 @@ impl Services {
         // A Secure Link call to the sandbox may wait for its CGI calls (5 s
         // at most); keep serve's bound comfortably above that.
         config.gateway_timeout_secs = 15;
-        let store = Store::connect(&config.db)
-            .await
-            .map_err(|e| DemoError::Start {
-                what: "the merchant's SQLite database",
-                detail: e.to_string(),
-            })?;
         let sandbox_state = sandbox.state().clone();
-        let state = ServeState::new(store.clone(), &config)
-            .map_err(|e| DemoError::Start {
-                what: "the merchant service (configuration)",
-                detail: e.to_string(),
-            })?
-            .with_clock(Clock::from_fn(move || sandbox_state.now()));
-        let app = serve_router(state);
+        let clock = Clock::from_fn(move || sandbox_state.now());
+        let server =
+            bind_listener(&config, listener, clock)
+                .await
+                .map_err(|e| DemoError::Start {
+                    what: "the merchant service",
+                    detail: e.to_string(),
+                })?;
         let (serve_stop, stopped) = oneshot::channel::<()>();
-        let serve_task = tokio::spawn(async move {
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            })
-            .await
-        });
+        let serve_task = tokio::spawn(server.serve(async move {
+            let _ = stopped.await;
+        }));
         Ok(Services {
             sandbox,
             serve_url,
             db_path,
-            store,
             serve_stop,
             serve_task,
             _dir: dir,
@@ -148,8 +133,8 @@ impl Services {
     /// closes), then the sandbox.
     pub(super) async fn stop(self) -> Result<(), DemoError> {
         let _ = self.serve_stop.send(());
+        // `Server::serve` lets in-flight requests finish, then closes the store.
         let served = self.serve_task.await;
-        self.store.close().await;
         let sandbox = self.sandbox.shutdown().await;
         match served {
             Ok(Ok(())) => {}
