@@ -12,6 +12,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::carrier::Carrier;
 use crate::status::Status;
 use crate::transition::is_forward;
 
@@ -84,6 +85,31 @@ pub fn classify(current: Option<Status>, reported: Status) -> NotificationEffect
     }
 }
 
+/// Whether a notification's amount agrees with the amount the shopper
+/// ordered, given the status it reports: in the payment phase (01, 02, 03)
+/// nothing can have changed the amount, so it must be equal; later, a settle
+/// may have lowered it for carriers that allow a change (R-SL-5), so any
+/// amount from 1 up to the ordered one agrees; a carrier that allows no
+/// change must report the ordered amount.
+pub fn amount_consistent(carrier: Carrier, ordered: u32, reported: Status, money: u32) -> bool {
+    let payment_phase = match reported {
+        Status::Accepting | Status::PaymentFailed | Status::Authorized => true,
+        Status::SettleReserved
+        | Status::Settling
+        | Status::SettleFailed
+        | Status::Completed
+        | Status::Cancelled
+        | Status::CompletedCancelFailed
+        | Status::AuthorizationCancelled
+        | Status::AuthorizationCancelFailed => false,
+    };
+    if payment_phase || !carrier.may_change_amount() {
+        money == ordered
+    } else {
+        (Carrier::MIN_AMOUNT..=ordered).contains(&money)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,6 +132,27 @@ mod tests {
         assert!(classify(Some(Status::Authorized), Status::Completed).changes_state());
         assert!(!classify(Some(Status::Completed), Status::Authorized).changes_state());
         assert!(!classify(Some(Status::Completed), Status::Completed).changes_state());
+    }
+
+    #[test]
+    fn r_sl_5_notified_amounts_agree_with_the_order_per_carrier() {
+        use Status::*;
+        for c in [Carrier::Docomo, Carrier::Au] {
+            assert!(amount_consistent(c, 1000, Authorized, 1000));
+            assert!(!amount_consistent(c, 1000, Authorized, 999));
+            assert!(amount_consistent(c, 1000, Completed, 1));
+            assert!(amount_consistent(c, 1000, Completed, 1000));
+            assert!(!amount_consistent(c, 1000, Completed, 0));
+            assert!(!amount_consistent(c, 1000, Completed, 1001));
+        }
+        assert!(amount_consistent(Carrier::SoftBank, 1000, Completed, 1000));
+        assert!(!amount_consistent(Carrier::SoftBank, 1000, Completed, 999));
+        assert!(!amount_consistent(
+            Carrier::SoftBank,
+            1000,
+            PaymentFailed,
+            1
+        ));
     }
 
     #[test]

@@ -11,14 +11,11 @@
 //!
 //! # What disagrees (decisions)
 //! - `carrier_type` other than the checkout's.
-//! - `money` other than the checkout's while the order is still in its
-//!   payment phase (01, 02, 03): nothing can have changed the amount yet.
-//! - `money` in the later statuses: a settle may lower the amount for
-//!   carriers that allow it (R-SL-5, [`Carrier::may_change_amount`]), so
-//!   1 ..= the checkout's amount is consistent there; above it never is, and
-//!   for a carrier that allows no change anything but the checkout's amount
-//!   disagrees. (Comparing for exact equality would flag every legitimate
-//!   partial settle's 04/05/07 call.)
+//! - `money` that the core's
+//!   [`zeus_carrier_core::notification::amount_consistent`] rejects: equal
+//!   to the checkout's in the payment phase (01, 02, 03); later, 1 ..= the
+//!   checkout's for carriers that may lower the amount on settle (R-SL-5),
+//!   exactly the checkout's for the others.
 //! - A parameter the merchant does not receive (not selected in the
 //!   management screen) is not checked.
 
@@ -43,22 +40,12 @@ pub fn check_against_checkout(
         ));
     }
     let money = money?;
-    let payment_phase = match status {
-        Status::Accepting | Status::PaymentFailed | Status::Authorized => true,
-        Status::SettleReserved
-        | Status::Settling
-        | Status::SettleFailed
-        | Status::Completed
-        | Status::Cancelled
-        | Status::CompletedCancelFailed
-        | Status::AuthorizationCancelled
-        | Status::AuthorizationCancelFailed => false,
-    };
-    let consistent = if payment_phase || !checkout.carrier.may_change_amount() {
-        money == checkout.money
-    } else {
-        (Carrier::MIN_AMOUNT..=checkout.money).contains(&money)
-    };
+    let consistent = zeus_carrier_core::notification::amount_consistent(
+        checkout.carrier,
+        checkout.money,
+        status,
+        money,
+    );
     (!consistent).then(|| {
         format!(
             "money mismatch for sendid {:?}: checkout {} yen but call {} yen with status {}",
