@@ -75,7 +75,13 @@ impl Backend {
                 .max_lifetime(None)
         } else {
             options = options.journal_mode(SqliteJournalMode::Wal);
-            SqlitePoolOptions::new().max_connections(SQLITE_MAX_CONNECTIONS)
+            SqlitePoolOptions::new()
+                .max_connections(SQLITE_MAX_CONNECTIONS)
+                .before_acquire(|conn, _| Box::pin(std::future::ready(Ok(usable(conn)))))
+                // SQLite opens a file it cannot write read-only, silently,
+                // and such a connection stays read-only after the file is
+                // writable again: prove each new connection can commit.
+                .after_connect(|conn, _| Box::pin(write_probe(conn)))
         };
         let file = (!in_memory).then(|| options.get_filename().to_path_buf());
         let pool = pool_options
@@ -103,6 +109,7 @@ impl Backend {
         })?;
         let pool = PgPoolOptions::new()
             .max_connections(PG_MAX_CONNECTIONS)
+            .before_acquire(|conn, _| Box::pin(std::future::ready(Ok(usable(conn)))))
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(options)
             .await
@@ -202,20 +209,17 @@ impl Backend {
         self.check_file(CONTEXT)?;
         match self {
             Backend::Sqlite { pool, .. } => {
-                // Taking the write lock proves the file is writable, not
-                // only readable.
-                let mut tx = pool
-                    .begin_with("BEGIN IMMEDIATE")
+                let mut conn = pool
+                    .acquire()
                     .await
                     .map_err(|e| StoreError::sqlx(CONTEXT, e))?;
                 sqlx::query("SELECT count(*) FROM orders")
-                    .execute(&mut *tx)
+                    .execute(&mut *conn)
                     .await
                     .map_err(|e| StoreError::sqlx(CONTEXT, e))?;
-                tx.rollback()
+                write_probe(&mut conn)
                     .await
-                    .map_err(|e| StoreError::sqlx(CONTEXT, e))?;
-                Ok(())
+                    .map_err(|e| StoreError::sqlx(CONTEXT, e))
             }
             Backend::Postgres(pool) => {
                 sqlx::query("SELECT count(*) FROM orders")
@@ -234,6 +238,41 @@ impl Backend {
             Backend::Postgres(pool) => pool.close().await,
         }
     }
+}
+
+/// A committed write on a SQLite connection that changes no data: the
+/// write lock and `user_version` set to the value it has (nothing uses it). Taking the lock alone is not enough: it lives in
+/// the shared-memory file and succeeds on a database whose files cannot be
+/// written (an immutable or failing WAL, a connection SQLite opened
+/// read-only).
+async fn write_probe(conn: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
+    use sqlx::Connection as _;
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+    let version: i64 = sqlx::query_scalar("PRAGMA user_version")
+        .fetch_one(&mut *tx)
+        .await?;
+    sqlx::query(&format!("PRAGMA user_version = {version}"))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}
+
+/// Whether a pooled connection may be handed out: not when the driver
+/// still counts a transaction open on it. That happens after a `COMMIT`
+/// failed (an I/O error, a full or immutable file): SQLite has already
+/// rolled the transaction back, so the rollback queued when the
+/// transaction was dropped fails too, and the connection would refuse
+/// every later `BEGIN` ("non-zero transaction depth") — a `500` instead of
+/// a `503`, even after the storage recovered. The pool pings a connection
+/// (running any queued rollback) before this check, so a connection whose
+/// rollback went through is kept; one left inconsistent is closed and
+/// replaced.
+fn usable<C: sqlx::Connection>(conn: &mut C) -> bool {
+    let ok = !conn.is_in_transaction();
+    if !ok {
+        tracing::warn!("closing a pooled connection left inside a failed transaction");
+    }
+    ok
 }
 
 /// A transaction on either backend. Dropped without [`Tx::commit`], it rolls
