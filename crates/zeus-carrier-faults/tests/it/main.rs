@@ -5,4 +5,6 @@
 mod escaping;
 mod gateway;
 mod hostile;
+mod outage;
+mod storms;
 mod support;
