@@ -1,6 +1,7 @@
 //! The `zeus-carrier` binary driven as a user drives it (INTERFACES.md §1).
 
 mod browser;
+mod crash;
 mod demo;
 mod process;
 mod rule_tools;
