@@ -112,31 +112,83 @@ impl Charset {
             .ok_or(Malformed { charset: self })
     }
 
-    /// How many bytes `s` takes in this charset (D-3).
+    /// How many bytes `s` takes in this charset (D-3); the error names the
+    /// first character the charset cannot hold.
     pub fn byte_len(self, s: &str) -> Result<usize, Unmappable> {
         match self {
             Charset::Utf8 => Ok(s.len()),
             Charset::ShiftJis => {
-                let mut n = 0;
-                for ch in s.chars() {
-                    n += sjis_char_len(ch).ok_or(Unmappable { ch, charset: self })?;
+                if s.is_ascii() {
+                    return Ok(s.len());
                 }
-                Ok(n)
+                sjis_byte_len(s).map_err(|ch| Unmappable { ch, charset: self })
             }
         }
     }
 }
 
-/// Bytes of one character in Shift_JIS, or `None` when it has no mapping.
-fn sjis_char_len(ch: char) -> Option<usize> {
-    if ch.is_ascii() {
-        return Some(1);
+/// Bytes of `s` in Shift_JIS, or the first character without a mapping.
+///
+/// The characters Link Point fields are mostly made of — ASCII, kana, the
+/// ideographic space and punctuation, half-width katakana — have a known
+/// size ([`sjis_known_len`]); runs of other characters (kanji, symbols) are
+/// counted by encoding them into a stack buffer. No allocation; the
+/// encoder is stateless, so this equals the sum over the characters
+/// (checked for every BMP character by a test).
+fn sjis_byte_len(s: &str) -> Result<usize, char> {
+    let mut n = 0;
+    let mut run: Option<usize> = None;
+    for (i, ch) in s.char_indices() {
+        match sjis_known_len(ch) {
+            Some(len) => {
+                if let Some(start) = run.take() {
+                    n += sjis_encoded_len(&s[start..i])?;
+                }
+                n += len;
+            }
+            None => {
+                run.get_or_insert(i);
+            }
+        }
     }
-    // Half-width katakana (U+FF61..U+FF9F) and the yen sign / overline are
-    // single bytes; everything else that maps is two.
-    let mut buf = [0u8; 4];
-    let (bytes, _, unmappable) = encoding_rs::SHIFT_JIS.encode(ch.encode_utf8(&mut buf));
-    if unmappable { None } else { Some(bytes.len()) }
+    if let Some(start) = run {
+        n += sjis_encoded_len(&s[start..])?;
+    }
+    Ok(n)
+}
+
+/// The Shift_JIS size of the characters whose mapping needs no table:
+/// ASCII and half-width katakana (one byte), hiragana, katakana, `・`, `ー`
+/// and `　、。` (two bytes). `None` for every other character.
+const fn sjis_known_len(ch: char) -> Option<usize> {
+    match ch {
+        '\0'..='\u{7F}' | '\u{FF61}'..='\u{FF9F}' => Some(1),
+        '\u{3000}'..='\u{3002}'
+        | '\u{3041}'..='\u{3093}'
+        | '\u{30A1}'..='\u{30F6}'
+        | '\u{30FB}'..='\u{30FC}' => Some(2),
+        _ => None,
+    }
+}
+
+/// Bytes of `s` in Shift_JIS by encoding it into a stack buffer, or the
+/// first character without a mapping.
+fn sjis_encoded_len(s: &str) -> Result<usize, char> {
+    let mut encoder = encoding_rs::SHIFT_JIS.new_encoder();
+    let mut buf = [0u8; 512];
+    let mut rest = s;
+    let mut n = 0;
+    loop {
+        let (result, read, written) =
+            encoder.encode_from_utf8_without_replacement(rest, &mut buf, true);
+        n += written;
+        rest = &rest[read..];
+        match result {
+            encoding_rs::EncoderResult::InputEmpty => return Ok(n),
+            encoding_rs::EncoderResult::OutputFull => {}
+            encoding_rs::EncoderResult::Unmappable(ch) => return Err(ch),
+        }
+    }
 }
 
 impl std::fmt::Display for Charset {
@@ -263,6 +315,43 @@ mod tests {
         assert_eq!(Charset::ShiftJis.byte_len("abc"), Ok(3));
         // Half-width katakana is one byte in Shift_JIS.
         assert_eq!(Charset::ShiftJis.byte_len("ｱ"), Ok(1));
+    }
+
+    /// The allocation-free count agrees with encoding each character on its
+    /// own (what `encode` does), for every character of the BMP and a few
+    /// beyond it.
+    #[test]
+    fn d3_sjis_byte_len_matches_per_character_encoding() {
+        let chars = (0..=0xFFFFu32)
+            .chain([0x1_0000, 0x1_F600, 0x2_0B9F, 0x10_FFFF])
+            .filter_map(char::from_u32);
+        for ch in chars {
+            let mut buf = [0u8; 4];
+            let (bytes, _, unmappable) = encoding_rs::SHIFT_JIS.encode(ch.encode_utf8(&mut buf));
+            let expected = if unmappable { Err(ch) } else { Ok(bytes.len()) };
+            let got = Charset::ShiftJis.byte_len(ch.encode_utf8(&mut buf));
+            assert_eq!(got.map_err(|e| e.ch), expected, "U+{:04X}", u32::from(ch));
+        }
+        // Long runs cross the buffer; known and other characters mix; the
+        // first unmappable character is the one named.
+        let long = "ゼ戻".repeat(1000);
+        assert_eq!(Charset::ShiftJis.byte_len(&long), Ok(4000));
+        let kanji = "戻".repeat(1000);
+        assert_eq!(Charset::ShiftJis.byte_len(&kanji), Ok(2000));
+        let bad = format!("{long}a戻😀ア😁");
+        assert_eq!(
+            Charset::ShiftJis.byte_len(&bad).map_err(|e| e.ch),
+            Err('😀')
+        );
+        let bad = format!("ア戻{}😀", "ア".repeat(10));
+        assert_eq!(
+            Charset::ShiftJis.byte_len(&bad).map_err(|e| e.ch),
+            Err('😀')
+        );
+        assert_eq!(
+            Charset::ShiftJis.byte_len("戻😀ア").map_err(|e| e.ch),
+            Err('😀')
+        );
     }
 
     #[test]

@@ -45,14 +45,49 @@ const FREE_SYMBOLS: &str = "¥\\!#$%()~|-@[]:./`{}*?_";
 /// Symbols allowed in URL fields besides alphanumerics (RFC 3986).
 const URL_SYMBOLS: &str = "-._~:/?#[]@!$&'()*+,;=%";
 
+/// The ASCII characters of `symbols` as a bit set (bit `b` for byte `b`),
+/// made at compile time so that [`CharClass::allows`] is one test for an
+/// ASCII character instead of a search of the string.
+const fn ascii_set(symbols: &str) -> u128 {
+    let bytes = symbols.as_bytes();
+    let mut set = 0u128;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] < 0x80 {
+            set |= 1u128 << bytes[i];
+        }
+        i += 1;
+    }
+    set
+}
+
+const EMAIL_SET: u128 = ascii_set(EMAIL_SYMBOLS);
+const FREE_SET: u128 = ascii_set(FREE_SYMBOLS);
+const URL_SET: u128 = ascii_set(URL_SYMBOLS);
+
+/// Whether `ch` is one of `symbols` (`set` is `ascii_set(symbols)`).
+#[inline]
+fn is_symbol(set: u128, symbols: &str, ch: char) -> bool {
+    if ch.is_ascii() {
+        set & (1u128 << u32::from(ch)) != 0
+    } else {
+        symbols.contains(ch)
+    }
+}
+
 impl CharClass {
     /// Whether `ch` belongs to the class.
+    #[inline(always)]
     pub fn allows(self, ch: char) -> bool {
         match self {
             CharClass::Digits => ch.is_ascii_digit(),
-            CharClass::Email => ch.is_ascii_alphanumeric() || EMAIL_SYMBOLS.contains(ch),
-            CharClass::Free => ch.is_ascii_alphanumeric() || ch == ' ' || FREE_SYMBOLS.contains(ch),
-            CharClass::Url => ch.is_ascii_alphanumeric() || URL_SYMBOLS.contains(ch),
+            CharClass::Email => {
+                ch.is_ascii_alphanumeric() || is_symbol(EMAIL_SET, EMAIL_SYMBOLS, ch)
+            }
+            CharClass::Free => {
+                ch.is_ascii_alphanumeric() || ch == ' ' || is_symbol(FREE_SET, FREE_SYMBOLS, ch)
+            }
+            CharClass::Url => ch.is_ascii_alphanumeric() || is_symbol(URL_SET, URL_SYMBOLS, ch),
             CharClass::KatakanaName => crate::test_mode::is_katakana_name_char(ch),
             CharClass::Text => !ch.is_control(),
         }
@@ -354,5 +389,30 @@ impl IntoIterator for Violations {
     type IntoIter = std::vec::IntoIter<Violation>;
     fn into_iter(self) -> Self::IntoIter {
         self.0.into_iter()
+    }
+}
+
+#[cfg(test)]
+mod symbol_set_tests {
+    use super::*;
+
+    /// The bit sets say exactly what a search of the symbol strings says,
+    /// for every character up to U+3000 (ASCII, Latin-1 with `¥`, and
+    /// beyond).
+    #[test]
+    fn r_lp_2_symbol_sets_match_the_symbol_strings() {
+        for symbols in [EMAIL_SYMBOLS, FREE_SYMBOLS, URL_SYMBOLS] {
+            let set = ascii_set(symbols);
+            for ch in (0..=0x3000u32).filter_map(char::from_u32) {
+                assert_eq!(
+                    is_symbol(set, symbols, ch),
+                    symbols.contains(ch),
+                    "{ch:?} in {symbols:?}"
+                );
+            }
+        }
+        assert!(CharClass::Free.allows('¥'));
+        assert!(CharClass::Free.allows('\\'));
+        assert!(!CharClass::Email.allows('\\'));
     }
 }

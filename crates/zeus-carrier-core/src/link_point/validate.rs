@@ -6,7 +6,7 @@ use strum::IntoEnumIterator;
 use super::rules::{CharClass, Rule, Violation, Violations};
 use super::{Field, OrderRequest};
 use crate::carrier::Carrier;
-use crate::charset::Charset;
+use crate::charset::{Charset, Unmappable};
 use crate::order::OrderDetails;
 use crate::test_mode::{self, Username};
 
@@ -87,10 +87,11 @@ fn char_bytes(charset: Charset, ch: char) -> Option<usize> {
     charset.byte_len(ch.encode_utf8(&mut buf)).ok()
 }
 
-/// Bytes of `s` in `charset`, not counting characters it cannot encode
-/// (those are reported as their own violation) (D-3).
-fn byte_len_lossy(charset: Charset, s: &str) -> usize {
-    match charset.byte_len(s) {
+/// Bytes of `s` in `charset` given its whole-string count `whole`, not
+/// counting characters it cannot encode (those are reported as their own
+/// violation) (D-3).
+fn byte_len_lossy(charset: Charset, s: &str, whole: Result<usize, Unmappable>) -> usize {
+    match whole {
         Ok(n) => n,
         Err(_) => s.chars().filter_map(|c| char_bytes(charset, c)).sum(),
     }
@@ -125,9 +126,11 @@ fn check_field(
         }
         return None;
     }
+    // Counted once: the length rule and the encodability check both read it.
+    let whole = charset.byte_len(value);
     // clientip and carrier_type: the specific rule states the length.
     if !matches!(field, Field::Clientip | Field::CarrierType) {
-        let bytes = byte_len_lossy(charset, value);
+        let bytes = byte_len_lossy(charset, value, whole.clone());
         let max = field.max_bytes();
         if bytes > max {
             push(Rule::TooLong {
@@ -171,7 +174,8 @@ fn check_field(
             }
         }
     }
-    if let Some(class) = class_of(field) {
+    // A value the charset holds whole has no unencodable character.
+    if let (Some(class), Err(_)) = (class_of(field), whole) {
         if let Some(ch) = value
             .chars()
             .find(|c| class.allows(*c) && char_bytes(charset, *c).is_none())
