@@ -5,6 +5,7 @@ mod crash;
 mod demo;
 mod process;
 mod rule_tools;
+mod secrets;
 mod servers;
 
 use std::process::{Command, Output};
