@@ -5,6 +5,8 @@
 mod escaping;
 mod gateway;
 mod hostile;
+mod limits;
 mod outage;
+mod secrets;
 mod storms;
 mod support;
