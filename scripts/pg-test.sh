@@ -21,6 +21,9 @@
 # owned and run by the user `postgres` (created with useradd if missing).
 #
 # Environment:
+#   ZEUS_CARRIER_PG_DURABLE=1  a durable cluster (fsync, synchronous_commit
+#                        and full_page_writes on, PostgreSQL's defaults) for
+#                        benchmarks: scripts/pg-bench.sh sets it
 #   ZEUS_CARRIER_PG_DIR  where the cluster lives [/tmp/zeus-carrier-pg]
 #   ZEUS_CARRIER_PG_BIN  the PostgreSQL binaries [/usr/lib/postgresql/15/bin]
 #   ZEUS_CARRIER_PG_PORT the first port to try [54329]
@@ -33,6 +36,13 @@ DATA="$PG_DIR/data"
 PORT_FILE="$PG_DIR/port"
 LOG="$PG_DIR/server.log"
 DB=zeus_test
+if [ "${ZEUS_CARRIER_PG_DURABLE:-0}" = 1 ]; then
+    DURABILITY="-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
+else
+    DURABILITY="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+fi
+# The variable `env` and `start` print.
+URL_VAR=${ZEUS_CARRIER_PG_URL_VAR:-ZEUS_CARRIER_TEST_PG_URL}
 
 die() {
     echo "pg-test.sh: $*" >&2
@@ -111,7 +121,7 @@ url() {
 }
 
 print_env() {
-    echo "export ZEUS_CARRIER_TEST_PG_URL=$(url)"
+    echo "export $URL_VAR=$(url)"
 }
 
 start() {
@@ -140,8 +150,7 @@ start() {
     # Loopback only; the socket lives in the cluster's own directory.
     as_owner "$PG_BIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 start -o \
         "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$PG_DIR \
-         -c max_connections=300 -c fsync=off -c synchronous_commit=off \
-         -c full_page_writes=off" >&2 \
+         -c max_connections=300 $DURABILITY" >&2 \
         || die "the server did not start; see $LOG"
     if ! as_owner "$PG_BIN/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -tAc \
         "SELECT 1 FROM pg_database WHERE datname = '$DB'" | grep -q 1; then

@@ -21,7 +21,9 @@
 //!   returns `Ok` only after its transaction committed (SQLite in WAL mode
 //!   with `synchronous=FULL`; PostgreSQL's commit). The receiver answers
 //!   `successok` only then; on [`StoreError::Unavailable`] it answers `503`
-//!   and the gateway resends.
+//!   and the gateway resends. On SQLite, concurrent calls share one
+//!   transaction and one disk flush (group commit, `src/group_commit.rs`):
+//!   each call still returns only after the commit that holds it.
 //! - **Idempotent and never backwards (R-CG-3, R-CG-4).** Writes to one order
 //!   are serialized — SQLite takes the database's write lock at the start of
 //!   the transaction (`BEGIN IMMEDIATE`); PostgreSQL takes
@@ -65,6 +67,7 @@
 mod codec;
 mod db;
 mod error;
+mod group_commit;
 mod model;
 mod rows;
 mod store;

@@ -9,6 +9,7 @@ use zeus_carrier_core::{Carrier, JstDateTime, Status};
 use crate::codec::{date_text, time_ms, time_text};
 use crate::db::{Backend, Exec, Value};
 use crate::error::StoreError;
+use crate::group_commit::GroupCommit;
 use crate::model::{
     Checkout, Deadline, DeadlineKind, MerchantOrder, NotificationInput, OperationInput,
     OperationRecorded, OutboxEvent, Recorded, RecordedEffect, SettleDateUpdate, Source,
@@ -27,6 +28,9 @@ use crate::windows::windows;
 #[derive(Clone)]
 pub struct Store {
     backend: Backend,
+    /// SQLite: the group-commit writer of CGI notifications
+    /// ([`crate::group_commit`]); `None` for PostgreSQL.
+    writer: Option<GroupCommit>,
 }
 
 impl std::fmt::Debug for Store {
@@ -48,7 +52,11 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         let backend = Backend::connect(url).await?;
         tracing::info!(backend = backend.name(), "store connected");
-        Ok(Store { backend })
+        let writer = match backend {
+            Backend::Sqlite { .. } => Some(GroupCommit::start(backend.clone())),
+            Backend::Postgres(_) => None,
+        };
+        Ok(Store { backend, writer })
     }
 
     /// `sqlite` or `postgres`.
@@ -85,77 +93,20 @@ impl Store {
     ///    a created or advanced record;
     /// 4. commit.
     ///
+    /// On SQLite, concurrent calls share one transaction and one commit
+    /// (group commit, [`crate::group_commit`]): each call's steps 2–3 run in
+    /// turn inside it, so the order is still serialized and read after
+    /// every earlier write; a call that fails leaves the others to be
+    /// recorded each on its own.
+    ///
     /// It returns only after the commit succeeded: then, and only then, the
     /// receiver answers `successok`. On any error nothing was recorded;
     /// [`StoreError::Unavailable`] means "answer 503, the gateway resends".
     pub async fn record_notification(&self, n: NotificationInput) -> Result<Recorded, StoreError> {
-        const CTX: &str = "recording a CGI notification";
-        let received_at = to_jst(&n.received_at);
-        let mut tx = self.backend.begin_locked(&n.order_no, CTX).await?;
-        let mut ex = tx.exec();
-        let current = load_order_head(&mut ex, CTX, &n.order_no).await?;
-        let current_status = current.as_ref().map(|o| o.status);
-        let effect = match &n.integrity_flag {
-            Some(reason) => RecordedEffect::Flagged {
-                reason: reason.clone(),
-                current: current_status,
-                reported: n.status,
-            },
-            None => RecordedEffect::Classified(classify(current_status, n.status)),
-        };
-        let notification_id =
-            insert_notification(&mut ex, CTX, &n, current_status, &effect, &received_at).await?;
-        match (&effect, &current) {
-            (RecordedEffect::Flagged { reason, .. }, Some(_)) => {
-                let why = format!(
-                    "CGI notification {notification_id} (status {}) flagged: {reason}",
-                    n.status.code()
-                );
-                ex.execute(
-                    CTX,
-                    "UPDATE orders SET flagged = flagged + 1, \
-                     needs_reconciliation = COALESCE(needs_reconciliation, $2) \
-                     WHERE order_no = $1",
-                    &[n.order_no.as_str().into(), why.into()],
-                )
-                .await?;
-            }
-            (RecordedEffect::Flagged { .. }, None) => {}
-            (RecordedEffect::Classified(NotificationEffect::Create { status }), _) => {
-                create_order(&mut ex, CTX, &n, *status, &received_at).await?;
-            }
-            (RecordedEffect::Classified(NotificationEffect::Advance { from, to }), Some(order)) => {
-                advance_order(&mut ex, CTX, &n, order, *from, *to, &received_at).await?;
-            }
-            (RecordedEffect::Classified(NotificationEffect::Duplicate { .. }), _) => {
-                bump(&mut ex, CTX, "duplicates", &n.order_no).await?;
-            }
-            (RecordedEffect::Classified(NotificationEffect::Stale { .. }), _) => {
-                bump(&mut ex, CTX, "stale", &n.order_no).await?;
-            }
-            (RecordedEffect::Classified(NotificationEffect::Advance { .. }), None) => {
-                // classify(None, _) is always Create.
-                return Err(StoreError::corrupt(
-                    "orders",
-                    "status",
-                    "the core classified an advance for an order with no record",
-                ));
-            }
+        match &self.writer {
+            Some(writer) => writer.record(n).await,
+            None => record_notification_alone(&self.backend, n).await,
         }
-        let order = load_order(&mut ex, CTX, &n.order_no).await?;
-        tx.commit(CTX).await?;
-        tracing::info!(
-            order_no = %n.order_no,
-            reported = n.status.code(),
-            effect = effect.kind().as_str(),
-            notification_id,
-            "CGI notification recorded"
-        );
-        Ok(Recorded {
-            notification_id,
-            effect,
-            order,
-        })
     }
 
     /// The merchant's record of an order, with its history; `None` if no
@@ -502,6 +453,97 @@ impl Store {
             .await?;
         Ok(n > 0)
     }
+}
+
+/// The context of every error of [`Store::record_notification`].
+pub(crate) const RECORD_CTX: &str = "recording a CGI notification";
+
+/// [`Store::record_notification`] in a transaction of its own.
+pub(crate) async fn record_notification_alone(
+    backend: &Backend,
+    n: NotificationInput,
+) -> Result<Recorded, StoreError> {
+    let mut tx = backend.begin_locked(&n.order_no, RECORD_CTX).await?;
+    let recorded = record_in_tx(&mut tx.exec(), &n).await?;
+    tx.commit(RECORD_CTX).await?;
+    log_recorded(&n, &recorded);
+    Ok(recorded)
+}
+
+/// The log line of a committed notification.
+pub(crate) fn log_recorded(n: &NotificationInput, recorded: &Recorded) {
+    tracing::info!(
+        order_no = %n.order_no,
+        reported = n.status.code(),
+        effect = recorded.effect.kind().as_str(),
+        notification_id = recorded.notification_id,
+        "CGI notification recorded"
+    );
+}
+
+/// Steps 2–3 of [`Store::record_notification`], inside a transaction that
+/// holds the order's write lock; the caller commits.
+pub(crate) async fn record_in_tx(
+    ex: &mut Exec<'_>,
+    n: &NotificationInput,
+) -> Result<Recorded, StoreError> {
+    const CTX: &str = RECORD_CTX;
+    let received_at = to_jst(&n.received_at);
+    let current = load_order_head(ex, CTX, &n.order_no).await?;
+    let current_status = current.as_ref().map(|o| o.status);
+    let effect = match &n.integrity_flag {
+        Some(reason) => RecordedEffect::Flagged {
+            reason: reason.clone(),
+            current: current_status,
+            reported: n.status,
+        },
+        None => RecordedEffect::Classified(classify(current_status, n.status)),
+    };
+    let notification_id =
+        insert_notification(ex, CTX, n, current_status, &effect, &received_at).await?;
+    match (&effect, &current) {
+        (RecordedEffect::Flagged { reason, .. }, Some(_)) => {
+            let why = format!(
+                "CGI notification {notification_id} (status {}) flagged: {reason}",
+                n.status.code()
+            );
+            ex.execute(
+                CTX,
+                "UPDATE orders SET flagged = flagged + 1, \
+                     needs_reconciliation = COALESCE(needs_reconciliation, $2) \
+                     WHERE order_no = $1",
+                &[n.order_no.as_str().into(), why.into()],
+            )
+            .await?;
+        }
+        (RecordedEffect::Flagged { .. }, None) => {}
+        (RecordedEffect::Classified(NotificationEffect::Create { status }), _) => {
+            create_order(ex, CTX, n, *status, &received_at).await?;
+        }
+        (RecordedEffect::Classified(NotificationEffect::Advance { from, to }), Some(order)) => {
+            advance_order(ex, CTX, n, order, *from, *to, &received_at).await?;
+        }
+        (RecordedEffect::Classified(NotificationEffect::Duplicate { .. }), _) => {
+            bump(ex, CTX, "duplicates", &n.order_no).await?;
+        }
+        (RecordedEffect::Classified(NotificationEffect::Stale { .. }), _) => {
+            bump(ex, CTX, "stale", &n.order_no).await?;
+        }
+        (RecordedEffect::Classified(NotificationEffect::Advance { .. }), None) => {
+            // classify(None, _) is always Create.
+            return Err(StoreError::corrupt(
+                "orders",
+                "status",
+                "the core classified an advance for an order with no record",
+            ));
+        }
+    }
+    let order = load_order(ex, CTX, &n.order_no).await?;
+    Ok(Recorded {
+        notification_id,
+        effect,
+        order,
+    })
 }
 
 /// Checks that every step is a row of the table and that the steps chain;

@@ -5,6 +5,7 @@
 //! parallel.
 
 mod cases;
+mod group_commit;
 mod harness;
 mod sqlite_only;
 

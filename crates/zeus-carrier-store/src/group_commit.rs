@@ -1,0 +1,201 @@
+//! Group commit of CGI notifications on SQLite.
+//!
+//! SQLite has one writer at a time, and with `synchronous=FULL` every
+//! commit waits for the disk (an fsync of the WAL). Recording each
+//! notification in a transaction of its own therefore costs one disk flush
+//! per call, and concurrent calls queue for the write lock one flush at a
+//! time. Instead, [`Store::record_notification`](crate::Store::record_notification)
+//! hands its notification to one writer task per store, which:
+//!
+//! 1. waits for a notification, then takes every other one already queued
+//!    (at most [`MAX_BATCH`]) — no timer: a batch is whatever arrived while
+//!    the previous commit was on its way to the disk;
+//! 2. opens one transaction with the database's write lock
+//!    (`BEGIN IMMEDIATE`, as a lone call would);
+//! 3. records the notifications one after the other inside it, with the
+//!    same code a lone call runs — so each one reads every write before it,
+//!    of its own order too, and the core's classification decides as if
+//!    they had come one at a time (per-order serialization, exactly-once
+//!    transitions);
+//! 4. commits, and only then answers every caller with its result
+//!    (nothing is acknowledged before the commit);
+//! 5. if one notification fails inside the batch, rolls the whole batch
+//!    back and records each notification of it in a transaction of its own
+//!    (the failing one gets its own error, the others are recorded); if
+//!    the transaction cannot begin or commit, every caller of the batch gets
+//!    that error (nothing of the batch was committed).
+//!
+//! Other writers (operations, checkouts, other processes) take the same
+//! SQLite write lock and are serialized with the batches as before.
+//!
+//! A caller whose writer task is gone (its runtime shut down) records on
+//! its own; a caller whose batch was lost with the task gets
+//! [`StoreError::Unavailable`] — not recorded as far as it knows, so the
+//! receiver answers 503 and the gateway resends (a resend of a call that
+//! was in fact committed counts as a duplicate).
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::db::Backend;
+use crate::error::StoreError;
+use crate::model::{NotificationInput, Recorded};
+use crate::store::{RECORD_CTX, log_recorded, record_in_tx, record_notification_alone};
+
+/// The most notifications one transaction records.
+pub(crate) const MAX_BATCH: usize = 128;
+/// Notifications waiting for the writer before callers wait to queue.
+const QUEUE: usize = 1024;
+
+type Reply = oneshot::Sender<Result<Recorded, StoreError>>;
+
+struct Job {
+    notification: NotificationInput,
+    reply: Reply,
+}
+
+/// The handle of a store's writer task. Cheap to clone; the task ends when
+/// the last handle is dropped.
+#[derive(Clone, Debug)]
+pub(crate) struct GroupCommit {
+    backend: Backend,
+    queue: mpsc::Sender<Job>,
+}
+
+impl GroupCommit {
+    /// Spawns the writer task on the current tokio runtime.
+    pub(crate) fn start(backend: Backend) -> GroupCommit {
+        let (queue, jobs) = mpsc::channel(QUEUE);
+        tokio::spawn(writer(backend.clone(), jobs));
+        GroupCommit { backend, queue }
+    }
+
+    /// Records `n` in the next batch; returns after that batch committed.
+    pub(crate) async fn record(&self, n: NotificationInput) -> Result<Recorded, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            notification: n,
+            reply,
+        };
+        if let Err(mpsc::error::SendError(job)) = self.queue.send(job).await {
+            // The writer task is gone (its runtime shut down).
+            return record_notification_alone(&self.backend, job.notification).await;
+        }
+        answer.await.unwrap_or_else(|_| {
+            Err(StoreError::unavailable(
+                RECORD_CTX,
+                "the store's writer stopped before the batch committed; not recorded, resend",
+            ))
+        })
+    }
+}
+
+async fn writer(backend: Backend, mut jobs: mpsc::Receiver<Job>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while let Some(first) = jobs.recv().await {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        commit_batch(&backend, &mut batch).await;
+        batch.clear();
+    }
+}
+
+/// What happened to a batch's transaction.
+enum Outcome {
+    /// Committed: every result is final.
+    Committed(Vec<Recorded>),
+    /// One notification failed: nothing was committed; record each alone.
+    OneFailed,
+    /// The transaction could not begin or commit: nothing was committed.
+    Failed(StoreError),
+}
+
+async fn try_batch(backend: &Backend, batch: &[Job]) -> Outcome {
+    let mut tx = match backend.begin_locked("", RECORD_CTX).await {
+        Ok(tx) => tx,
+        Err(e) => return Outcome::Failed(e),
+    };
+    let mut recorded = Vec::with_capacity(batch.len());
+    for job in batch {
+        match record_in_tx(&mut tx.exec(), &job.notification).await {
+            Ok(r) => recorded.push(r),
+            // Dropping the transaction rolls it back.
+            Err(_) => return Outcome::OneFailed,
+        }
+    }
+    match tx.commit(RECORD_CTX).await {
+        Ok(()) => Outcome::Committed(recorded),
+        Err(e) => Outcome::Failed(e),
+    }
+}
+
+async fn commit_batch(backend: &Backend, batch: &mut Vec<Job>) {
+    match try_batch(backend, batch).await {
+        Outcome::Committed(recorded) => {
+            tracing::debug!(batch = batch.len(), "group commit");
+            for (job, r) in batch.drain(..).zip(recorded) {
+                log_recorded(&job.notification, &r);
+                // A caller that went away was still recorded: its resend
+                // will count as a duplicate.
+                let _ = job.reply.send(Ok(r));
+            }
+        }
+        Outcome::OneFailed => {
+            if batch.len() > 1 {
+                tracing::warn!(
+                    batch = batch.len(),
+                    "a notification failed inside a group commit; recording the batch one by one"
+                );
+            }
+            for job in batch.drain(..) {
+                let result = record_notification_alone(backend, job.notification).await;
+                let _ = job.reply.send(result);
+            }
+        }
+        Outcome::Failed(e) => {
+            let mut jobs = batch.drain(..);
+            if let Some(first) = jobs.next() {
+                for job in jobs {
+                    let _ = job.reply.send(Err(copy_error(&e)));
+                }
+                let _ = first.reply.send(Err(e));
+            }
+        }
+    }
+}
+
+/// The error of a failed batch for another caller of it: the same kind
+/// (unavailable or not), context and message.
+fn copy_error(e: &StoreError) -> StoreError {
+    match e {
+        StoreError::Unavailable { context, source } => StoreError::Unavailable {
+            context,
+            source: source.to_string().into(),
+        },
+        other => StoreError::Database {
+            context: RECORD_CTX,
+            source: sqlx::Error::Protocol(other.to_string()),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copied_errors_keep_their_kind_and_message() {
+        let unavailable = StoreError::unavailable("ctx", "disk gone");
+        let copy = copy_error(&unavailable);
+        assert!(copy.is_unavailable());
+        assert_eq!(copy.to_string(), unavailable.to_string());
+        let db = StoreError::sqlx("ctx", sqlx::Error::RowNotFound);
+        let copy = copy_error(&db);
+        assert!(!copy.is_unavailable());
+        assert!(copy.to_string().contains(&db.to_string()), "{copy}");
+    }
+}
