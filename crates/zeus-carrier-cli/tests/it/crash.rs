@@ -158,8 +158,7 @@ fn send_round(
     for h in handles {
         h.join().expect("sender thread");
     }
-    let set = ok.lock().expect("lock").clone();
-    set
+    ok.lock().expect("lock").clone()
 }
 
 /// `GET /orders/{no}` as JSON.

@@ -107,7 +107,7 @@ async fn gateway(play: Play) -> Gateway {
                     }
                     Play::Reset => {
                         read_request(&mut sock).await;
-                        let _ = sock.set_linger(Some(Duration::ZERO));
+                        let _ = sock.set_zero_linger();
                         drop(sock);
                     }
                     Play::Write { parts, hold } => {
@@ -173,6 +173,9 @@ fn is_unknown(o: &Outcome) -> bool {
     matches!(o, Outcome::Unknown { .. })
 }
 
+/// A named fault: what the gateway plays, and the outcome it must give.
+type Fault = (&'static str, Play, fn(&Outcome) -> bool);
+
 /// The named faults, each with the outcome it must give.
 #[test]
 fn r_rs_3_every_gateway_fault_is_unknown_or_what_the_body_says() {
@@ -182,7 +185,7 @@ fn r_rs_3_every_gateway_fault_is_unknown_or_what_the_body_says() {
             .to_vec();
     let mut big_body = ok.clone();
     big_body.extend(std::iter::repeat_n(b'x', 70 * 1024));
-    let cases: Vec<(&str, Play, fn(&Outcome) -> bool)> = vec![
+    let cases: Vec<Fault> = vec![
         ("accepts, never answers (hang)", Play::Silent, is_unknown),
         (
             "answers the head, then hangs mid-body",
