@@ -171,13 +171,23 @@ pub struct TransitionError {
     pub event: EventKind,
 }
 
+/// [`TRANSITIONS`] as a (status, event) → status array, built from it at
+/// compile time: the table stays the only place a transition is written,
+/// and a lookup is one indexed load (docs/PERFORMANCE.md).
+const LOOKUP: [[Option<Status>; <EventKind as EnumCount>::COUNT]; <Status as EnumCount>::COUNT] = {
+    let mut lookup = [[None; <EventKind as EnumCount>::COUNT]; <Status as EnumCount>::COUNT];
+    let mut i = 0;
+    while i < TRANSITIONS.len() {
+        let t = TRANSITIONS[i];
+        lookup[t.from as usize][t.event as usize] = Some(t.to);
+        i += 1;
+    }
+    lookup
+};
+
 /// Looks `(from, event)` up in the table (R-TR-1).
 pub fn next_status(from: Status, event: EventKind) -> Result<Status, TransitionError> {
-    TRANSITIONS
-        .iter()
-        .find(|t| t.from == from && t.event == event)
-        .map(|t| t.to)
-        .ok_or(TransitionError { from, event })
+    LOOKUP[from as usize][event as usize].ok_or(TransitionError { from, event })
 }
 
 /// Statuses reachable from `from` in one or more steps of the table.
