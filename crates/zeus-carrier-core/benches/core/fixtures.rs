@@ -92,7 +92,7 @@ impl Fixtures {
             ("carrier_type", "S".to_owned()),
             ("username", format!("{}_123456789", rep("ゼ", 20))),
             ("telno", rep("0", 32)),
-            ("email", format!("{}@example.invalid", rep("a", 33))),
+            ("email", format!("{}@example.invalid", rep("a", 34))),
             ("sendid", rep("A", 25)),
             ("sendpoint", rep("p", 50)),
             (
@@ -106,7 +106,12 @@ impl Fixtures {
             ),
             ("failure_str", rep("ア", 128)),
         ]);
-        for field in [Field::Username, Field::SuccessStr, Field::FailureUrl] {
+        for field in [
+            Field::Username,
+            Field::Email,
+            Field::SuccessStr,
+            Field::FailureUrl,
+        ] {
             let len = Charset::ShiftJis
                 .byte_len(maximal.get(field))
                 .expect("encodable");
