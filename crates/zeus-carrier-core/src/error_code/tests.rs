@@ -517,3 +517,11 @@ proptest! {
         let _ = lookup(&raw).to_string();
     }
 }
+
+#[test]
+fn r_ec_2_retry_advice_names_and_labels() {
+    let names: Vec<_> = RetryAdvice::iter().map(RetryAdvice::name).collect();
+    assert_eq!(names, ["later", "not_without_change", "reconcile_first"]);
+    let shown: Vec<_> = RetryAdvice::iter().map(|r| r.to_string()).collect();
+    assert_eq!(shown, ["later", "not without a change", "reconcile first"]);
+}

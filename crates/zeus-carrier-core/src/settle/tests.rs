@@ -487,3 +487,23 @@ fn r_sl_2_reservation_date_arrival_settles_through_05() {
         assert_eq!(seen, [Status::Settling, end]);
     }
 }
+
+#[test]
+fn r_sl_settle_params_are_taken_from_the_request() {
+    let req = SettleRequest {
+        clientip: "1234567890".into(),
+        order_no: "ORD-1".into(),
+        zkey: crate::secure_link::Zkey::new("k"),
+        money: Some(800),
+        autype: Some(Autype::Auth),
+        date: Some(ymd(2026, 1, 20)),
+    };
+    assert_eq!(
+        SettleParams::from(&req),
+        SettleParams {
+            money: Some(800),
+            autype: Some(Autype::Auth),
+            date: Some(ymd(2026, 1, 20)),
+        }
+    );
+}
