@@ -29,7 +29,7 @@ use crate::windows::windows;
 pub struct Store {
     backend: Backend,
     /// SQLite: the group-commit writer of CGI notifications
-    /// ([`crate::group_commit`]); `None` for PostgreSQL.
+    /// (`src/group_commit.rs`); `None` for PostgreSQL.
     writer: Option<GroupCommit>,
 }
 
@@ -94,7 +94,7 @@ impl Store {
     /// 4. commit.
     ///
     /// On SQLite, concurrent calls share one transaction and one commit
-    /// (group commit, [`crate::group_commit`]): each call's steps 2–3 run in
+    /// (group commit, `src/group_commit.rs`): each call's steps 2–3 run in
     /// turn inside it, so the order is still serialized and read after
     /// every earlier write; a call that fails leaves the others to be
     /// recorded each on its own.
