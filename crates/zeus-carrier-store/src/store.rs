@@ -49,6 +49,12 @@ impl Store {
     ///   a 10 s busy timeout, foreign keys on);
     /// - `sqlite::memory:` (one connection, for tests);
     /// - `postgres://…` or `postgresql://…`.
+    ///
+    /// For SQLite it spawns the group-commit writer of
+    /// [`Store::record_notification`] on the current tokio runtime: use the
+    /// store where that runtime runs (a current-thread runtime runs the
+    /// writer only inside its `block_on`). If that runtime has shut down,
+    /// calls record on their own, one transaction each.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         let backend = Backend::connect(url).await?;
         tracing::info!(backend = backend.name(), "store connected");
