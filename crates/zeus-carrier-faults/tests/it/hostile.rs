@@ -481,7 +481,7 @@ proptest! {
 /// Invalid Shift_JIS is a typed error naming the field, in every parser
 /// that reads Shift_JIS (D-3).
 #[test]
-fn d_3_invalid_shift_jis_is_a_typed_error() {
+fn d3_invalid_shift_jis_is_a_typed_error() {
     // 0x82 is a lead byte; 0x20 cannot trail it. 0xA0 and 0xFD-0xFF are not
     // Shift_JIS at all.
     for bad in ["%82%20", "%82", "%FD", "%A0%A0", "%81%7F"] {
