@@ -267,6 +267,15 @@ mod tests {
     }
 
     #[test]
+    fn r_tr_event_names_display_as_snake_case() {
+        assert_eq!(
+            EventKind::SettleDateArrives.to_string(),
+            "settle_date_arrives"
+        );
+        assert_eq!(EventKind::CancelOk.to_string(), EventKind::CancelOk.name());
+    }
+
+    #[test]
     fn r_tr_table_has_no_duplicate_pairs() {
         for (i, a) in TRANSITIONS.iter().enumerate() {
             for b in &TRANSITIONS[i + 1..] {

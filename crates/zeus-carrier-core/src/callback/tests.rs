@@ -552,3 +552,9 @@ fn r_cg_error_code_displays_verbatim() {
     assert_eq!(code.to_string(), "0101000L0");
     assert_eq!(code.as_str(), "0101000L0");
 }
+
+#[test]
+fn r_cg_1_attempt_outcomes_display_their_wire_names() {
+    assert_eq!(AttemptOutcome::BadBody.to_string(), "bad_body");
+    assert_eq!(AttemptOutcome::ConnectError.to_string(), "connect_error");
+}

@@ -571,3 +571,35 @@ fn d3_str_fields_take_any_text_the_charset_holds() {
         [wrong('\n', CharClass::Text)]
     );
 }
+
+#[test]
+fn r_lp_1_violations_iterate_in_field_order_and_are_never_empty() {
+    let req = OrderRequest::from_pairs([("money", "abc")]);
+    let v = req.validate(Charset::ShiftJis).expect_err("invalid");
+    assert!(!v.is_empty());
+    let by_ref: Vec<Field> = (&v).into_iter().map(|x| x.field).collect();
+    let by_iter: Vec<Field> = v.iter().map(|x| x.field).collect();
+    assert_eq!(by_ref, by_iter);
+    assert_eq!(by_ref.len(), v.len());
+    assert_eq!(by_ref.first(), Some(&Field::Clientip));
+    let owned: Vec<Field> = v.into_iter().map(|x| x.field).collect();
+    assert_eq!(owned, by_ref);
+}
+
+#[test]
+fn r_lp_1_valid_request_exposes_its_optional_fields() {
+    let mut req = base();
+    req.set(Field::Email, "shop@example.com");
+    req.set(Field::Sendid, "cart-42");
+    req.set(Field::Sendpoint, "p 1");
+    let valid = req.clone().validate(Charset::ShiftJis).expect("valid");
+    assert_eq!(valid.email(), Some("shop@example.com"));
+    assert_eq!(valid.sendid(), Some("cart-42"));
+    assert_eq!(valid.sendpoint(), Some("p 1"));
+    assert_eq!(valid.into_request(), req);
+    let bare = base().validate(Charset::ShiftJis).expect("valid");
+    assert_eq!(
+        (bare.email(), bare.sendid(), bare.sendpoint()),
+        (None, None, None)
+    );
+}
