@@ -303,3 +303,13 @@ proptest! {
         let _ = Request::parse_form(&raw);
     }
 }
+
+#[test]
+fn r_sl_money_of_six_digits_is_well_formed_and_seven_is_not() {
+    let mut r = settle();
+    r.money = Some(999_999);
+    assert_eq!(Request::Settle(r.clone()).validate(), Ok(()));
+    r.money = Some(1_000_000);
+    let err = Request::Settle(r).validate().expect_err("seven digits");
+    assert_eq!(err.field, Field::Money);
+}

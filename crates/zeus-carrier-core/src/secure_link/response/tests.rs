@@ -191,3 +191,19 @@ proptest! {
         prop_assert_eq!(Response::parse(r.render(variant).as_bytes()), Ok(r));
     }
 }
+
+#[test]
+fn r_rs_1_permutation_count_is_2_without_date_and_6_with() {
+    let with = Response::success(date(2026, 1, 20));
+    let without = Response::success(None);
+    assert_eq!(with.permutation_count(), 6);
+    assert_eq!(without.permutation_count(), 2);
+    let distinct = |r: &Response| {
+        (0..r.permutation_count())
+            .map(|v| r.render(v))
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    };
+    assert_eq!(distinct(&with), 6);
+    assert_eq!(distinct(&without), 2);
+}
