@@ -20,7 +20,7 @@ pub fn catalog_markdown() -> String {
     let _ = write!(
         out,
         "Generated from `zeus-carrier-core` (`error_code::catalog_markdown`); do not edit by hand.\n\
-         Regenerate with `UPDATE_DOCS=1 cargo test -p zeus-carrier-core --lib error_code`,\n\
+         Regenerate with `UPDATE_DOCS=1 cargo test -p zeus-carrier-core --test it generated_docs`,\n\
          or print one entry with `zeus-carrier error-code CODE`. These are the {} codes of the\n\
          manual's \"error_code一覧\" tables (SPEC §8, R-EC-1), grouped by the `result` they come\n\
          with; the codes and the Japanese meanings (意味) are verbatim, the English glosses are\n\

@@ -36,6 +36,14 @@ fn r_tr_1_transitions_doc_is_generated_from_the_table() {
 }
 
 #[test]
+fn r_ec_1_error_codes_doc_is_generated_from_the_catalog() {
+    check_generated(
+        "docs/ERROR_CODES.md",
+        &zeus_carrier_core::error_code::catalog_markdown(),
+    );
+}
+
+#[test]
 fn r_tr_1_transition_formats_snapshot() {
     insta::assert_snapshot!(
         "transitions_markdown",
