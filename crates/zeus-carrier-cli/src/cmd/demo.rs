@@ -58,7 +58,7 @@ use crate::runtime;
 use services::Services;
 use timeline::{Timeline, jst, status_text};
 use web::DemoError;
-use web::{Web, items, number, text};
+use web::{Answer, Web, items, number, text};
 
 /// The demo's start instant: a Wednesday, 10:00 Japan time.
 const DEFAULT_NOW: &str = "2026-01-14T10:00:00+09:00";
@@ -652,8 +652,9 @@ impl<W: std::io::Write> Demo<W> {
         self.expect_status(order_no, "03").await
     }
 
-    /// Settle with a future date: a reservation (R-SL-2).
-    async fn settle_reserved(&mut self, order_no: &str, date: &str) -> Result<(), DemoError> {
+    /// `POST /orders/{order_no}/settle {"date": date}` at the merchant: the
+    /// answer and its JSON body.
+    async fn post_settle(&self, order_no: &str, date: &str) -> Result<(Answer, Value), DemoError> {
         let answer = self
             .web
             .post_json(
@@ -662,6 +663,12 @@ impl<W: std::io::Write> Demo<W> {
             )
             .await?;
         let body = answer.json()?;
+        Ok((answer, body))
+    }
+
+    /// Settle with a future date: a reservation (R-SL-2).
+    async fn settle_reserved(&mut self, order_no: &str, date: &str) -> Result<(), DemoError> {
+        let (answer, body) = self.post_settle(order_no, date).await?;
         self.t.event(
             &self.now.clone(),
             "merchant",
@@ -702,14 +709,7 @@ impl<W: std::io::Write> Demo<W> {
     /// A settle dated yesterday: refused by the merchant's pre-check.
     async fn settle_refused(&mut self, order_no: &str, date: &str) -> Result<(), DemoError> {
         let before = self.sandbox_order(order_no).await?;
-        let answer = self
-            .web
-            .post_json(
-                &format!("{}/orders/{order_no}/settle", self.serve),
-                Some(&json!({"date": date})),
-            )
-            .await?;
-        let body = answer.json()?;
+        let (answer, body) = self.post_settle(order_no, date).await?;
         self.t.event(
             &self.now.clone(),
             "merchant",
