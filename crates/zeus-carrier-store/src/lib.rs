@@ -71,6 +71,8 @@ mod group_commit;
 mod model;
 mod rows;
 mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod windows;
 
 pub use error::StoreError;

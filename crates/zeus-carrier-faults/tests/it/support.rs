@@ -2,8 +2,6 @@
 //! database), requests through a router without a socket, CGI queries, a
 //! bounded runtime, and the SKIPPED rule for PostgreSQL.
 
-use std::io::Write as _;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::http::{HeaderMap, StatusCode};
@@ -11,22 +9,8 @@ use axum::http::{HeaderMap, StatusCode};
 /// The IP code of the tests' merchant (the sandbox's default).
 pub(crate) const CLIENTIP: &str = "1234567890";
 
-/// The variable naming the shared PostgreSQL test cluster.
-pub(crate) const PG_URL_VAR: &str = "ZEUS_CARRIER_TEST_PG_URL";
-/// With `1`, a PostgreSQL test that cannot run fails instead of skipping.
-pub(crate) const REQUIRE_PG_VAR: &str = "ZEUS_CARRIER_REQUIRE_PG";
-
-/// Prints `SKIPPED: test: why` (stdout and stderr), or fails when
-/// `ZEUS_CARRIER_REQUIRE_PG=1`.
-pub(crate) fn skip_pg(test: &str, why: &str) {
-    let line = format!("SKIPPED: {test}: {why}");
-    assert!(
-        std::env::var(REQUIRE_PG_VAR).as_deref() != Ok("1"),
-        "{line}; {REQUIRE_PG_VAR}=1 makes this a failure"
-    );
-    let _ = writeln!(std::io::stderr(), "{line}");
-    println!("{line}");
-}
+use zeus_carrier_store::testing::TempPgDatabase;
+pub(crate) use zeus_carrier_store::testing::{PG_URL_VAR, skip_pg};
 
 /// A multi-threaded runtime for one test.
 pub(crate) fn runtime() -> tokio::runtime::Runtime {
@@ -51,7 +35,7 @@ pub(crate) async fn within<F: std::future::Future>(bound: Duration, f: F) -> F::
 pub(crate) struct TestDb {
     pub(crate) url: String,
     pub(crate) dir: Option<tempfile::TempDir>,
-    pg: Option<(String, String)>,
+    pg: Option<TempPgDatabase>,
 }
 
 impl TestDb {
@@ -74,37 +58,25 @@ impl TestDb {
     /// when the variable is unset (a failure with
     /// `ZEUS_CARRIER_REQUIRE_PG=1`).
     pub(crate) async fn postgres(test: &str) -> Option<TestDb> {
-        let Ok(admin_url) = std::env::var(PG_URL_VAR) else {
-            skip_pg(
-                test,
-                &format!("PostgreSQL test needs {PG_URL_VAR} (scripts/pg-test.sh start)"),
-            );
-            return None;
-        };
-        Some(TestDb::postgres_in(&admin_url).await)
+        TempPgDatabase::from_env(test, "zf")
+            .await
+            .expect("create a test database in the PostgreSQL test cluster")
+            .map(TestDb::from_pg)
     }
 
     /// A fresh database in the cluster whose admin URL is `admin_url`.
     pub(crate) async fn postgres_in(admin_url: &str) -> TestDb {
-        use sqlx::Connection as _;
-        static SEQ: AtomicUsize = AtomicUsize::new(0);
-        let name = format!(
-            "zf_{}_{}",
-            std::process::id(),
-            SEQ.fetch_add(1, Ordering::SeqCst)
-        );
-        let mut admin = sqlx::PgConnection::connect(admin_url)
+        let pg = TempPgDatabase::create(admin_url, "zf")
             .await
-            .expect("connect to the PostgreSQL test cluster");
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut admin)
-            .await
-            .expect("create test database");
-        let _ = admin.close().await;
+            .expect("create a test database");
+        TestDb::from_pg(pg)
+    }
+
+    fn from_pg(pg: TempPgDatabase) -> TestDb {
         TestDb {
-            url: replace_db_name(admin_url, &name),
+            url: pg.url.clone(),
             dir: None,
-            pg: Some((admin_url.to_owned(), name)),
+            pg: Some(pg),
         }
     }
 
@@ -126,32 +98,9 @@ impl TestDb {
 
     /// Drops a PostgreSQL test database (best effort).
     pub(crate) async fn cleanup(self) {
-        use sqlx::Connection as _;
-        if let Some((admin_url, name)) = &self.pg
-            && let Ok(mut admin) = sqlx::PgConnection::connect(admin_url).await
-        {
-            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut admin)
-                .await;
-            let _ = admin.close().await;
+        if let Some(pg) = self.pg {
+            let _ = pg.drop_database().await;
         }
-    }
-}
-
-/// `postgres://u@h:p/db?x` with the database name replaced.
-pub(crate) fn replace_db_name(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[scheme_end..].find('/') {
-        Some(i) => &base[..scheme_end + i],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{base}/{name}?{q}"),
-        None => format!("{base}/{name}"),
     }
 }
 

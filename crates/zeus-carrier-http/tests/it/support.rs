@@ -6,6 +6,7 @@ use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use zeus_carrier_store::testing::TempPgDatabase;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -161,11 +162,8 @@ pub(crate) const CLIENTIP: &str = "1234567890";
 pub(crate) struct TestDb {
     pub(crate) url: String,
     pub(crate) dir: Option<tempfile::TempDir>,
-    pg: Option<(String, String)>,
+    pg: Option<TempPgDatabase>,
 }
-
-const PG_URL_VAR: &str = "ZEUS_CARRIER_TEST_PG_URL";
-const REQUIRE_PG_VAR: &str = "ZEUS_CARRIER_REQUIRE_PG";
 
 impl TestDb {
     /// A fresh SQLite file.
@@ -182,38 +180,13 @@ impl TestDb {
     /// A fresh PostgreSQL database; `None` with a SKIPPED line when the
     /// variable is unset, a failure when `ZEUS_CARRIER_REQUIRE_PG=1`.
     pub(crate) async fn postgres(test: &str) -> Option<TestDb> {
-        use sqlx::Connection as _;
-        let Ok(admin_url) = std::env::var(PG_URL_VAR) else {
-            let line = format!(
-                "SKIPPED: {test}: PostgreSQL test needs {PG_URL_VAR} (scripts/pg-test.sh start)"
-            );
-            assert!(
-                std::env::var(REQUIRE_PG_VAR).as_deref() != Ok("1"),
-                "{line}; {REQUIRE_PG_VAR}=1 makes this a failure"
-            );
-            let _ = writeln!(std::io::stderr(), "{line}");
-            println!("{line}");
-            return None;
-        };
-        static SEQ: AtomicUsize = AtomicUsize::new(0);
-        let name = format!(
-            "zh_{}_{}",
-            std::process::id(),
-            SEQ.fetch_add(1, Ordering::SeqCst)
-        );
-        let mut admin = sqlx::PgConnection::connect(&admin_url)
+        let pg = TempPgDatabase::from_env(test, "zh")
             .await
-            .expect("connect to the PostgreSQL test cluster");
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut admin)
-            .await
-            .expect("create test database");
-        let _ = admin.close().await;
-        let url = replace_db_name(&admin_url, &name);
+            .expect("create a test database in the PostgreSQL test cluster")?;
         Some(TestDb {
-            url,
+            url: pg.url.clone(),
             dir: None,
-            pg: Some((admin_url, name)),
+            pg: Some(pg),
         })
     }
 
@@ -226,32 +199,9 @@ impl TestDb {
 
     /// Drops a PostgreSQL test database (best effort).
     pub(crate) async fn cleanup(self) {
-        use sqlx::Connection as _;
-        if let Some((admin_url, name)) = &self.pg
-            && let Ok(mut admin) = sqlx::PgConnection::connect(admin_url).await
-        {
-            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut admin)
-                .await;
-            let _ = admin.close().await;
+        if let Some(pg) = self.pg {
+            let _ = pg.drop_database().await;
         }
-    }
-}
-
-/// `postgres://u@h:p/db?x` with the database name replaced.
-fn replace_db_name(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[scheme_end..].find('/') {
-        Some(i) => &base[..scheme_end + i],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{base}/{name}?{q}"),
-        None => format!("{base}/{name}"),
     }
 }
 

@@ -4,6 +4,7 @@
 use std::io::Write as _;
 use std::sync::Once;
 use std::sync::atomic::{AtomicU32, Ordering};
+use zeus_carrier_store::testing::replace_db_name;
 
 use chrono::DateTime;
 use sqlx::Connection as _;
@@ -135,25 +136,6 @@ async fn drop_pg_database(admin_url: &str, name: &str) {
     let _ = admin.close().await;
 }
 
-/// `postgres://user@host:port/db?params` with `db` replaced.
-fn replace_db_name(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let authority_end = base
-        .find("://")
-        .map(|i| i + 3)
-        .and_then(|start| base[start..].find('/').map(|j| start + j))
-        .unwrap_or(base.len());
-    let mut out = format!("{}/{}", &base[..authority_end], name);
-    if let Some(q) = query {
-        out.push('?');
-        out.push_str(q);
-    }
-    out
-}
-
 /// An instant from RFC 3339 text.
 pub(crate) fn at(s: &str) -> JstDateTime {
     DateTime::parse_from_rfc3339(s).unwrap_or_else(|e| panic!("test instant {s:?}: {e}"))
@@ -175,17 +157,4 @@ pub(crate) fn notification(
     n.sendid = Some(format!("sid-{order_no}"));
     n.error_code = Some("-".to_owned());
     n
-}
-
-#[test]
-fn replace_db_name_keeps_authority_and_params() {
-    assert_eq!(
-        replace_db_name("postgres://postgres@127.0.0.1:54329/zeus_test", "x"),
-        "postgres://postgres@127.0.0.1:54329/x"
-    );
-    assert_eq!(
-        replace_db_name("postgres://u:p@h/zeus_test?sslmode=disable", "x"),
-        "postgres://u:p@h/x?sslmode=disable"
-    );
-    assert_eq!(replace_db_name("postgres://h:1", "x"), "postgres://h:1/x");
 }
