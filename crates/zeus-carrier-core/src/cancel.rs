@@ -59,16 +59,32 @@ pub enum CancelPlan {
     },
 }
 
-/// Decides a cancel exactly as the gateway does (R-CN-1; see the module
-/// docs): the plan, or the refusal with the gateway's code and rule.
-pub fn check_cancel(order: &OrderFacts, now: JstDateTime) -> Result<CancelPlan, Refusal> {
-    let plan = match order.status {
-        Status::Authorized | Status::SettleReserved => CancelPlan::Authorization {
-            deadline: cancel_deadline(&order.accepted_at),
-        },
-        Status::Completed => CancelPlan::Sale {
-            deadline: order.settled_at.as_ref().map(cancel_deadline),
-        },
+impl CancelPlan {
+    /// The last instant the cancel is accepted; `None` when it cannot be
+    /// known (a completed sale whose settle time is unknown).
+    pub const fn deadline(&self) -> Option<JstDateTime> {
+        match *self {
+            CancelPlan::Authorization { deadline } => Some(deadline),
+            CancelPlan::Sale { deadline } => deadline,
+        }
+    }
+}
+
+/// Which cancel an order in `status` allows, and until when (R-CN-1, D-7):
+/// Authorized and SettleReserved count 50 × 24 h from the acceptance,
+/// Completed from the settle time; no other status can be cancelled.
+pub fn cancel_plan(
+    status: Status,
+    accepted_at: &JstDateTime,
+    settled_at: Option<&JstDateTime>,
+) -> Option<CancelPlan> {
+    match status {
+        Status::Authorized | Status::SettleReserved => Some(CancelPlan::Authorization {
+            deadline: cancel_deadline(accepted_at),
+        }),
+        Status::Completed => Some(CancelPlan::Sale {
+            deadline: settled_at.map(cancel_deadline),
+        }),
         Status::Accepting
         | Status::PaymentFailed
         | Status::Settling
@@ -76,15 +92,16 @@ pub fn check_cancel(order: &OrderFacts, now: JstDateTime) -> Result<CancelPlan, 
         | Status::Cancelled
         | Status::CompletedCancelFailed
         | Status::AuthorizationCancelled
-        | Status::AuthorizationCancelFailed => {
-            return Err(Refusal::failure(NOT_ALLOWED_CODE, "R-CN-1"));
-        }
-    };
-    let deadline = match plan {
-        CancelPlan::Authorization { deadline } => Some(deadline),
-        CancelPlan::Sale { deadline } => deadline,
-    };
-    if deadline.is_some_and(|d| to_jst(&now) > d) {
+        | Status::AuthorizationCancelFailed => None,
+    }
+}
+
+/// Decides a cancel exactly as the gateway does (R-CN-1; see the module
+/// docs): the plan, or the refusal with the gateway's code and rule.
+pub fn check_cancel(order: &OrderFacts, now: JstDateTime) -> Result<CancelPlan, Refusal> {
+    let plan = cancel_plan(order.status, &order.accepted_at, order.settled_at.as_ref())
+        .ok_or(Refusal::failure(NOT_ALLOWED_CODE, "R-CN-1"))?;
+    if plan.deadline().is_some_and(|d| to_jst(&now) > d) {
         return Err(Refusal::failure(EXPIRED_CODE, "R-CN-1"));
     }
     Ok(plan)

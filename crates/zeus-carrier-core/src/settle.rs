@@ -260,6 +260,15 @@ pub fn answer_settle(
     }
 }
 
+/// The instant from which no settle of an order accepted at `accepted_at`
+/// is accepted any more: 23:55 Japan time of the last allowed settle date
+/// (acceptance date + 50, D-7). From then on "today" is refused (R-SL-4) and
+/// the default date, tomorrow, lies beyond the window (R-SL-1, R-SL-3).
+pub fn settle_window_closes(accepted_at: &JstDateTime) -> JstDateTime {
+    let day = crate::time::start_of_jst_day(last_settle_date(accepted_at));
+    day + crate::time::SETTLE_CUTOFF.signed_duration_since(chrono::NaiveTime::MIN)
+}
+
 /// The gateway's side when a reservation's date arrives (00:00 Japan time
 /// of the date, R-SL-2): the order moves to Settling, then the carrier
 /// confirms (→ Completed) or rejects (→ SettleFailed) (SPEC §3).

@@ -3,8 +3,8 @@
 //! the order so that [`crate::Store::list_deadlines`] finds the orders with
 //! an index; recomputed from the same functions when read.
 
-use chrono::NaiveTime;
-use zeus_carrier_core::time::{SETTLE_CUTOFF, cancel_deadline, last_settle_date, start_of_jst_day};
+use zeus_carrier_core::cancel::cancel_plan;
+use zeus_carrier_core::settle::settle_window_closes;
 use zeus_carrier_core::{JstDateTime, Status};
 
 /// The windows of an order in `status`.
@@ -34,38 +34,18 @@ pub(crate) fn windows(
     window_from: &JstDateTime,
     settled_at: Option<&JstDateTime>,
 ) -> Windows {
-    let none = Windows {
-        settle_closes: None,
-        cancel_closes: None,
-    };
-    match status {
-        Status::Authorized => Windows {
-            settle_closes: Some(settle_closes(window_from)),
-            cancel_closes: Some(cancel_deadline(window_from)),
-        },
-        Status::SettleReserved => Windows {
-            settle_closes: None,
-            cancel_closes: Some(cancel_deadline(window_from)),
-        },
-        Status::Completed => Windows {
-            settle_closes: None,
-            cancel_closes: Some(cancel_deadline(settled_at.unwrap_or(window_from))),
-        },
-        Status::Accepting
-        | Status::PaymentFailed
-        | Status::Settling
-        | Status::SettleFailed
-        | Status::Cancelled
-        | Status::CompletedCancelFailed
-        | Status::AuthorizationCancelled
-        | Status::AuthorizationCancelFailed => none,
+    // Only an authorization still needs the merchant's settle; a
+    // reservation settles by itself on its date.
+    let settle_closes = (status == Status::Authorized).then(|| settle_window_closes(window_from));
+    // A completed sale whose settle time is unknown counts from
+    // `window_from`, the earliest it can have been settled.
+    let settled_at = settled_at.or(Some(window_from));
+    let cancel_closes =
+        cancel_plan(status, window_from, settled_at).and_then(|plan| plan.deadline());
+    Windows {
+        settle_closes,
+        cancel_closes,
     }
-}
-
-/// 23:55 Japan time of the last allowed settle date.
-fn settle_closes(accepted_at: &JstDateTime) -> JstDateTime {
-    let day = start_of_jst_day(last_settle_date(accepted_at));
-    day + SETTLE_CUTOFF.signed_duration_since(NaiveTime::MIN)
 }
 
 #[cfg(test)]

@@ -507,3 +507,17 @@ fn r_sl_settle_params_are_taken_from_the_request() {
         }
     );
 }
+
+#[test]
+fn r_sl_4_settle_window_closes_at_2355_of_day_50() {
+    let accepted = at("2026-01-01T10:00:00+09:00");
+    let closes = settle_window_closes(&accepted);
+    assert_eq!(closes, at("2026-02-20T23:55:00+09:00"));
+    let f = OrderFacts {
+        accepted_at: accepted,
+        ..facts(Status::Authorized, Carrier::Docomo, 1000)
+    };
+    let today = sale(None, None);
+    assert!(check_settle(&f, &today, closes - TimeDelta::seconds(1)).is_ok());
+    assert!(check_settle(&f, &today, closes).is_err());
+}
