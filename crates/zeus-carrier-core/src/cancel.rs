@@ -25,6 +25,7 @@
 //!   answered the same way (R-TR-2). A merchant that reads a carrier code
 //!   knows the status moved (see [`cancel_events_for`]).
 
+use crate::error_code::reconcile_first;
 use crate::order::{Event, Order};
 use crate::secure_link::{
     AUTH_FAILED_CODE, EXPIRED_CODE, GatewayAnswer, ORDER_NOT_FOUND_CODE, Outcome, Refusal,
@@ -160,7 +161,7 @@ pub fn cancel_events_for(plan: &CancelPlan, outcome: &Outcome) -> Vec<Event> {
             vec![Event::CancelOk]
         }
         (Outcome::Failure { code }, CancelPlan::Authorization { .. } | CancelPlan::Sale { .. })
-            if is_carrier_code(code) =>
+            if is_carrier_code(code) && !reconcile_first(code) =>
         {
             vec![Event::CancelFail]
         }

@@ -312,6 +312,13 @@ impl fmt::Display for Lookup {
     }
 }
 
+/// Whether an answer with `code` leaves the operation's result open
+/// ([`RetryAdvice::ReconcileFirst`]): the merchant compares with the
+/// gateway before believing or retrying anything (R-EC-2).
+pub fn reconcile_first(code: &str) -> bool {
+    lookup(code).retry_advice() == RetryAdvice::ReconcileFirst
+}
+
 /// Looks a code up in the catalog (R-EC-1). Total on any string: an exact,
 /// case-sensitive match, with no trimming; anything else (including the
 /// success marker `-`) is [`Lookup::Unknown`] keeping the raw value. A binary

@@ -18,8 +18,10 @@
 //!   ([`settle::check_settle`], [`cancel::check_cancel`]);
 //! - encode Secure Link requests and parse their responses into an
 //!   [`secure_link::Outcome`];
-//! - parse CGI callbacks ([`callback`]) and decide what a notification means
-//!   for the merchant's copy of an order ([`notification`]).
+//! - parse CGI callbacks ([`callback`]);
+//! - keep the merchant's record of an order ([`merchant`]): what a
+//!   notification or the outcome of its own settle or cancel does to it,
+//!   the integrity check against its checkout, and its deadlines.
 //!
 #![doc = include_str!("../README.md")]
 
@@ -32,6 +34,7 @@ pub mod error_code;
 pub mod html;
 pub mod link_point;
 pub mod mail;
+pub mod merchant;
 pub mod notification;
 pub mod order;
 pub mod secure_link;
@@ -42,6 +45,7 @@ pub mod strategies;
 pub mod test_mode;
 pub mod time;
 pub mod transition;
+pub mod values;
 
 pub use carrier::Carrier;
 pub use charset::Charset;
@@ -49,3 +53,4 @@ pub use order::{Event, Order, OrderDetails, PaymentMode};
 pub use status::Status;
 pub use time::JstDateTime;
 pub use transition::{EventKind, TransitionError};
+pub use values::{ClientIp, Money, OrderNo, SendId, ValueError};

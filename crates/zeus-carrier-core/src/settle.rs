@@ -32,6 +32,7 @@
 use chrono::NaiveDate;
 
 use crate::carrier::Carrier;
+use crate::error_code::reconcile_first;
 use crate::order::{Event, Order};
 use crate::secure_link::{
     AUTH_FAILED_CODE, Autype, EXPIRED_CODE, GatewayAnswer, ORDER_NOT_FOUND_CODE, Outcome, Response,
@@ -292,8 +293,10 @@ pub fn date_arrival_events(carrier_ok: bool) -> [Event; 2] {
 ///   and became a reservation for tomorrow (R-SL-3): SettleFuture.
 /// - Failure with a carrier code on a plan for today: the settle reached
 ///   the carrier and was rejected (R-TR-2): SettleToday +
-///   CarrierRejectsSettle. Any other failure: the gateway refused, nothing
-///   changed.
+///   CarrierRejectsSettle — unless the catalog marks the code "reconcile
+///   first" (already settled, already settling, a double request: the
+///   order did not fail, [`crate::error_code::reconcile_first`]). Any other
+///   failure: the gateway refused, nothing changed.
 /// - Maintenance, Invalid: nothing changed.
 /// - Unknown: nothing is applied; the caller marks the order for
 ///   reconciliation (R-RS-3, [`Outcome::needs_reconciliation`]).
@@ -316,7 +319,9 @@ pub fn settle_events_for(plan: &SettlePlan, outcome: &Outcome) -> Vec<Event> {
             }]
         }
         (Outcome::Success { .. }, SettlePlan::Withdraw) => vec![Event::WithdrawReservation],
-        (Outcome::Failure { code }, SettlePlan::Today { money, .. }) if is_carrier_code(code) => {
+        (Outcome::Failure { code }, SettlePlan::Today { money, .. })
+            if is_carrier_code(code) && !reconcile_first(code) =>
+        {
             vec![Event::SettleToday { money }, Event::CarrierRejectsSettle]
         }
         (

@@ -36,6 +36,12 @@
 //!   - `010100036`, `010100037`, `010100038` 既に…処理中 (already in
 //!     progress): another settle or refund is running; its outcome decides
 //!     what to do next.
+//!   - `010100021`, `010100026` 与信取消済み, `010100023` 売上処理済み,
+//!     `010100030` 返金処理済み (already cancelled, settled or refunded):
+//!     the carrier says the order is already past what the merchant's
+//!     record shows; the operation did not fail at the carrier, so the
+//!     record must be compared with the gateway, never moved to a failed
+//!     status (06, 09, 11).
 //!   - `010100084` 決済機関レスポンスパラメータエラー: the carrier's answer
 //!     could not be read, so its outcome is unknown.
 //!   - `999999999` キャリア判定エラー, the unhandled code: the gateway
@@ -162,13 +168,13 @@ pub const CATALOG: &[ErrorCode] = &[
     e("010100013", FailureOrder, "指定不可エラー(決済機関キャリア)", "Value may not be specified (from the carrier)", NotWithoutChange),
     e("010100014", FailureOrder, "マーチャントID・サービスID 不正エラー(決済機関キャリア)", "Invalid merchant ID or service ID (from the carrier)", NotWithoutChange),
     e("010100020", FailureOrder, "与信結果が存在しないため、売上処理を中止しました。(決済機関キャリア)", "Settle aborted: no authorization result exists (from the carrier)", NotWithoutChange),
-    e("010100021", FailureOrder, "与信取消済みのため、売上処理を中止しました。(決済機関キャリア)", "Settle aborted: the authorization was already cancelled (from the carrier)", NotWithoutChange),
+    e("010100021", FailureOrder, "与信取消済みのため、売上処理を中止しました。(決済機関キャリア)", "Settle aborted: the authorization was already cancelled (from the carrier)", ReconcileFirst),
     e("010100022", FailureOrder, "指定された金額が、与信時金額と違うため、売上処理を中止しました。(決済機関キャリア)", "Settle aborted: the amount differs from the authorized amount (from the carrier)", NotWithoutChange),
-    e("010100023", FailureOrder, "売上処理済みのため、売上処理を中止しました。(決済機関キャリア)", "Settle aborted: already settled (from the carrier)", NotWithoutChange),
+    e("010100023", FailureOrder, "売上処理済みのため、売上処理を中止しました。(決済機関キャリア)", "Settle aborted: already settled (from the carrier)", ReconcileFirst),
     e("010100024", FailureOrder, "自動売上が設定されているため、売上処理は不要です。(決済機関キャリア)", "No settle needed: automatic settlement is configured (from the carrier)", NotWithoutChange),
     e("010100025", FailureOrder, "与信結果が存在しないため、取消返金処理を中止しました。(決済機関キャリア)", "Cancel/refund aborted: no authorization result exists (from the carrier)", NotWithoutChange),
-    e("010100026", FailureOrder, "与信取消済みのため、取消返金処理を中止しました。(決済機関キャリア)", "Cancel/refund aborted: the authorization was already cancelled (from the carrier)", NotWithoutChange),
-    e("010100030", FailureOrder, "返金処理済みのため、返金処理を中止しました。(決済機関キャリア)", "Refund aborted: already refunded (from the carrier)", NotWithoutChange),
+    e("010100026", FailureOrder, "与信取消済みのため、取消返金処理を中止しました。(決済機関キャリア)", "Cancel/refund aborted: the authorization was already cancelled (from the carrier)", ReconcileFirst),
+    e("010100030", FailureOrder, "返金処理済みのため、返金処理を中止しました。(決済機関キャリア)", "Refund aborted: already refunded (from the carrier)", ReconcileFirst),
     e("010100031", FailureOrder, "取消返金可能期間を過ぎています。(決済機関キャリア)", "The cancel/refund period has passed (from the carrier)", NotWithoutChange),
     e("010100033", FailureOrder, "売上確定可能期間を過ぎています。(決済機関キャリア)", "The settle period has passed (from the carrier)", NotWithoutChange),
     e("010100034", FailureOrder, "決済センターにてエラーが発生したため、処理を中止しました。(決済機関キャリア)", "Aborted: an error occurred at the payment center (from the carrier)", Later),
