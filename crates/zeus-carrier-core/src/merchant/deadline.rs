@@ -102,11 +102,15 @@ impl MerchantRecord {
     }
 
     /// What the merchant must act on for this order: its reconciliation
-    /// mark, and each window still open at `now` that closes by `until`.
+    /// mark, an operation in flight (its outcome not recorded), and each
+    /// window still open at `now` that closes by `until`.
     pub fn deadlines(&self, now: JstDateTime, until: JstDateTime) -> Vec<Deadline> {
         let (now, until) = (to_jst(&now), to_jst(&until));
         let mut out = Vec::new();
-        if let Some(reason) = self.reconciliation() {
+        for reason in [self.reconciliation(), self.in_flight()]
+            .into_iter()
+            .flatten()
+        {
             out.push(Deadline {
                 order_no: self.order_no().clone(),
                 status: Some(self.status()),

@@ -476,6 +476,7 @@ fn create(checkout: Option<&Checkout>, n: &Notice, at: JstDateTime) -> NoticeDec
         reconciliation: None,
         notified: StatusSet::EMPTY.with(status),
         withdrawal: Withdrawal::None,
+        in_flight: None,
         counters: Counters::new(1, 0, 0, 0),
     };
     NoticeDecision {

@@ -190,6 +190,7 @@ pub fn on_operation(
 ) -> Result<OperationDecision, OperationError> {
     let at = to_jst(&report.at);
     let mut p = record.parts().clone();
+    p.in_flight = None;
     let reconcile = reconcile_reason(&report.operation, &report.outcome);
     if let Some(reason) = &reconcile {
         p.reconciliation = Some(reason.clone());

@@ -145,6 +145,9 @@ pub struct RecordParts {
     pub notified: StatusSet,
     /// Whether a withdrawal of the reservation is pending.
     pub withdrawal: Withdrawal,
+    /// An operation sent (or about to be sent) whose outcome is not
+    /// recorded yet ([`MerchantRecord::begin_operation`]).
+    pub in_flight: Option<String>,
     /// The notification counters.
     pub counters: Counters,
 }
@@ -263,6 +266,25 @@ impl MerchantRecord {
     /// The notification counters.
     pub fn counters(&self) -> Counters {
         self.p.counters
+    }
+
+    /// The operation whose outcome is not recorded yet, if any.
+    pub fn in_flight(&self) -> Option<&str> {
+        self.p.in_flight.as_deref()
+    }
+
+    /// The record as it must be stored durably *before* a settle or cancel
+    /// is sent: the operation is in flight. [`super::on_operation`] clears
+    /// it with the outcome. If the process stops between the two, the mark
+    /// stays, and [`MerchantRecord::deadlines`] lists the order for
+    /// reconciliation: the gateway may have acted (R-RS-3).
+    #[must_use]
+    pub fn begin_operation(mut self, operation: &str, at: JstDateTime) -> MerchantRecord {
+        self.p.in_flight = Some(format!(
+            "{operation} sent at {}; no outcome recorded yet",
+            crate::time::to_jst(&at).to_rfc3339()
+        ));
+        self
     }
 
     /// Whether the gateway pays the merchant for this order (R-ST-1).

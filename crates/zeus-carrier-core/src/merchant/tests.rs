@@ -54,6 +54,7 @@ pub(super) fn record(
         reconciliation: None,
         notified,
         withdrawal,
+        in_flight: None,
         counters: Counters::default(),
     })
 }
@@ -667,4 +668,28 @@ fn notice_from_callback_requires_order_no_and_status_and_checks_values() {
     let n = Notice::from_callback(&cb, received).expect("notice");
     assert_eq!(n.sendid, None);
     assert_eq!(n.money, Some(yen(1000)));
+}
+
+#[test]
+fn r_rs_3_an_operation_in_flight_is_listed_until_its_outcome_is_recorded() {
+    let r = record(Status::Authorized, StatusSet::EMPTY, Withdrawal::None)
+        .begin_operation("cancel", at("2026-01-12T10:00:00+09:00"));
+    let far = at("2030-01-01T00:00:00+09:00");
+    let list = r.deadlines(far, far);
+    assert_eq!(list.len(), 1);
+    assert!(
+        list[0]
+            .reason
+            .as_deref()
+            .is_some_and(|m| m.starts_with("cancel sent at 2026-01-12T10:00:00+09:00"))
+    );
+    let report = OperationReport::new(
+        Operation::Cancel(CancelPlan::Authorization { deadline: far }),
+        Status::Authorized,
+        Outcome::Success { date: None },
+        at("2026-01-12T10:00:01+09:00"),
+    );
+    let d = on_operation(&r, &report).expect("applies");
+    assert_eq!(d.record.in_flight(), None);
+    assert!(d.record.deadlines(far, far).is_empty());
 }
