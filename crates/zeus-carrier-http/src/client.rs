@@ -27,6 +27,7 @@ use reqwest::header::CONTENT_TYPE;
 use tracing::Instrument;
 use zeus_carrier_core::Event;
 use zeus_carrier_core::cancel::{CancelPlan, cancel_events_for, check_cancel};
+use zeus_carrier_core::merchant::Operation;
 use zeus_carrier_core::secure_link::{
     CancelRequest, InvalidField, Outcome, Refusal, Request, SECURE_LINK_PATH, SettleRequest, Zkey,
 };
@@ -111,6 +112,39 @@ pub struct CancelCall {
     pub elapsed: Duration,
 }
 
+/// A settle or cancel that passed the format check and the pre-check, ready
+/// to send with [`SecureLinkClient::send_prepared`]. Lets the caller record
+/// that the operation is in flight before anything leaves the process.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    request: Request,
+    operation: Operation,
+}
+
+impl Prepared {
+    /// What the pre-check planned.
+    pub fn operation(&self) -> Operation {
+        self.operation
+    }
+
+    /// The order the request is for.
+    pub fn order_no(&self) -> &str {
+        self.request.order_no()
+    }
+}
+
+/// A prepared operation that was sent, and what came back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Sent {
+    /// What the pre-check planned.
+    pub operation: Operation,
+    /// The gateway's answer, or unknown (R-RS-3).
+    pub outcome: Outcome,
+    /// How long the call took.
+    pub elapsed: Duration,
+}
+
 /// The Secure Link client. Cheap to clone (the connection pool is shared).
 #[derive(Debug, Clone)]
 pub struct SecureLinkClient {
@@ -163,6 +197,84 @@ impl SecureLinkClient {
         &self.endpoint
     }
 
+    /// The format check and [`check_settle`] at `now` of a settle (or a
+    /// reservation, or a withdrawal): the prepared call, or the gateway's
+    /// predicted refusal. Nothing is sent.
+    pub fn prepare_settle(
+        &self,
+        facts: &OrderFacts,
+        order_no: &str,
+        params: SettleParams,
+        now: JstDateTime,
+    ) -> Result<Prepared, CallError> {
+        let (request, plan) = self.plan_settle(facts, order_no, params, now)?;
+        Ok(Prepared {
+            request,
+            operation: Operation::Settle(plan),
+        })
+    }
+
+    fn plan_settle(
+        &self,
+        facts: &OrderFacts,
+        order_no: &str,
+        params: SettleParams,
+        now: JstDateTime,
+    ) -> Result<(Request, SettlePlan), CallError> {
+        let request = Request::Settle(SettleRequest {
+            clientip: self.clientip.clone(),
+            order_no: order_no.to_owned(),
+            zkey: self.zkey.clone(),
+            money: params.money,
+            autype: params.autype,
+            date: params.date,
+        });
+        request.validate().map_err(CallError::Malformed)?;
+        let plan = check_settle(facts, &params, now).map_err(CallError::Refused)?;
+        Ok((request, plan))
+    }
+
+    /// The format check and [`check_cancel`] at `now` of a cancel: the
+    /// prepared call, or the gateway's predicted refusal. Nothing is sent.
+    pub fn prepare_cancel(
+        &self,
+        facts: &OrderFacts,
+        order_no: &str,
+        now: JstDateTime,
+    ) -> Result<Prepared, CallError> {
+        let (request, plan) = self.plan_cancel(facts, order_no, now)?;
+        Ok(Prepared {
+            request,
+            operation: Operation::Cancel(plan),
+        })
+    }
+
+    fn plan_cancel(
+        &self,
+        facts: &OrderFacts,
+        order_no: &str,
+        now: JstDateTime,
+    ) -> Result<(Request, CancelPlan), CallError> {
+        let request = Request::Cancel(CancelRequest {
+            clientip: self.clientip.clone(),
+            order_no: order_no.to_owned(),
+            zkey: self.zkey.clone(),
+        });
+        request.validate().map_err(CallError::Malformed)?;
+        let plan = check_cancel(facts, now).map_err(CallError::Refused)?;
+        Ok((request, plan))
+    }
+
+    /// Sends a prepared call once (never retried) and reads the answer.
+    pub async fn send_prepared(&self, prepared: Prepared) -> Sent {
+        let (outcome, elapsed) = self.send(&prepared.request).await;
+        Sent {
+            operation: prepared.operation,
+            outcome,
+            elapsed,
+        }
+    }
+
     /// Settles (or reserves, or withdraws a reservation of) an order.
     ///
     /// Runs the format check and [`check_settle`] at `now` first; when the
@@ -176,16 +288,7 @@ impl SecureLinkClient {
         params: SettleParams,
         now: JstDateTime,
     ) -> Result<SettleCall, CallError> {
-        let request = Request::Settle(SettleRequest {
-            clientip: self.clientip.clone(),
-            order_no: order_no.to_owned(),
-            zkey: self.zkey.clone(),
-            money: params.money,
-            autype: params.autype,
-            date: params.date,
-        });
-        request.validate().map_err(CallError::Malformed)?;
-        let plan = check_settle(facts, &params, now).map_err(CallError::Refused)?;
+        let (request, plan) = self.plan_settle(facts, order_no, params, now)?;
         let (outcome, elapsed) = self.send(&request).await;
         let events = settle_events_for(&plan, &outcome);
         Ok(SettleCall {
@@ -209,13 +312,7 @@ impl SecureLinkClient {
         order_no: &str,
         now: JstDateTime,
     ) -> Result<CancelCall, CallError> {
-        let request = Request::Cancel(CancelRequest {
-            clientip: self.clientip.clone(),
-            order_no: order_no.to_owned(),
-            zkey: self.zkey.clone(),
-        });
-        request.validate().map_err(CallError::Malformed)?;
-        let plan = check_cancel(facts, now).map_err(CallError::Refused)?;
+        let (request, plan) = self.plan_cancel(facts, order_no, now)?;
         let (outcome, elapsed) = self.send(&request).await;
         let events = cancel_events_for(&plan, &outcome);
         Ok(CancelCall {

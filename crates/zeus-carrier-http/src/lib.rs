@@ -80,7 +80,7 @@ pub mod serve;
 pub mod signing;
 pub mod source;
 
-pub use client::{CallError, CancelCall, SecureLinkClient, SettleCall};
+pub use client::{CallError, CancelCall, Prepared, SecureLinkClient, Sent, SettleCall};
 pub use clock::Clock;
 pub use config::{ClientConfig, ConfigError, ReceiverConfig};
 pub use ipnet::IpNet;
