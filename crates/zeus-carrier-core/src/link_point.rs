@@ -51,6 +51,9 @@ mod tests;
 #[cfg(test)]
 mod wire_tests;
 
+/// The path of the Link Point endpoint on the gateway's host (SPEC §1).
+pub const ORDER_CGI_PATH: &str = "/cgi-bin/carrier/order.cgi";
+
 pub use rules::{CharClass, Rule, Violation, Violations};
 pub use validate::{BackLink, ValidOrderRequest};
 pub use wire::{EncodeError, ParseError};

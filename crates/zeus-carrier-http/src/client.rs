@@ -192,6 +192,12 @@ impl SecureLinkClient {
         })
     }
 
+    /// The longest a call may take, answer included; after it the outcome
+    /// is unknown (R-RS-3).
+    pub fn total_timeout(&self) -> Duration {
+        self.total_timeout
+    }
+
     /// The URL settle and cancel are posted to.
     pub fn endpoint(&self) -> &reqwest::Url {
         &self.endpoint

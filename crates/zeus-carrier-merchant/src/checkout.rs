@@ -1,0 +1,143 @@
+//! [`Merchant::checkout`]: one call validates an order request, saves the
+//! checkout and renders the Link Point form (R-LP-1, R-LP-5).
+//!
+//! # Decisions
+//! - `clientip` is always the merchant's own; a value in the request is
+//!   replaced.
+//! - An empty `sendid` is generated: [`SENDID_PREFIX`] + 16 hex digits from
+//!   the operating system's random source. The checkout is saved under it,
+//!   so every CGI call can be checked against it and the 50-day windows
+//!   count from it (D-7).
+//! - With a signing key, `sendpoint` is the signature of the order
+//!   (`zeus_carrier_http::signing`); a given value is replaced.
+//! - A `sendid` already saved with another amount or carrier is refused
+//!   ([`CheckoutError::SendIdInUse`]): reusing it would make the integrity
+//!   check compare against the wrong order. The same request again (a
+//!   shopper reloading the page) renders the same form.
+//! - The checkout is saved *before* the form is returned: a form the
+//!   shopper can submit always has its checkout.
+
+use zeus_carrier_core::Charset;
+use zeus_carrier_core::link_point::{OrderRequest, Violations};
+use zeus_carrier_core::merchant::Checkout;
+use zeus_carrier_core::values::{Money, SendId};
+use zeus_carrier_http::signing::sign_sendpoint;
+use zeus_carrier_store::StoreError;
+
+use crate::Merchant;
+
+/// The prefix of generated `sendid`s: `zc-` + 16 hex digits (19
+/// characters, inside the field's 25).
+pub const SENDID_PREFIX: &str = "zc-";
+
+/// A rendered checkout: the page to send to the shopper's browser, and the
+/// saved checkout.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct CheckoutForm {
+    /// The saved checkout (its `sendid` identifies the order request).
+    pub checkout: Checkout,
+    /// The auto-submitting HTML page posting to the gateway's `order.cgi`,
+    /// every value escaped (R-LP-5).
+    pub html: String,
+    /// [`CheckoutForm::html`] encoded in [`CheckoutForm::charset`]: the
+    /// bytes to send.
+    pub body: Vec<u8>,
+    /// The page's charset (D-3); the `Content-Type` is
+    /// `text/html; charset={charset.http_label()}`.
+    pub charset: Charset,
+}
+
+/// Why no form was rendered. Nothing was saved.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CheckoutError {
+    /// The request breaks the manual's rules: every violation, each naming
+    /// its field and rule (R-LP-1).
+    #[error("order request invalid: {0}")]
+    Invalid(Violations),
+    /// The `sendid` is already saved with another amount or carrier.
+    #[error("sendid {sendid:?} is already used by a checkout with another amount or carrier")]
+    SendIdInUse {
+        /// The `sendid`.
+        sendid: SendId,
+    },
+    /// The operating system gave no random bytes for a `sendid`.
+    #[error("no random source for a sendid: {0}")]
+    Random(String),
+    /// The page cannot be encoded in the charset (cannot happen for a
+    /// request that validated in it).
+    #[error("page not encodable: {0}")]
+    Encoding(String),
+    /// The store failed; nothing was saved.
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl Merchant {
+    /// Validates `request` in the configured charset, saves its checkout
+    /// and renders the auto-submitting form (see the module docs).
+    pub async fn checkout(&self, mut request: OrderRequest) -> Result<CheckoutForm, CheckoutError> {
+        let config = self.config();
+        request.clientip = config.clientip.as_str().to_owned();
+        if request.sendid.is_empty() {
+            request.sendid = new_sendid()?;
+        }
+        if config.signing_key.is_some() {
+            request.sendpoint.clear();
+        }
+        let mut valid = request
+            .validate(config.charset)
+            .map_err(CheckoutError::Invalid)?;
+        if let Some(key) = &config.signing_key {
+            let (money, carrier) = (valid.money(), valid.carrier());
+            let mut signed = valid.into_request();
+            signed.sendpoint = sign_sendpoint(key, &signed.clientip, &signed.sendid, money, carrier);
+            valid = signed
+                .validate(config.charset)
+                .map_err(CheckoutError::Invalid)?;
+        }
+        // A validated request's sendid and money satisfy the typed values'
+        // rules (R-LP-2, SPEC §4); the conversions cannot fail.
+        let sendid = SendId::parse(&valid.request().sendid)
+            .map_err(|e| CheckoutError::Encoding(e.to_string()))?;
+        let money = Money::from_yen(valid.money()).map_err(|e| CheckoutError::Encoding(e.to_string()))?;
+        let checkout = Checkout::new(sendid.clone(), money, valid.carrier(), self.clock().now());
+        let checkout = match self.store().save_checkout(&checkout).await {
+            Ok(saved) => saved,
+            Err(StoreError::CheckoutConflict { .. }) => {
+                return Err(CheckoutError::SendIdInUse { sendid });
+            }
+            Err(e) => return Err(CheckoutError::Store(e)),
+        };
+        let html = valid.render_html_form(&config.order_url());
+        let body = config
+            .charset
+            .encode(&html)
+            .map_err(|e| CheckoutError::Encoding(e.to_string()))?
+            .into_owned();
+        tracing::info!(
+            sendid = sendid.as_str(),
+            money = money.yen(),
+            carrier = valid.carrier().code(),
+            "checkout saved and rendered"
+        );
+        Ok(CheckoutForm {
+            checkout,
+            html,
+            body,
+            charset: config.charset,
+        })
+    }
+}
+
+/// [`SENDID_PREFIX`] + 16 hex digits.
+fn new_sendid() -> Result<String, CheckoutError> {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).map_err(|e| CheckoutError::Random(e.to_string()))?;
+    let mut id = String::from(SENDID_PREFIX);
+    for b in bytes {
+        id.push_str(&format!("{b:02x}"));
+    }
+    Ok(id)
+}
