@@ -295,8 +295,9 @@ async fn verify(store: &Store, prefix: &str, mix: Mix, report: &Report) -> Resul
     };
     for n in 0..orders {
         let no = order_no(prefix, n);
+        let number = zeus_carrier_core::values::OrderNo::parse(&no).map_err(|e| e.to_string())?;
         let o = store
-            .get_order(&no)
+            .get_order(&number)
             .await
             .map_err(|e| e.to_string())?
             .ok_or_else(|| format!("{no}: acknowledged but not recorded"))?;
@@ -304,19 +305,20 @@ async fn verify(store: &Store, prefix: &str, mix: Mix, report: &Report) -> Resul
             Mix::Distinct => 1,
             Mix::DupHeavy => DUP_FACTOR.min(sent - n * DUP_FACTOR),
         };
-        if o.status != Status::Authorized || o.notifications != 1 || o.duplicates != calls - 1 {
+        let c = o.counters();
+        if o.status() != Status::Authorized || c.notifications != 1 || c.duplicates != calls - 1 {
             return Err(format!(
                 "{no}: status {} notifications {} duplicates {} (expected 03, 1, {})",
-                o.status.code(),
-                o.notifications,
-                o.duplicates,
+                o.status().code(),
+                c.notifications,
+                c.duplicates,
                 calls - 1
             ));
         }
-        if o.history.len() != 1 {
+        if o.history().len() != 1 {
             return Err(format!(
                 "{no}: {} history rows, expected 1",
-                o.history.len()
+                o.history().len()
             ));
         }
     }

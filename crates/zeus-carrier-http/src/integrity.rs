@@ -19,8 +19,8 @@
 //! - A parameter the merchant does not receive (not selected in the
 //!   management screen) is not checked.
 
+use zeus_carrier_core::merchant::Checkout;
 use zeus_carrier_core::{Carrier, Status};
-use zeus_carrier_store::Checkout;
 
 /// The reason a call disagrees with its checkout, or `None` when it agrees.
 pub fn check_against_checkout(
@@ -34,7 +34,7 @@ pub fn check_against_checkout(
     {
         return Some(format!(
             "carrier mismatch for sendid {:?}: checkout {} but call {}",
-            checkout.sendid,
+            checkout.sendid.as_str(),
             checkout.carrier.code(),
             c.code()
         ));
@@ -42,14 +42,14 @@ pub fn check_against_checkout(
     let money = money?;
     let consistent = zeus_carrier_core::notification::amount_consistent(
         checkout.carrier,
-        checkout.money,
+        checkout.money.yen(),
         status,
         money,
     );
     (!consistent).then(|| {
         format!(
             "money mismatch for sendid {:?}: checkout {} yen but call {} yen with status {}",
-            checkout.sendid,
+            checkout.sendid.as_str(),
             checkout.money,
             money,
             status.code()
@@ -62,13 +62,12 @@ mod tests {
     use super::*;
 
     fn checkout(carrier: Carrier) -> Checkout {
-        Checkout {
-            sendid: "S-1".into(),
-            money: 1000,
+        Checkout::new(
+            zeus_carrier_core::values::SendId::parse("S-1").expect("sendid"),
+            zeus_carrier_core::values::Money::from_yen(1000).expect("money"),
             carrier,
-            created_at: chrono::DateTime::parse_from_rfc3339("2026-01-10T10:00:00+09:00")
-                .expect("instant"),
-        }
+            chrono::DateTime::parse_from_rfc3339("2026-01-10T10:00:00+09:00").expect("instant"),
+        )
     }
 
     #[test]

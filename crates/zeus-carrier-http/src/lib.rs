@@ -39,20 +39,19 @@
 //!   other path (403, 414, 400, 503, 500) answers a body starting with
 //!   `error:`, so the gateway reports the failure and can resend.
 //! - **Idempotent, never backwards (R-CG-3, R-CG-4).** Decided by the core's
-//!   `notification::classify` inside the store's per-order transaction: any
+//!   `merchant::on_notification` inside the store's per-order transaction: any
 //!   number of deliveries of one notification, concurrent or not, across
 //!   processes sharing one PostgreSQL database, move the order once.
-//! - **Each accepted transition reaches the embedding service exactly once.**
-//!   Every accepted transition (a CGI call that created or advanced an
-//!   order; a step of a settle or cancel) writes exactly one outbox event in
-//!   the same transaction as the transition; duplicates, stale and flagged
-//!   calls write none. The embedding service polls
+//! - **Outbox: at-least-once delivery; deduplicate by id.** Every accepted
+//!   transition (a CGI call that created or advanced an order; a step of a
+//!   settle or cancel) writes one outbox event, carrying the order's
+//!   `sendid`, in the same transaction as the transition; duplicates, stale
+//!   and flagged calls write none. The embedding service polls
 //!   [`zeus_carrier_store::Store::poll_outbox`], handles each event and then
-//!   acknowledges it with [`zeus_carrier_store::Store::ack_outbox`]. Delivery
-//!   is at-least-once (an event is returned until acknowledged, so a crash
-//!   between handling and acknowledging shows it again); handling is
-//!   exactly-once when the consumer deduplicates by the event's `id`, which
-//!   is unique per transition.
+//!   acknowledges it with [`zeus_carrier_store::Store::ack_outbox`]. An
+//!   event is returned until acknowledged, so a crash between handling and
+//!   acknowledging shows it again: the consumer deduplicates by the event's
+//!   `id`, which is unique per transition.
 //! - **Unknown is never failure (R-RS-3).** A Secure Link timeout, reset,
 //!   non-200 answer, unreadable or oversized body is `unknown`: the order's
 //!   status is left as it is and the order is marked for reconciliation.

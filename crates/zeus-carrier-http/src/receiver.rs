@@ -21,8 +21,9 @@
 //!    `sendpoint`, `sendid` and `carrier_type` (and `money` when no checkout
 //!    was saved) are required, and the signature must verify → otherwise
 //!    `400`.
-//! 7. **Integrity** ([`crate::integrity`]): a call disagreeing with the
-//!    checkout is recorded with a flag and **not applied**; it is still
+//! 7. **Integrity** (the core's [`zeus_carrier_core::merchant::on_notification`],
+//!    run by the store): a call disagreeing with the checkout is recorded
+//!    with a flag and **not applied**; it is still
 //!    answered `successok` (decision: the call was received and stored; a
 //!    resend would carry the same values, so a non-success answer would
 //!    only make the gateway retry and then mail an error; the flag shows in
@@ -47,11 +48,11 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use zeus_carrier_core::callback::Callback;
-use zeus_carrier_store::{Checkout, NotificationInput, RecordedEffect, Store, StoreError};
+use zeus_carrier_core::merchant::{Checkout, Notice, NoticeEffect};
+use zeus_carrier_store::{Store, StoreError};
 
 use crate::clock::Clock;
 use crate::config::{ConfigError, ReceiverConfig};
-use crate::integrity::check_against_checkout;
 use crate::signing::{SignatureError, verify_sendpoint};
 use crate::source::{SourceError, contains, resolve_source};
 
@@ -251,61 +252,47 @@ async fn receive(
     let missing = |name: &str| CallbackRejection::Malformed(format!("{name}: missing"));
     let order_no = cb.order_no.clone().ok_or_else(|| missing("order_no"))?;
     let status = cb.status.ok_or_else(|| missing("status"))?;
+    let notice = Notice::from_callback(&cb, state.clock.now())
+        .map_err(|e| CallbackRejection::Malformed(e.to_string()))?;
     let clientip = cb.clientip.clone().ok_or_else(|| missing("clientip"))?;
     // 4. Foreign.
     if clientip.as_str() != config.clientip {
         return Err(CallbackRejection::Foreign(clientip.as_str().to_owned()));
     }
     // 5. The checkout, for the signature and the integrity check.
-    let checkout = match cb.sendid.as_deref() {
-        Some(sendid) if !sendid.is_empty() => state
+    let checkout = match &notice.sendid {
+        Some(sendid) => state
             .store
             .find_checkout(sendid)
             .await
             .map_err(|e| CallbackRejection::from_store(&e))?,
-        Some(_) | None => None,
+        None => None,
     };
     // 6. Signature.
     if let Some(key) = &config.signing_key {
         verify_signature(key, &cb, checkout.as_ref())?;
     }
-    // 7. Integrity.
-    let integrity_flag = checkout
-        .as_ref()
-        .and_then(|c| check_against_checkout(c, status, cb.money, cb.carrier));
-    // 8. Record, then (and only then) acknowledge.
-    let mut input = NotificationInput::new(
-        order_no.as_str(),
-        status,
-        raw.as_bytes().to_vec(),
-        state.clock.now(),
-    );
-    input.money = cb.money;
-    input.carrier = cb.carrier;
-    input.clientip = Some(clientip.as_str().to_owned());
-    input.sendid = cb.sendid.clone();
-    input.sendpoint = cb.sendpoint.clone();
-    input.error_code = cb.error_code.as_ref().map(|c| c.as_str().to_owned());
-    input.integrity_flag = integrity_flag;
+    // 7–8. Integrity (the core's model, inside the store's transaction)
+    // and record, then (and only then) acknowledge.
     let recorded = state
         .store
-        .record_notification(input)
+        .record_notification(notice, raw.as_bytes().to_vec())
         .await
         .map_err(|e| CallbackRejection::from_store(&e))?;
     match &recorded.effect {
-        RecordedEffect::Flagged { reason, .. } => tracing::warn!(
+        NoticeEffect::Flagged { flag, .. } => tracing::warn!(
             order_no = order_no.as_str(),
             status = status.code(),
             %source,
-            reason = reason.as_str(),
+            reason = %flag,
             "CGI call stored but NOT applied: integrity check failed; order marked for reconciliation"
         ),
-        RecordedEffect::Classified(effect) => tracing::info!(
+        effect => tracing::info!(
             order_no = order_no.as_str(),
             status = status.code(),
             %source,
-            effect = recorded.effect.kind().as_str(),
-            now = effect.resulting_status().code(),
+            effect = effect.kind().as_str(),
+            now = recorded.order.as_ref().map(|o| o.status().code()),
             "CGI call recorded"
         ),
     }
@@ -336,7 +323,7 @@ fn verify_signature(
     // The signature covers the checkout's (original) amount; a settle may
     // have lowered the amount the call reports since (R-SL-5).
     let money = match (checkout, cb.money) {
-        (Some(c), _) => c.money,
+        (Some(c), _) => c.money.yen(),
         (None, Some(m)) => m,
         (None, None) => return Err(CallbackRejection::SignatureInputMissing("money")),
     };

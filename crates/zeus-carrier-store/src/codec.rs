@@ -4,7 +4,9 @@
 //! two-digit codes (D-1), dates as `YYYY-MM-DD`, carriers as their letter.
 
 use chrono::{DateTime, NaiveDate, SecondsFormat};
+use zeus_carrier_core::merchant::Withdrawal;
 use zeus_carrier_core::time::to_jst;
+use zeus_carrier_core::values::{ClientIp, Money, OrderNo, SendId};
 use zeus_carrier_core::{Carrier, JstDateTime, Status};
 
 use crate::error::StoreError;
@@ -75,22 +77,28 @@ pub(crate) fn parse_opt_date(
     .transpose()
 }
 
+/// Reads a carrier letter.
+pub(crate) fn parse_carrier(
+    table: &'static str,
+    column: &'static str,
+    s: &str,
+) -> Result<Carrier, StoreError> {
+    Carrier::from_code(s).ok_or_else(|| {
+        StoreError::corrupt(
+            table,
+            column,
+            format!("{s:?} is not a carrier letter D/A/S"),
+        )
+    })
+}
+
 /// Reads an optional carrier letter.
 pub(crate) fn parse_opt_carrier(
     table: &'static str,
     column: &'static str,
     s: Option<String>,
 ) -> Result<Option<Carrier>, StoreError> {
-    s.map(|s| {
-        Carrier::from_code(&s).ok_or_else(|| {
-            StoreError::corrupt(
-                table,
-                column,
-                format!("{s:?} is not a carrier letter D/A/S"),
-            )
-        })
-    })
-    .transpose()
+    s.map(|s| parse_carrier(table, column, &s)).transpose()
 }
 
 /// Reads an amount (stored as a 64-bit integer).
@@ -98,9 +106,11 @@ pub(crate) fn parse_money(
     table: &'static str,
     column: &'static str,
     v: i64,
-) -> Result<u32, StoreError> {
+) -> Result<Money, StoreError> {
     u32::try_from(v)
-        .map_err(|_| StoreError::corrupt(table, column, format!("{v} is not an amount in yen")))
+        .ok()
+        .and_then(Money::new)
+        .ok_or_else(|| StoreError::corrupt(table, column, format!("{v} is not an amount in yen")))
 }
 
 /// Reads an optional amount.
@@ -108,8 +118,83 @@ pub(crate) fn parse_opt_money(
     table: &'static str,
     column: &'static str,
     v: Option<i64>,
-) -> Result<Option<u32>, StoreError> {
+) -> Result<Option<Money>, StoreError> {
     v.map(|v| parse_money(table, column, v)).transpose()
+}
+
+/// Reads an order number.
+pub(crate) fn parse_order_no(
+    table: &'static str,
+    column: &'static str,
+    s: &str,
+) -> Result<OrderNo, StoreError> {
+    OrderNo::parse(s).map_err(|e| StoreError::corrupt(table, column, e.to_string()))
+}
+
+/// Reads a `sendid`.
+pub(crate) fn parse_sendid(
+    table: &'static str,
+    column: &'static str,
+    s: &str,
+) -> Result<SendId, StoreError> {
+    SendId::parse(s).map_err(|e| StoreError::corrupt(table, column, e.to_string()))
+}
+
+/// Reads an optional `sendid`.
+pub(crate) fn parse_opt_sendid(
+    table: &'static str,
+    column: &'static str,
+    s: Option<String>,
+) -> Result<Option<SendId>, StoreError> {
+    s.map(|s| parse_sendid(table, column, &s)).transpose()
+}
+
+/// Reads a merchant IP code.
+pub(crate) fn parse_clientip(
+    table: &'static str,
+    column: &'static str,
+    s: &str,
+) -> Result<ClientIp, StoreError> {
+    ClientIp::parse(s).map_err(|e| StoreError::corrupt(table, column, e.to_string()))
+}
+
+/// Reads an optional merchant IP code.
+pub(crate) fn parse_opt_clientip(
+    table: &'static str,
+    column: &'static str,
+    s: Option<String>,
+) -> Result<Option<ClientIp>, StoreError> {
+    s.map(|s| parse_clientip(table, column, &s)).transpose()
+}
+
+/// A pending withdrawal as stored: `none` or `requested`.
+pub(crate) fn withdrawal_text(w: Withdrawal) -> &'static str {
+    match w {
+        Withdrawal::None => "none",
+        Withdrawal::Requested => "requested",
+    }
+}
+
+/// Reads [`withdrawal_text`].
+pub(crate) fn parse_withdrawal(
+    table: &'static str,
+    column: &'static str,
+    s: &str,
+) -> Result<Withdrawal, StoreError> {
+    match s {
+        "none" => Ok(Withdrawal::None),
+        "requested" => Ok(Withdrawal::Requested),
+        other => Err(StoreError::corrupt(
+            table,
+            column,
+            format!("{other:?} is not none/requested"),
+        )),
+    }
+}
+
+/// A counter as stored (saturating: no counter reaches 2^63).
+pub(crate) fn count_value(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 /// Reads a counter.

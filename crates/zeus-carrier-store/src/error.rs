@@ -1,5 +1,9 @@
 //! The store's one error type.
 
+use zeus_carrier_core::Carrier;
+use zeus_carrier_core::merchant::OperationError;
+use zeus_carrier_core::values::{Money, OrderNo, SendId};
+
 /// What went wrong in the store.
 ///
 /// [`StoreError::Unavailable`] is the one a CGI receiver must tell apart: the
@@ -60,31 +64,47 @@ pub enum StoreError {
         source: sqlx::Error,
     },
     /// An operation named an order the store has never seen.
-    #[error("order {order_no:?} is not in the store")]
+    #[error("order {order_no} is not in the store")]
     OrderNotFound {
         /// The order number asked for.
-        order_no: String,
+        order_no: OrderNo,
     },
-    /// A merchant operation was malformed: a step not in the transition
-    /// table (SPEC §3, R-TR-1), steps that do not chain, or no step.
-    #[error("operation on order {order_no:?} refused: {detail}")]
+    /// The core's model refused an operation report
+    /// ([`zeus_carrier_core::merchant::on_operation`]): its events are not a
+    /// path of the transition table from the planned status (SPEC §3,
+    /// R-TR-1). Nothing was recorded.
+    #[error("operation on order {order_no} refused: {source}")]
     InvalidOperation {
         /// The order.
-        order_no: String,
-        /// What is wrong with it.
-        detail: String,
+        order_no: OrderNo,
+        /// The model's reason.
+        #[source]
+        source: OperationError,
     },
     /// A checkout with this `sendid` was already saved with other values.
     #[error(
-        "checkout sendid {sendid:?} is already saved with money {stored_money} carrier {stored_carrier}; refusing to overwrite it"
+        "checkout sendid {sendid} is already saved with money {stored_money} carrier {}; refusing to overwrite it",
+        stored_carrier.code()
     )]
     CheckoutConflict {
         /// The `sendid`.
-        sendid: String,
+        sendid: SendId,
         /// The stored amount.
-        stored_money: u32,
-        /// The stored carrier letter.
-        stored_carrier: String,
+        stored_money: Money,
+        /// The stored carrier.
+        stored_carrier: Carrier,
+    },
+    /// Another settle or cancel of this order holds its operation lock
+    /// ([`crate::Store::lock_operation`]) and did not release it within the
+    /// wait: try again later.
+    #[error(
+        "order {order_no}: another settle or cancel is in progress (waited {waited:?} for its operation lock)"
+    )]
+    OperationLocked {
+        /// The order.
+        order_no: OrderNo,
+        /// How long the caller waited.
+        waited: std::time::Duration,
     },
     /// A stored value could not be read back (a corrupt or foreign row).
     #[error("corrupt value in {table}.{column}: {detail}")]

@@ -14,9 +14,10 @@
 //!    (`BEGIN IMMEDIATE`, as a lone call would);
 //! 3. records the notifications one after the other inside it, with the
 //!    same code a lone call runs — so each one reads every write before it,
-//!    of its own order too, and the core's classification decides as if
-//!    they had come one at a time (per-order serialization, exactly-once
-//!    transitions);
+//!    of its own order and of the checkouts too, and the core's model
+//!    ([`zeus_carrier_core::merchant::on_notification`]) decides as if they
+//!    had come one at a time (per-order serialization: each transition is
+//!    recorded once);
 //! 4. commits, and only then answers every caller with its result
 //!    (nothing is acknowledged before the commit);
 //! 5. if one notification fails inside the batch, rolls the whole batch
@@ -38,7 +39,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::db::Backend;
 use crate::error::StoreError;
-use crate::model::{NotificationInput, Recorded};
+use zeus_carrier_core::merchant::Notice;
+
+use crate::model::Recorded;
 use crate::store::{RECORD_CTX, log_recorded, record_in_tx, record_notification_alone};
 
 /// The most notifications one transaction records.
@@ -49,7 +52,8 @@ const QUEUE: usize = 1024;
 type Reply = oneshot::Sender<Result<Recorded, StoreError>>;
 
 struct Job {
-    notification: NotificationInput,
+    notice: Notice,
+    raw_query: Vec<u8>,
     reply: Reply,
 }
 
@@ -69,16 +73,22 @@ impl GroupCommit {
         GroupCommit { backend, queue }
     }
 
-    /// Records `n` in the next batch; returns after that batch committed.
-    pub(crate) async fn record(&self, n: NotificationInput) -> Result<Recorded, StoreError> {
+    /// Records `notice` in the next batch; returns after that batch
+    /// committed.
+    pub(crate) async fn record(
+        &self,
+        notice: Notice,
+        raw_query: Vec<u8>,
+    ) -> Result<Recorded, StoreError> {
         let (reply, answer) = oneshot::channel();
         let job = Job {
-            notification: n,
+            notice,
+            raw_query,
             reply,
         };
         if let Err(mpsc::error::SendError(job)) = self.queue.send(job).await {
             // The writer task is gone (its runtime shut down).
-            return record_notification_alone(&self.backend, job.notification).await;
+            return record_notification_alone(&self.backend, &job.notice, &job.raw_query).await;
         }
         answer.await.unwrap_or_else(|_| {
             Err(StoreError::unavailable(
@@ -121,7 +131,7 @@ async fn try_batch(backend: &Backend, batch: &[Job]) -> Outcome {
     };
     let mut recorded = Vec::with_capacity(batch.len());
     for job in batch {
-        match record_in_tx(&mut tx.exec(), &job.notification).await {
+        match record_in_tx(&mut tx.exec(), &job.notice, &job.raw_query).await {
             Ok(r) => recorded.push(r),
             // Dropping the transaction rolls it back.
             Err(_) => return Outcome::OneFailed,
@@ -138,7 +148,7 @@ async fn commit_batch(backend: &Backend, batch: &mut Vec<Job>) {
         Outcome::Committed(recorded) => {
             tracing::debug!(batch = batch.len(), "group commit");
             for (job, r) in batch.drain(..).zip(recorded) {
-                log_recorded(&job.notification, &r);
+                log_recorded(&job.notice, &r);
                 // A caller that went away was still recorded: its resend
                 // will count as a duplicate.
                 let _ = job.reply.send(Ok(r));
@@ -152,7 +162,7 @@ async fn commit_batch(backend: &Backend, batch: &mut Vec<Job>) {
                 );
             }
             for job in batch.drain(..) {
-                let result = record_notification_alone(backend, job.notification).await;
+                let result = record_notification_alone(backend, &job.notice, &job.raw_query).await;
                 let _ = job.reply.send(result);
             }
         }

@@ -1,25 +1,28 @@
-//! [`Store`]: the one API over both backends.
+//! [`Store`]: the one API over both backends. It persists what the core's
+//! merchant model ([`zeus_carrier_core::merchant`]) decides and decides
+//! nothing itself.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use zeus_carrier_core::notification::{NotificationEffect, classify};
+use zeus_carrier_core::JstDateTime;
+use zeus_carrier_core::merchant::{
+    Checkout, Deadline, MerchantRecord, Notice, NoticeEffect, OperationReport, on_notification,
+    on_operation,
+};
 use zeus_carrier_core::time::to_jst;
-use zeus_carrier_core::transition::TRANSITIONS;
-use zeus_carrier_core::{Carrier, JstDateTime, Status};
+use zeus_carrier_core::values::{OrderNo, SendId};
 
-use crate::codec::{date_text, time_ms, time_text};
+use crate::codec::{time_ms, time_text};
 use crate::db::{Backend, Exec, Value};
 use crate::error::StoreError;
 use crate::group_commit::GroupCommit;
+use crate::lock::OperationLock;
 use crate::model::{
-    Checkout, Deadline, DeadlineKind, MerchantOrder, NotificationInput, OperationInput,
-    OperationRecorded, OutboxEvent, Recorded, RecordedEffect, SettleDateUpdate, Source,
-    StoredNotification,
+    MerchantOrder, OperationRecorded, OutboxEvent, Recorded, Source, StoredNotification,
 };
 use crate::rows::{
-    ORDER_COLUMNS, append_transition, find_checkout, load_order, load_order_head,
-    notification_from_row, order_from_row, outbox_from_row, window_values,
+    ORDER_COLUMNS, append_step, find_checkout, load_history, load_order, load_record,
+    notification_from_row, outbox_from_row, parse_order_no_row, record_from_row, save_record,
 };
-use crate::windows::windows;
 
 /// The merchant's durable record of carrier-billing orders, on SQLite or
 /// PostgreSQL. Cheap to clone (the clones share one connection pool).
@@ -88,15 +91,17 @@ impl Store {
     /// R-CG-4), in one transaction serialized per order:
     ///
     /// 1. take the order's write lock (SQLite `BEGIN IMMEDIATE`;
-    ///    PostgreSQL `pg_advisory_xact_lock(hashtext(order_no))`);
-    /// 2. read the record's status and ask the core
-    ///    ([`zeus_carrier_core::notification::classify`]) what the
-    ///    notification does — unless the caller flagged it
-    ///    ([`NotificationInput::integrity_flag`]): then it is not applied, and
-    ///    an existing order is marked for reconciliation;
-    /// 3. store the notification with its effect, update the order (status,
-    ///    counters, history with source `cgi`) and append an outbox event for
-    ///    a created or advanced record;
+    ///    PostgreSQL `pg_advisory_xact_lock(hashtext(order_no))`, then, for
+    ///    a call with a `sendid`, a second transaction lock on that `sendid`
+    ///    so that two orders cannot both claim one checkout);
+    /// 2. read the order's [`MerchantRecord`] (if any) and the checkout
+    ///    saved for `notice.sendid` (if any), and ask the core's
+    ///    [`on_notification`] what the notification does;
+    /// 3. persist exactly its answer: the notification row (with `raw_query`
+    ///    and the effect; a flag's message in `integrity_flag`), the record
+    ///    (every field, plus the window index columns), the accepted step
+    ///    (history with source `cgi`, and one outbox event), and the claim
+    ///    of the checkout for this order (one checkout, one order);
     /// 4. commit.
     ///
     /// On SQLite, concurrent calls share one transaction and one commit
@@ -108,16 +113,20 @@ impl Store {
     /// It returns only after the commit succeeded: then, and only then, the
     /// receiver answers `successok`. On any error nothing was recorded;
     /// [`StoreError::Unavailable`] means "answer 503, the gateway resends".
-    pub async fn record_notification(&self, n: NotificationInput) -> Result<Recorded, StoreError> {
+    pub async fn record_notification(
+        &self,
+        notice: Notice,
+        raw_query: Vec<u8>,
+    ) -> Result<Recorded, StoreError> {
         match &self.writer {
-            Some(writer) => writer.record(n).await,
-            None => record_notification_alone(&self.backend, n).await,
+            Some(writer) => writer.record(notice, raw_query).await,
+            None => record_notification_alone(&self.backend, &notice, &raw_query).await,
         }
     }
 
     /// The merchant's record of an order, with its history; `None` if no
-    /// notification for it was ever recorded.
-    pub async fn get_order(&self, order_no: &str) -> Result<Option<MerchantOrder>, StoreError> {
+    /// notification created it.
+    pub async fn get_order(&self, order_no: &OrderNo) -> Result<Option<MerchantOrder>, StoreError> {
         const CTX: &str = "reading an order";
         let mut conn = self.backend.acquire(CTX).await?;
         load_order(&mut conn.exec(), CTX, order_no).await
@@ -126,7 +135,7 @@ impl Store {
     /// Every stored notification of an order, in arrival order (audit).
     pub async fn notifications(
         &self,
-        order_no: &str,
+        order_no: &OrderNo,
     ) -> Result<Vec<StoredNotification>, StoreError> {
         const CTX: &str = "reading notifications";
         let mut conn = self.backend.acquire(CTX).await?;
@@ -137,169 +146,158 @@ impl Store {
                 "SELECT id, order_no, reported_status, status_before, effect, integrity_flag, \
                  money, carrier, clientip, sendid, sendpoint, error_code, raw_query, received_at \
                  FROM notifications WHERE order_no = $1 ORDER BY id",
-                &[order_no.into()],
+                &[order_no.as_str().into()],
             )
             .await?;
         rows.iter().map(notification_from_row).collect()
     }
 
-    /// Records a settle or cancel the gateway confirmed, in one transaction
-    /// serialized per order like [`Store::record_notification`].
+    /// Records the outcome of the merchant's own settle or cancel, in one
+    /// transaction serialized per order like [`Store::record_notification`]:
+    /// reads the record ([`StoreError::OrderNotFound`] if there is none),
+    /// asks the core's [`on_operation`] — which walks the outcome's events
+    /// from the planned status, leaves out steps a CGI call already
+    /// recorded or overtook, clears the in-flight mark and, for an
+    /// `unknown` outcome or a "reconcile first" code, marks the order for
+    /// reconciliation instead of moving it — and persists the record and
+    /// each accepted step (history with source `settle` or `cancel`, and
+    /// one outbox event each).
     ///
-    /// Each step of `op.transitions` must be a row of the transition table
-    /// (SPEC §3, R-TR-1) and start where the previous one ended. A step is
-    /// applied (history with source `settle`/`cancel`, outbox event) when the
-    /// record is at its start; when a CGI call has already moved the record,
-    /// the core's [`classify`] decides: a step to a status ahead of the
-    /// record advances it, any other step is left out (it was already
-    /// recorded, or the record has moved past it). The amount, settle date
-    /// and settle time are written only when the record ends in the
-    /// operation's final status.
+    /// A report the model refuses is [`StoreError::InvalidOperation`];
+    /// nothing is recorded then.
     pub async fn record_operation(
         &self,
-        op: OperationInput,
+        order_no: &OrderNo,
+        report: OperationReport,
     ) -> Result<OperationRecorded, StoreError> {
         const CTX: &str = "recording a merchant operation";
-        let last = validate_steps(&op)?;
-        let at = to_jst(&op.at);
-        let source = Source::from(op.source);
-        let mut tx = self.backend.begin_locked(&op.order_no, CTX).await?;
-        let mut ex = tx.exec();
-        let Some(order) = load_order_head(&mut ex, CTX, &op.order_no).await? else {
-            return Err(StoreError::OrderNotFound {
-                order_no: op.order_no,
-            });
-        };
-        let mut current = order.status;
-        let mut applied = Vec::new();
-        for &(from, to) in &op.transitions {
-            let step = if current == from {
-                Some((from, to))
-            } else {
-                match classify(Some(current), to) {
-                    NotificationEffect::Advance { from, to } => Some((from, to)),
-                    NotificationEffect::Create { .. }
-                    | NotificationEffect::Duplicate { .. }
-                    | NotificationEffect::Stale { .. } => None,
-                }
-            };
-            if let Some((from, to)) = step {
-                let row =
-                    append_transition(&mut ex, CTX, &op.order_no, Some(from), to, source, &at)
-                        .await?;
-                applied.push(row);
-                current = to;
-            } else {
-                tracing::info!(
-                    order_no = %op.order_no,
-                    record = current.code(),
-                    step_from = from.code(),
-                    step_to = to.code(),
-                    "operation step already recorded or overtaken; left out"
-                );
+        let source = match Source::from_name(report.operation.name()) {
+            Some(s) => s,
+            None => {
+                return Err(StoreError::corrupt(
+                    "order_history",
+                    "source",
+                    format!("{:?} is no source", report.operation.name()),
+                ));
             }
-        }
-        let consistent = current == last;
-        let money = if consistent { op.money } else { order.money };
-        let settle_date = match (consistent, op.settle_date) {
-            (true, SettleDateUpdate::Set(d)) => Some(d),
-            (true, SettleDateUpdate::Clear) => None,
-            (true, SettleDateUpdate::Keep) | (false, _) => order.settle_date,
-        }
-        .map(date_text);
-        let mut settled_at = order.settled_at;
-        if consistent && op.settled_at.is_some() {
-            settled_at = op.settled_at.map(|t| to_jst(&t));
-        }
-        if current == Status::Completed && settled_at.is_none() {
-            settled_at = Some(at);
-        }
-        let w = windows(current, &order.window_from, settled_at.as_ref());
-        let [settle_closes, cancel_closes] = window_values(&w);
-        ex.execute(
-            CTX,
-            "UPDATE orders SET status = $2, money = COALESCE($3, money), settle_date = $4, \
-             settled_at = $5, settle_closes_ms = $6, cancel_closes_ms = $7 WHERE order_no = $1",
-            &[
-                op.order_no.as_str().into(),
-                current.code().into(),
-                money.map(i64::from).into(),
-                settle_date.into(),
-                settled_at.as_ref().map(time_text).into(),
-                settle_closes,
-                cancel_closes,
-            ],
-        )
-        .await?;
-        let order = load_order(&mut ex, CTX, &op.order_no)
-            .await?
-            .ok_or_else(|| StoreError::OrderNotFound {
-                order_no: op.order_no.clone(),
+        };
+        let mut tx = self.backend.begin_locked(order_no.as_str(), CTX).await?;
+        let mut ex = tx.exec();
+        let record = load_record(&mut ex, CTX, order_no).await?.ok_or_else(|| {
+            StoreError::OrderNotFound {
+                order_no: order_no.clone(),
+            }
+        })?;
+        let decision =
+            on_operation(&record, &report).map_err(|source| StoreError::InvalidOperation {
+                order_no: order_no.clone(),
+                source,
             })?;
+        save_record(&mut ex, CTX, &decision.record).await?;
+        let mut applied = Vec::with_capacity(decision.steps.len());
+        for step in &decision.steps {
+            applied.push(append_step(&mut ex, CTX, &decision.record, step, source).await?);
+        }
+        let history = load_history(&mut ex, CTX, order_no).await?;
         tx.commit(CTX).await?;
         tracing::info!(
-            order_no = %op.order_no,
-            source = source.as_str(),
-            applied = applied.len(),
-            status = current.code(),
+            order_no = %order_no,
+            operation = source.as_str(),
+            steps = applied.len(),
+            status = decision.record.status().code(),
+            reconcile = decision.reconcile.as_deref(),
             "merchant operation recorded"
         );
-        Ok(OperationRecorded { applied, order })
+        Ok(OperationRecorded {
+            applied,
+            order: MerchantOrder::new(decision.record, history),
+            reconcile: decision.reconcile,
+        })
     }
 
-    /// Marks an order as needing reconciliation with the gateway (for
-    /// example after a Secure Link call whose outcome is unknown, R-RS-3).
-    /// A later mark replaces the reason; [`Store::clear_reconciliation`]
-    /// removes it. (A flagged notification marks an order only when it is
-    /// not marked yet, keeping the first reason.)
+    /// Stores, durably and before the operation is sent, that `operation`
+    /// (`settle` or `cancel`) is in flight for the order
+    /// ([`MerchantRecord::begin_operation`]); [`Store::record_operation`]
+    /// clears it with the outcome. If the process stops in between, the
+    /// mark stays and [`Store::list_deadlines`] lists the order for
+    /// reconciliation (the gateway may have acted, R-RS-3).
+    pub async fn begin_operation(
+        &self,
+        order_no: &OrderNo,
+        operation: &str,
+        at: JstDateTime,
+    ) -> Result<MerchantOrder, StoreError> {
+        self.update_record(order_no, "marking an operation in flight", |r| {
+            r.begin_operation(operation, at)
+        })
+        .await
+    }
+
+    /// Marks an order for reconciliation with the gateway (for example
+    /// after a store failure following a gateway answer), through the
+    /// core's [`MerchantRecord::with_reconciliation`]. The order does not
+    /// move; [`Store::list_deadlines`] lists it until
+    /// [`Store::clear_reconciliation`].
     pub async fn mark_reconciliation(
         &self,
-        order_no: &str,
+        order_no: &OrderNo,
         reason: &str,
-    ) -> Result<(), StoreError> {
-        self.set_reconciliation(
-            order_no,
-            Some(reason),
-            "marking an order for reconciliation",
-        )
+    ) -> Result<MerchantOrder, StoreError> {
+        self.update_record(order_no, "marking an order for reconciliation", |r| {
+            r.with_reconciliation(reason)
+        })
         .await
     }
 
     /// Clears an order's reconciliation mark (someone compared it with the
-    /// gateway).
-    pub async fn clear_reconciliation(&self, order_no: &str) -> Result<(), StoreError> {
-        self.set_reconciliation(order_no, None, "clearing an order's reconciliation mark")
-            .await
-    }
-
-    async fn set_reconciliation(
+    /// gateway), through the core's [`MerchantRecord::reconciled`].
+    pub async fn clear_reconciliation(
         &self,
-        order_no: &str,
-        reason: Option<&str>,
-        ctx: &'static str,
-    ) -> Result<(), StoreError> {
-        let mut conn = self.backend.acquire(ctx).await?;
-        let n = conn
-            .exec()
-            .execute(
-                ctx,
-                "UPDATE orders SET needs_reconciliation = $2 WHERE order_no = $1",
-                &[order_no.into(), reason.map(str::to_owned).into()],
-            )
-            .await?;
-        if n == 0 {
-            return Err(StoreError::OrderNotFound {
-                order_no: order_no.to_owned(),
-            });
-        }
-        Ok(())
+        order_no: &OrderNo,
+    ) -> Result<MerchantOrder, StoreError> {
+        self.update_record(
+            order_no,
+            "clearing an order's reconciliation mark",
+            MerchantRecord::reconciled,
+        )
+        .await
     }
 
-    /// What the merchant must act on: every window (settle, cancel; D-7,
-    /// R-SL-1, R-CN-1) that is still open at `now` and closes within
-    /// `within_days` × 24 h, and every order marked for reconciliation.
-    /// Reconciliations come first, then the windows by closing time.
-    /// Windows that already closed are not listed.
+    /// Reads the record in a transaction serialized per order, applies
+    /// the core's `change`, writes it back and commits.
+    async fn update_record(
+        &self,
+        order_no: &OrderNo,
+        ctx: &'static str,
+        change: impl FnOnce(MerchantRecord) -> MerchantRecord,
+    ) -> Result<MerchantOrder, StoreError> {
+        let mut tx = self.backend.begin_locked(order_no.as_str(), ctx).await?;
+        let mut ex = tx.exec();
+        let record = load_record(&mut ex, ctx, order_no).await?.ok_or_else(|| {
+            StoreError::OrderNotFound {
+                order_no: order_no.clone(),
+            }
+        })?;
+        let record = change(record);
+        save_record(&mut ex, ctx, &record).await?;
+        let history = load_history(&mut ex, ctx, order_no).await?;
+        tx.commit(ctx).await?;
+        Ok(MerchantOrder::new(record, history))
+    }
+
+    /// What the merchant must act on, from each order's own
+    /// [`MerchantRecord::deadlines`] between `now` and `now` +
+    /// `within_days` × 24 h: its reconciliation mark, an operation in
+    /// flight, and every window (settle, cancel; D-7, R-SL-1, R-CN-1) still
+    /// open at `now` that closes by then. Plus, for every order known only
+    /// from flagged notifications (no record), a reconciliation duty
+    /// ([`Deadline::unrecorded`], status `None`) with the first flag's
+    /// message. Sorted by [`Deadline::sort`]: reconciliations first, then
+    /// the windows by closing time.
+    ///
+    /// The store only selects the candidates (orders with a mark, an
+    /// operation in flight, or a window column in range); the core decides
+    /// what each lists.
     pub async fn list_deadlines(
         &self,
         now: JstDateTime,
@@ -307,71 +305,59 @@ impl Store {
     ) -> Result<Vec<Deadline>, StoreError> {
         const CTX: &str = "listing deadlines";
         let now = to_jst(&now);
-        let limit = now
+        let until = now
             .checked_add_signed(TimeDelta::days(i64::from(within_days)))
             .unwrap_or(now);
-        let (lo, hi) = (time_ms(&now), time_ms(&limit));
+        let (lo, hi) = (time_ms(&now), time_ms(&until));
         let mut conn = self.backend.acquire(CTX).await?;
+        let mut ex = conn.exec();
         let sql = format!(
             "SELECT {ORDER_COLUMNS} FROM orders WHERE needs_reconciliation IS NOT NULL \
+             OR in_flight IS NOT NULL \
              OR (settle_closes_ms >= $1 AND settle_closes_ms <= $2) \
              OR (cancel_closes_ms >= $1 AND cancel_closes_ms <= $2) ORDER BY order_no"
         );
-        let rows = conn
-            .exec()
-            .fetch_all(CTX, &sql, &[lo.into(), hi.into()])
-            .await?;
+        let rows = ex.fetch_all(CTX, &sql, &[lo.into(), hi.into()]).await?;
         let mut out = Vec::new();
         for r in &rows {
-            let o = order_from_row(r)?;
-            if let Some(reason) = &o.needs_reconciliation {
-                out.push(Deadline {
-                    order_no: o.order_no.clone(),
-                    status: o.status,
-                    kind: DeadlineKind::Reconciliation,
-                    closes_at: None,
-                    reason: Some(reason.clone()),
-                });
-            }
-            let w = windows(o.status, &o.window_from, o.settled_at.as_ref());
-            for (kind, closes) in [
-                (DeadlineKind::Settle, w.settle_closes),
-                (DeadlineKind::Cancel, w.cancel_closes),
-            ] {
-                if let Some(t) = closes.filter(|t| *t >= now && *t <= limit) {
-                    out.push(Deadline {
-                        order_no: o.order_no.clone(),
-                        status: o.status,
-                        kind,
-                        closes_at: Some(t),
-                        reason: None,
-                    });
-                }
-            }
+            out.extend(record_from_row(r)?.deadlines(now, until));
         }
-        out.sort_by(|a, b| {
-            (a.closes_at.is_some(), a.closes_at, &a.order_no).cmp(&(
-                b.closes_at.is_some(),
-                b.closes_at,
-                &b.order_no,
-            ))
-        });
+        const T: &str = "notifications";
+        let flagged = ex
+            .fetch_all(
+                CTX,
+                "SELECT n.order_no, n.integrity_flag FROM notifications n \
+                 WHERE n.effect = 'flagged' \
+                 AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.order_no = n.order_no) \
+                 ORDER BY n.order_no, n.id",
+                &[],
+            )
+            .await?;
+        let mut last: Option<OrderNo> = None;
+        for r in &flagged {
+            let order_no = parse_order_no_row(r, T)?;
+            if last.as_ref() == Some(&order_no) {
+                continue;
+            }
+            let reason = r.opt_text(T, "integrity_flag")?.unwrap_or_else(|| {
+                "CGI notifications for this order were flagged and not applied".to_owned()
+            });
+            out.push(Deadline::unrecorded(order_no.clone(), reason));
+            last = Some(order_no);
+        }
+        Deadline::sort(&mut out);
         Ok(out)
     }
 
     /// Saves the merchant's order request under its `sendid`, to check the
-    /// callbacks against. Saving the same values again is a no-op; other
-    /// values under a saved `sendid` are refused
-    /// ([`StoreError::CheckoutConflict`]).
-    pub async fn save_checkout(
-        &self,
-        sendid: &str,
-        money: u32,
-        carrier: Carrier,
-        created_at: JstDateTime,
-    ) -> Result<Checkout, StoreError> {
+    /// CGI calls against (the core's integrity check). Saving the same
+    /// values again is a no-op returning the stored checkout (with the
+    /// order that used it, if any); another amount or carrier under a
+    /// saved `sendid` is refused ([`StoreError::CheckoutConflict`]). The
+    /// order a checkout is bound to is written by
+    /// [`Store::record_notification`] only.
+    pub async fn save_checkout(&self, checkout: &Checkout) -> Result<Checkout, StoreError> {
         const CTX: &str = "saving a checkout";
-        let created_at = to_jst(&created_at);
         let mut conn = self.backend.acquire(CTX).await?;
         let mut ex = conn.exec();
         ex.execute(
@@ -379,39 +365,69 @@ impl Store {
             "INSERT INTO checkouts (sendid, money, carrier, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (sendid) DO NOTHING",
             &[
-                sendid.into(),
-                i64::from(money).into(),
-                carrier.code().into(),
-                time_text(&created_at).into(),
+                checkout.sendid.as_str().into(),
+                i64::from(checkout.money.yen()).into(),
+                checkout.carrier.code().into(),
+                time_text(&checkout.created_at).into(),
             ],
         )
         .await?;
-        let stored = find_checkout(&mut ex, CTX, sendid).await?.ok_or_else(|| {
-            StoreError::corrupt(
-                "checkouts",
-                "sendid",
-                format!("{sendid:?} vanished after insert"),
-            )
-        })?;
-        if stored.money != money || stored.carrier != carrier {
+        let stored = find_checkout(&mut ex, CTX, &checkout.sendid)
+            .await?
+            .ok_or_else(|| {
+                StoreError::corrupt(
+                    "checkouts",
+                    "sendid",
+                    format!("{:?} vanished after insert", checkout.sendid.as_str()),
+                )
+            })?;
+        if stored.money != checkout.money || stored.carrier != checkout.carrier {
             return Err(StoreError::CheckoutConflict {
-                sendid: sendid.to_owned(),
+                sendid: checkout.sendid.clone(),
                 stored_money: stored.money,
-                stored_carrier: stored.carrier.code().to_owned(),
+                stored_carrier: stored.carrier,
             });
         }
         Ok(stored)
     }
 
-    /// The saved checkout for `sendid`.
-    pub async fn find_checkout(&self, sendid: &str) -> Result<Option<Checkout>, StoreError> {
+    /// The saved checkout for `sendid`, with the order that used it.
+    pub async fn find_checkout(&self, sendid: &SendId) -> Result<Option<Checkout>, StoreError> {
         const CTX: &str = "reading a checkout";
         let mut conn = self.backend.acquire(CTX).await?;
         find_checkout(&mut conn.exec(), CTX, sendid).await
     }
 
+    /// Takes the order's operation lock: settles and cancels of one order
+    /// are serialized across every process and pool sharing the database,
+    /// without blocking the recording of CGI calls (which take the
+    /// per-transaction lock, not this one). Hold it from the pre-check
+    /// until the outcome is recorded, then [`OperationLock::release`] it.
+    ///
+    /// - PostgreSQL: a session-level advisory lock on
+    ///   `(2, hashtext(order_no))` (the two-key space, disjoint from the
+    ///   one-key transaction lock of notifications), held on a connection
+    ///   of its own kept in the guard. Dropped without release, the guard
+    ///   closes that connection and the server frees the lock; a crashed
+    ///   process frees it the same way. `hold_for` is not needed there.
+    /// - SQLite: a lease row in `operation_locks` with a random holder
+    ///   token, valid for `hold_for` (choose more than the longest
+    ///   operation: the gateway's timeout plus margin); a crashed holder
+    ///   blocks others at most that long. Dropped without release, the
+    ///   guard deletes its row in the background.
+    ///
+    /// Waits (polling with backoff) up to [`crate::OPERATION_LOCK_WAIT`],
+    /// then fails with [`StoreError::OperationLocked`].
+    pub async fn lock_operation(
+        &self,
+        order_no: &OrderNo,
+        hold_for: std::time::Duration,
+    ) -> Result<OperationLock, StoreError> {
+        crate::lock::lock_operation(&self.backend, order_no, hold_for).await
+    }
+
     /// Up to `limit` outbox events not yet acknowledged, with an id above
-    /// `after_id`, oldest first.
+    /// `after_id`, oldest first. Each carries the order's `sendid`.
     ///
     /// Delivery is at-least-once: an event is returned by every poll until
     /// [`Store::ack_outbox`] acknowledges it, so a consumer that crashes
@@ -432,7 +448,7 @@ impl Store {
             .exec()
             .fetch_all(
                 CTX,
-                "SELECT id, order_no, from_status, to_status, source, at FROM outbox \
+                "SELECT id, order_no, sendid, from_status, to_status, source, at FROM outbox \
                  WHERE acked_at IS NULL AND id > $1 ORDER BY id LIMIT $2",
                 &[after_id.into(), i64::from(limit).into()],
             )
@@ -467,127 +483,113 @@ pub(crate) const RECORD_CTX: &str = "recording a CGI notification";
 /// [`Store::record_notification`] in a transaction of its own.
 pub(crate) async fn record_notification_alone(
     backend: &Backend,
-    n: NotificationInput,
+    notice: &Notice,
+    raw_query: &[u8],
 ) -> Result<Recorded, StoreError> {
-    let mut tx = backend.begin_locked(&n.order_no, RECORD_CTX).await?;
-    let recorded = record_in_tx(&mut tx.exec(), &n).await?;
+    let mut tx = backend
+        .begin_locked(notice.order_no.as_str(), RECORD_CTX)
+        .await?;
+    let recorded = record_in_tx(&mut tx.exec(), notice, raw_query).await?;
     tx.commit(RECORD_CTX).await?;
-    log_recorded(&n, &recorded);
+    log_recorded(notice, &recorded);
     Ok(recorded)
 }
 
 /// The log line of a committed notification.
-pub(crate) fn log_recorded(n: &NotificationInput, recorded: &Recorded) {
-    tracing::info!(
-        order_no = %n.order_no,
-        reported = n.status.code(),
-        effect = recorded.effect.kind().as_str(),
-        notification_id = recorded.notification_id,
-        "CGI notification recorded"
-    );
+pub(crate) fn log_recorded(notice: &Notice, recorded: &Recorded) {
+    match &recorded.effect {
+        NoticeEffect::Flagged { flag, .. } => tracing::warn!(
+            order_no = %notice.order_no,
+            reported = notice.status.code(),
+            notification_id = recorded.notification_id,
+            %flag,
+            "CGI notification stored but NOT applied: flagged; order marked for reconciliation"
+        ),
+        effect => tracing::info!(
+            order_no = %notice.order_no,
+            reported = notice.status.code(),
+            effect = effect.kind().as_str(),
+            notification_id = recorded.notification_id,
+            "CGI notification recorded"
+        ),
+    }
 }
 
 /// Steps 2–3 of [`Store::record_notification`], inside a transaction that
 /// holds the order's write lock; the caller commits.
 pub(crate) async fn record_in_tx(
     ex: &mut Exec<'_>,
-    n: &NotificationInput,
+    notice: &Notice,
+    raw_query: &[u8],
 ) -> Result<Recorded, StoreError> {
     const CTX: &str = RECORD_CTX;
-    let received_at = to_jst(&n.received_at);
-    let current = load_order_head(ex, CTX, &n.order_no).await?;
-    let current_status = current.as_ref().map(|o| o.status);
-    let effect = match &n.integrity_flag {
-        Some(reason) => RecordedEffect::Flagged {
-            reason: reason.clone(),
-            current: current_status,
-            reported: n.status,
-        },
-        None => RecordedEffect::Classified(classify(current_status, n.status)),
+    let record = load_record(ex, CTX, &notice.order_no).await?;
+    let checkout = match &notice.sendid {
+        Some(sendid) => {
+            if let Exec::Postgres(_) = ex {
+                // Two orders naming one sendid are not serialized by their
+                // order locks: serialize their claim of the checkout. Always
+                // taken after the order lock, so no cycle can form.
+                ex.execute(
+                    CTX,
+                    "SELECT pg_advisory_xact_lock(1, hashtext($1))",
+                    &[sendid.as_str().into()],
+                )
+                .await?;
+            }
+            find_checkout(ex, CTX, sendid).await?
+        }
+        None => None,
     };
-    let notification_id =
-        insert_notification(ex, CTX, n, current_status, &effect, &received_at).await?;
-    match (&effect, &current) {
-        (RecordedEffect::Flagged { reason, .. }, Some(_)) => {
-            let why = format!(
-                "CGI notification {notification_id} (status {}) flagged: {reason}",
-                n.status.code()
-            );
-            ex.execute(
-                CTX,
-                "UPDATE orders SET flagged = flagged + 1, \
-                     needs_reconciliation = COALESCE(needs_reconciliation, $2) \
-                     WHERE order_no = $1",
-                &[n.order_no.as_str().into(), why.into()],
-            )
-            .await?;
+    let decision = on_notification(record.as_ref(), checkout.as_ref(), notice);
+    let flag = match &decision.effect {
+        NoticeEffect::Flagged { flag, .. } => Some(flag.to_string()),
+        _ => None,
+    };
+    let notification_id = insert_notification(
+        ex,
+        CTX,
+        notice,
+        raw_query,
+        record.as_ref(),
+        &decision.effect,
+        flag,
+    )
+    .await?;
+    let order = match &decision.record {
+        Some(r) => {
+            save_record(ex, CTX, r).await?;
+            if let Some(step) = &decision.step {
+                append_step(ex, CTX, r, step, Source::Cgi).await?;
+            }
+            if let Some(sendid) = &decision.claim {
+                ex.execute(
+                    CTX,
+                    "UPDATE checkouts SET order_no = $1 WHERE sendid = $2 AND order_no IS NULL",
+                    &[notice.order_no.as_str().into(), sendid.as_str().into()],
+                )
+                .await?;
+            }
+            let history = load_history(ex, CTX, &notice.order_no).await?;
+            Some(MerchantOrder::new(r.clone(), history))
         }
-        (RecordedEffect::Flagged { .. }, None) => {}
-        (RecordedEffect::Classified(NotificationEffect::Create { status }), _) => {
-            create_order(ex, CTX, n, *status, &received_at).await?;
-        }
-        (RecordedEffect::Classified(NotificationEffect::Advance { from, to }), Some(order)) => {
-            advance_order(ex, CTX, n, order, *from, *to, &received_at).await?;
-        }
-        (RecordedEffect::Classified(NotificationEffect::Duplicate { .. }), _) => {
-            bump(ex, CTX, "duplicates", &n.order_no).await?;
-        }
-        (RecordedEffect::Classified(NotificationEffect::Stale { .. }), _) => {
-            bump(ex, CTX, "stale", &n.order_no).await?;
-        }
-        (RecordedEffect::Classified(NotificationEffect::Advance { .. }), None) => {
-            // classify(None, _) is always Create.
-            return Err(StoreError::corrupt(
-                "orders",
-                "status",
-                "the core classified an advance for an order with no record",
-            ));
-        }
-    }
-    let order = load_order(ex, CTX, &n.order_no).await?;
+        None => None,
+    };
     Ok(Recorded {
         notification_id,
-        effect,
+        effect: decision.effect,
         order,
     })
-}
-
-/// Checks that every step is a row of the table and that the steps chain;
-/// returns the final status.
-fn validate_steps(op: &OperationInput) -> Result<Status, StoreError> {
-    let invalid = |detail: String| StoreError::InvalidOperation {
-        order_no: op.order_no.clone(),
-        detail,
-    };
-    let mut prev: Option<Status> = None;
-    for &(from, to) in &op.transitions {
-        if !TRANSITIONS.iter().any(|t| t.from == from && t.to == to) {
-            return Err(invalid(format!(
-                "{} → {} is not a step of the transition table (R-TR-1)",
-                from.code(),
-                to.code()
-            )));
-        }
-        if let Some(p) = prev.filter(|p| *p != from) {
-            return Err(invalid(format!(
-                "step {} → {} does not start where the previous step ended ({})",
-                from.code(),
-                to.code(),
-                p.code()
-            )));
-        }
-        prev = Some(to);
-    }
-    prev.ok_or_else(|| invalid("an operation needs at least one step".to_owned()))
 }
 
 async fn insert_notification(
     ex: &mut Exec<'_>,
     ctx: &'static str,
-    n: &NotificationInput,
-    before: Option<Status>,
-    effect: &RecordedEffect,
-    received_at: &JstDateTime,
+    n: &Notice,
+    raw_query: &[u8],
+    before: Option<&MerchantRecord>,
+    effect: &NoticeEffect,
+    flag: Option<String>,
 ) -> Result<i64, StoreError> {
     let row = ex
         .fetch_one(
@@ -599,128 +601,19 @@ async fn insert_notification(
             &[
                 n.order_no.as_str().into(),
                 n.status.code().into(),
-                before.map(|s| s.code().to_owned()).into(),
+                before.map(|r| r.status().code().to_owned()).into(),
                 effect.kind().as_str().into(),
-                n.integrity_flag.clone().into(),
-                n.money.map(i64::from).into(),
+                flag.into(),
+                n.money.map(|m| i64::from(m.yen())).into(),
                 n.carrier.map(|c| c.code().to_owned()).into(),
-                n.clientip.clone().into(),
-                n.sendid.clone().into(),
+                n.clientip.as_ref().map(|c| c.as_str().to_owned()).into(),
+                n.sendid.as_ref().map(|s| s.as_str().to_owned()).into(),
                 n.sendpoint.clone().into(),
-                n.error_code.clone().into(),
-                Value::Bytes(n.raw_query.clone()),
-                time_text(received_at).into(),
+                n.error_code.as_ref().map(|c| c.as_str().to_owned()).into(),
+                Value::Bytes(raw_query.to_vec()),
+                time_text(&n.received_at).into(),
             ],
         )
         .await?;
     row.int("notifications", "id")
-}
-
-/// The first notification: the record is created in the reported status.
-async fn create_order(
-    ex: &mut Exec<'_>,
-    ctx: &'static str,
-    n: &NotificationInput,
-    status: Status,
-    received_at: &JstDateTime,
-) -> Result<(), StoreError> {
-    // The shopper's acceptance lies between the checkout and this call:
-    // counting the windows from the checkout errs on the early side.
-    let checkout = match &n.sendid {
-        Some(sendid) => find_checkout(ex, ctx, sendid).await?,
-        None => None,
-    };
-    let window_from = checkout
-        .map(|c| c.created_at)
-        .filter(|c| c <= received_at)
-        .unwrap_or(*received_at);
-    let settled_at = (status == Status::Completed).then_some(window_from);
-    let w = windows(status, &window_from, settled_at.as_ref());
-    let [settle_closes, cancel_closes] = window_values(&w);
-    ex.execute(
-        ctx,
-        "INSERT INTO orders (order_no, status, money, original_money, carrier, clientip, sendid, \
-         sendpoint, first_seen_at, window_from, settled_at, notifications, settle_closes_ms, \
-         cancel_closes_ms) VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12)",
-        &[
-            n.order_no.as_str().into(),
-            status.code().into(),
-            n.money.map(i64::from).into(),
-            n.carrier.map(|c| c.code().to_owned()).into(),
-            n.clientip.clone().into(),
-            n.sendid.clone().into(),
-            n.sendpoint.clone().into(),
-            time_text(received_at).into(),
-            time_text(&window_from).into(),
-            settled_at.as_ref().map(time_text).into(),
-            settle_closes,
-            cancel_closes,
-        ],
-    )
-    .await?;
-    append_transition(ex, ctx, &n.order_no, None, status, Source::Cgi, received_at).await?;
-    Ok(())
-}
-
-/// A notification ahead of the record: the record moves forward.
-async fn advance_order(
-    ex: &mut Exec<'_>,
-    ctx: &'static str,
-    n: &NotificationInput,
-    order: &MerchantOrder,
-    from: Status,
-    to: Status,
-    received_at: &JstDateTime,
-) -> Result<(), StoreError> {
-    let settled_at = match order.settled_at {
-        None if to == Status::Completed => Some(*received_at),
-        other => other,
-    };
-    let w = windows(to, &order.window_from, settled_at.as_ref());
-    let [settle_closes, cancel_closes] = window_values(&w);
-    ex.execute(
-        ctx,
-        "UPDATE orders SET status = $2, notifications = notifications + 1, \
-         money = COALESCE($3, money), original_money = COALESCE(original_money, $3), \
-         carrier = COALESCE(carrier, $4), clientip = COALESCE(clientip, $5), \
-         sendid = COALESCE(sendid, $6), sendpoint = COALESCE(sendpoint, $7), settled_at = $8, \
-         settle_closes_ms = $9, cancel_closes_ms = $10 WHERE order_no = $1",
-        &[
-            n.order_no.as_str().into(),
-            to.code().into(),
-            n.money.map(i64::from).into(),
-            n.carrier.map(|c| c.code().to_owned()).into(),
-            n.clientip.clone().into(),
-            n.sendid.clone().into(),
-            n.sendpoint.clone().into(),
-            settled_at.as_ref().map(time_text).into(),
-            settle_closes,
-            cancel_closes,
-        ],
-    )
-    .await?;
-    append_transition(
-        ex,
-        ctx,
-        &n.order_no,
-        Some(from),
-        to,
-        Source::Cgi,
-        received_at,
-    )
-    .await?;
-    Ok(())
-}
-
-/// Counts a notification that did not move the record.
-async fn bump(
-    ex: &mut Exec<'_>,
-    ctx: &'static str,
-    counter: &'static str,
-    order_no: &str,
-) -> Result<(), StoreError> {
-    // `counter` is one of two fixed column names, never input.
-    let sql = format!("UPDATE orders SET {counter} = {counter} + 1 WHERE order_no = $1");
-    ex.execute(ctx, &sql, &[order_no.into()]).await?;
-    Ok(())
 }

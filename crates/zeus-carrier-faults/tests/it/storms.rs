@@ -207,27 +207,29 @@ async fn check_storm(
     for (o, path) in storm.paths.iter().enumerate() {
         let no = order_no(o);
         let delivered = storm.deliveries.iter().filter(|d| d.order == o).count() as u64;
+        let number = zeus_carrier_core::values::OrderNo::parse(&no).expect("order number");
         let rec = store
-            .get_order(&no)
+            .get_order(&number)
             .await
             .expect("read order")
             .ok_or_else(|| TestCaseError::fail(format!("{no}: no record")))?;
         let last = status(path[path.len() - 1]);
-        prop_assert_eq!(rec.status, last, "{}: final status; path {:?}", no, path);
+        prop_assert_eq!(rec.status(), last, "{}: final status; path {:?}", no, path);
+        let c = rec.counters();
         prop_assert_eq!(
-            rec.notifications + rec.duplicates + rec.stale,
+            c.notifications + c.duplicates + c.stale,
             delivered,
             "{}: every delivery counted once",
             no
         );
-        prop_assert_eq!(rec.history.len() as u64, rec.notifications, "{}", no);
+        prop_assert_eq!(rec.history().len() as u64, c.notifications, "{}", no);
         // The history is a chain forward along the path: no transition
         // twice, no step back.
         let index = |s: Status| path.iter().position(|c| status(c) == s);
         let mut prev: Option<Status> = None;
         let mut prev_index = None;
-        for h in &rec.history {
-            prop_assert_eq!(h.from, prev, "{}: history chains; {:?}", no, rec.history);
+        for h in rec.history() {
+            prop_assert_eq!(h.from, prev, "{}: history chains; {:?}", no, rec.history());
             prop_assert_eq!(h.source, Source::Cgi);
             let at = index(h.to);
             prop_assert!(at.is_some(), "{}: {:?} not on the path", no, h.to);
@@ -235,7 +237,7 @@ async fn check_storm(
                 prev_index.is_none_or(|p| at > Some(p)),
                 "{}: history goes back: {:?}",
                 no,
-                rec.history
+                rec.history()
             );
             prev = Some(h.to);
             prev_index = at;
@@ -250,9 +252,9 @@ async fn check_storm(
         let Some(last) = events.last() else { break };
         after = last.id;
         for e in events {
-            if e.order_no.starts_with(&format!("{prefix}-")) {
+            if e.order_no.as_str().starts_with(&format!("{prefix}-")) {
                 outbox
-                    .entry(e.order_no.clone())
+                    .entry(e.order_no.as_str().to_owned())
                     .or_default()
                     .push((e.from, e.to));
                 store.ack_outbox(e.id).await.expect("ack");
@@ -261,9 +263,14 @@ async fn check_storm(
     }
     for o in 0..storm.paths.len() {
         let no = order_no(o);
-        let rec = store.get_order(&no).await.expect("read").expect("record");
+        let number = zeus_carrier_core::values::OrderNo::parse(&no).expect("order number");
+        let rec = store
+            .get_order(&number)
+            .await
+            .expect("read")
+            .expect("record");
         let steps: Vec<(Option<Status>, Status)> =
-            rec.history.iter().map(|h| (h.from, h.to)).collect();
+            rec.history().iter().map(|h| (h.from, h.to)).collect();
         prop_assert_eq!(
             outbox.remove(&no).unwrap_or_default(),
             steps,

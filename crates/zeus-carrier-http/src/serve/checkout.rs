@@ -27,6 +27,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 use zeus_carrier_core::link_point::OrderRequest;
+use zeus_carrier_core::merchant::Checkout;
+use zeus_carrier_core::values::{Money, SendId};
 use zeus_carrier_store::StoreError;
 
 use super::{ServeState, json_error, store_error};
@@ -85,11 +87,16 @@ pub(super) async fn checkout(
     }
     let sendid = valid.request().sendid.clone();
     let now = state.clock.now();
-    match state
-        .store
-        .save_checkout(&sendid, valid.money(), valid.carrier(), now)
-        .await
-    {
+    // The validated request's sendid and money are within the manual's
+    // rules, so these conversions only fail on a bug.
+    let checkout = match (SendId::parse(&sendid), Money::from_yen(valid.money())) {
+        (Ok(id), Ok(money)) => Checkout::new(id, money, valid.carrier(), now),
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::error!(error = %e, "validated checkout has an invalid value");
+            return json_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
+        }
+    };
+    match state.store.save_checkout(&checkout).await {
         Ok(_) => {}
         Err(StoreError::CheckoutConflict { .. }) => {
             return (

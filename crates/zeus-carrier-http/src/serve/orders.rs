@@ -30,16 +30,16 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
-use zeus_carrier_core::Event;
 use zeus_carrier_core::error_code::lookup;
+use zeus_carrier_core::merchant::{Operation, OperationReport};
 use zeus_carrier_core::secure_link::{Autype, Field, Outcome};
 use zeus_carrier_core::settle::SettleParams;
 use zeus_carrier_core::time::{format_yyyymmdd, parse_yyyymmdd};
-use zeus_carrier_store::OperationSource;
+use zeus_carrier_core::values::OrderNo;
 
 use super::{ServeState, json_error, store_error};
 use crate::client::CallError;
-use crate::operation::{operation_input, order_facts};
+use crate::operation::order_facts;
 
 /// The default `within_days` of `GET /deadlines`.
 const DEFAULT_WITHIN_DAYS: u32 = 7;
@@ -56,12 +56,19 @@ pub(super) async fn get_order(
     State(state): State<ServeState>,
     Path(order_no): Path<String>,
 ) -> Response {
-    match state.store.get_order(&order_no).await {
+    // An order number the manual does not allow was never recorded.
+    let Ok(number) = OrderNo::parse(&order_no) else {
+        return json_error(
+            StatusCode::NOT_FOUND,
+            format!("order {order_no:?} not found"),
+        );
+    };
+    match state.store.get_order(&number).await {
         Ok(Some(order)) => Json(order).into_response(),
         Ok(None) => {
             // Flagged notifications are stored without creating the record:
             // say so instead of a bare "never seen".
-            let stored = match state.store.notifications(&order_no).await {
+            let stored = match state.store.notifications(&number).await {
                 Ok(n) => n,
                 Err(e) => return store_error(&e),
             };
@@ -99,13 +106,6 @@ enum Op {
 }
 
 impl Op {
-    fn source(&self) -> OperationSource {
-        match self {
-            Op::Settle(_) => OperationSource::Settle,
-            Op::Cancel => OperationSource::Cancel,
-        }
-    }
-
     fn name(&self) -> &'static str {
         match self {
             Op::Settle(_) => "settle",
@@ -210,7 +210,13 @@ fn parse_settle_body(body: &[u8]) -> Result<SettleParams, BodyError> {
 
 async fn operate(state: &ServeState, order_no: &str, op: Op) -> Response {
     let _guard = state.locks.lock(order_no).await;
-    let order = match state.store.get_order(order_no).await {
+    let Ok(number) = OrderNo::parse(order_no) else {
+        return json_error(
+            StatusCode::NOT_FOUND,
+            format!("order {order_no:?} not found"),
+        );
+    };
+    let order = match state.store.get_order(&number).await {
         Ok(Some(o)) => o,
         Ok(None) => {
             return json_error(
@@ -220,7 +226,7 @@ async fn operate(state: &ServeState, order_no: &str, op: Op) -> Response {
         }
         Err(e) => return store_error(&e),
     };
-    let checkout = match order.sendid.as_deref().filter(|s| !s.is_empty()) {
+    let checkout = match order.sendid() {
         Some(sendid) => match state.store.find_checkout(sendid).await {
             Ok(c) => c,
             Err(e) => return store_error(&e),
@@ -232,19 +238,19 @@ async fn operate(state: &ServeState, order_no: &str, op: Op) -> Response {
         Err(e) => return json_error(StatusCode::CONFLICT, e.to_string()),
     };
     let now = state.clock.now();
-    let result: Result<(Outcome, Vec<Event>), CallError> = match &op {
+    let result: Result<(Operation, Outcome), CallError> = match &op {
         Op::Settle(params) => state
             .client
             .settle(&facts, order_no, *params, now)
             .await
-            .map(|c| (c.outcome, c.events)),
+            .map(|c| (Operation::Settle(c.plan), c.outcome)),
         Op::Cancel => state
             .client
             .cancel(&facts, order_no, now)
             .await
-            .map(|c| (c.outcome, c.events)),
+            .map(|c| (Operation::Cancel(c.plan), c.outcome)),
     };
-    let (outcome, events) = match result {
+    let (operation, outcome) = match result {
         Ok(r) => r,
         Err(e) => {
             tracing::info!(
@@ -269,40 +275,25 @@ async fn operate(state: &ServeState, order_no: &str, op: Op) -> Response {
     };
     let at = state.clock.now();
     let mut store_failure: Option<String> = None;
-    let mut reason: Option<String> = None;
-    match &outcome {
-        Outcome::Unknown { reason: why } => {
-            let mark = format!(
-                "{} outcome unknown ({why}): the gateway may have acted; compare with the management screen or wait for its CGI call (R-RS-3)",
-                op.name()
-            );
-            reason = Some(why.to_string());
-            if let Err(e) = state.store.mark_reconciliation(order_no, &mark).await {
-                store_failure = Some(e.to_string());
-            }
-        }
+    let reason: Option<String> = match &outcome {
+        Outcome::Unknown { reason: why } => Some(why.to_string()),
         Outcome::Success { .. }
         | Outcome::Failure { .. }
         | Outcome::Maintenance { .. }
-        | Outcome::Invalid { .. } => {
-            match operation_input(&order, &facts, op.source(), &events, at) {
-                Ok(Some(input)) => {
-                    if let Err(e) = state.store.record_operation(input).await {
-                        store_failure = Some(e.to_string());
-                    }
-                }
-                Ok(None) => {}
-                Err(e) => store_failure = Some(e.to_string()),
-            }
-            if let Some(err) = &store_failure {
-                let mark = format!(
-                    "{} answered {} but recording it failed ({err})",
-                    op.name(),
-                    outcome.wire_name()
-                );
-                let _ = state.store.mark_reconciliation(order_no, &mark).await;
-            }
-        }
+        | Outcome::Invalid { .. } => None,
+    };
+    // The core's model decides what the outcome does (an unknown outcome
+    // marks the order for reconciliation, R-RS-3); the store persists it.
+    let report = OperationReport::new(operation, facts.status, outcome.clone(), at);
+    if let Err(e) = state.store.record_operation(&number, report).await {
+        let err = e.to_string();
+        let mark = format!(
+            "{} answered {} but recording it failed ({err})",
+            op.name(),
+            outcome.wire_name()
+        );
+        let _ = state.store.mark_reconciliation(&number, &mark).await;
+        store_failure = Some(err);
     }
     if let Some(err) = &store_failure {
         tracing::error!(
@@ -313,7 +304,7 @@ async fn operate(state: &ServeState, order_no: &str, op: Op) -> Response {
             "gateway answered but the store failed"
         );
     }
-    let current = state.store.get_order(order_no).await.ok().flatten();
+    let current = state.store.get_order(&number).await.ok().flatten();
     let date = match &outcome {
         Outcome::Success { date } => date.map(format_yyyymmdd),
         Outcome::Failure { .. }

@@ -7,7 +7,7 @@ use zeus_carrier_http::{
 };
 use zeus_carrier_store::Store;
 
-use crate::support::{CLIENTIP, TestDb, at, cgi_query, get};
+use crate::support::{CLIENTIP, TestDb, at, cgi_query, get, ono, sid};
 
 const PATH: &str = "/zeus/carrier/callback";
 const LOCAL: &str = "127.0.0.1:40000";
@@ -51,12 +51,12 @@ async fn r_cg_1_successok_after_the_notification_is_stored() {
     .await;
     assert_eq!((s, body.as_str()), (StatusCode::OK, "successok"));
     let o = store
-        .get_order("ORD-1")
+        .get_order(&ono("ORD-1"))
         .await
         .expect("read")
         .expect("stored");
     assert_eq!(
-        (o.status, o.money, o.carrier),
+        (o.status(), o.money().map(|m| m.yen()), o.record().carrier()),
         (Status::Authorized, Some(1000), Some(Carrier::Docomo))
     );
 }
@@ -72,7 +72,7 @@ async fn r_cg_1_storage_down_is_503_and_never_successok() {
     assert_not_successok(&body);
     // Nothing was recorded: a new store on the same file has no order.
     let again = db.store().await;
-    assert_eq!(again.get_order("ORD-1").await.expect("read"), None);
+    assert_eq!(again.get_order(&ono("ORD-1")).await.expect("read"), None);
 }
 
 #[tokio::test]
@@ -105,19 +105,20 @@ async fn fifty_concurrent_duplicates(routers: [axum::Router; 2], store: &Store, 
         assert_eq!((s, body.as_str()), (StatusCode::OK, "successok"));
     }
     let o = store
-        .get_order(order_no)
+        .get_order(&ono(order_no))
         .await
         .expect("read")
         .expect("stored");
-    assert_eq!(o.status, Status::Authorized);
-    assert_eq!((o.notifications, o.duplicates), (1, 49));
-    assert_eq!(o.history.len(), 1, "exactly one transition");
+    assert_eq!(o.status(), Status::Authorized);
+    let c = o.counters();
+    assert_eq!((c.notifications, c.duplicates), (1, 49));
+    assert_eq!(o.history().len(), 1, "exactly one transition");
     let events: Vec<_> = store
         .poll_outbox(0, 1000)
         .await
         .expect("outbox")
         .into_iter()
-        .filter(|e| e.order_no == order_no)
+        .filter(|e| e.order_no.as_str() == order_no)
         .collect();
     assert_eq!(events.len(), 1, "exactly one outbox event");
 }
@@ -156,12 +157,14 @@ async fn r_cg_4_a_late_call_is_recorded_without_moving_the_order() {
         );
     }
     let o = store
-        .get_order("ORD-LATE")
+        .get_order(&ono("ORD-LATE"))
         .await
         .expect("read")
         .expect("stored");
-    assert_eq!(o.status, Status::Completed);
-    assert_eq!((o.notifications, o.duplicates, o.stale), (2, 0, 1));
+    assert_eq!(o.status(), Status::Completed);
+    // The resent 03 was already notified: a duplicate (R-CG-3), not stale.
+    let c = o.counters();
+    assert_eq!((c.notifications, c.duplicates, c.stale), (2, 1, 0));
 }
 
 #[tokio::test]
@@ -179,10 +182,10 @@ async fn r_cg_5_a_foreign_source_is_403() {
     assert_eq!(s, StatusCode::OK, "::1 is allowed by default");
     assert_eq!(
         store
-            .get_order("ORD-1")
+            .get_order(&ono("ORD-1"))
             .await
             .expect("read")
-            .map(|o| o.notifications),
+            .map(|o| o.counters().notifications),
         Some(1)
     );
 }
@@ -252,7 +255,7 @@ async fn r_cg_foreign_clientip_and_malformed_calls_are_400() {
         assert_eq!(s, StatusCode::BAD_REQUEST, "{q}: {body}");
         assert_not_successok(&body);
     }
-    assert_eq!(store.get_order("ORD-F").await.expect("read"), None);
+    assert_eq!(store.get_order(&ono("ORD-F")).await.expect("read"), None);
 }
 
 #[tokio::test]
@@ -280,7 +283,7 @@ async fn r_cg_shift_jis_calls_are_read_in_the_configured_charset() {
     let q = format!("{}&username=%83%5B%83E%83X", cgi_query("ORD-SJ", "03", &[]));
     let (s, body) = get(&r, LOCAL, &uri(&q)).await;
     assert_eq!((s, body.as_str()), (StatusCode::OK, "successok"));
-    let n = store.notifications("ORD-SJ").await.expect("read");
+    let n = store.notifications(&ono("ORD-SJ")).await.expect("read");
     assert_eq!(n.len(), 1);
 }
 
@@ -327,7 +330,7 @@ async fn signed_sendpoint_bad_signature_is_400_and_a_good_one_is_accepted() {
         assert_eq!(s, StatusCode::BAD_REQUEST, "{why}: {body}");
         assert_not_successok(&body);
     }
-    assert_eq!(store.get_order("ORD-SIG").await.expect("read"), None);
+    assert_eq!(store.get_order(&ono("ORD-SIG")).await.expect("read"), None);
     let (s, body) = get(&r, LOCAL, &with(&good, "1000")).await;
     assert_eq!((s, body.as_str()), (StatusCode::OK, "successok"));
 }
@@ -337,12 +340,12 @@ async fn integrity_a_call_disagreeing_with_the_checkout_is_stored_flagged_not_ap
     let db = TestDb::sqlite();
     let store = db.store().await;
     store
-        .save_checkout(
-            "S-9",
-            1000,
+        .save_checkout(&zeus_carrier_core::merchant::Checkout::new(
+            sid("S-9"),
+            zeus_carrier_core::values::Money::from_yen(1000).expect("money"),
             Carrier::Docomo,
             at("2026-01-10T10:00:00+09:00"),
-        )
+        ))
         .await
         .expect("checkout");
     let r = router(&store);
@@ -363,15 +366,14 @@ async fn integrity_a_call_disagreeing_with_the_checkout_is_stored_flagged_not_ap
         "stored, so acknowledged"
     );
     let o = store
-        .get_order("ORD-INT")
+        .get_order(&ono("ORD-INT"))
         .await
         .expect("read")
         .expect("stored");
-    assert_eq!(o.status, Status::Authorized, "not applied");
-    assert_eq!(o.flagged, 1);
+    assert_eq!(o.status(), Status::Authorized, "not applied");
+    assert_eq!(o.counters().flagged, 1);
     assert!(
-        o.needs_reconciliation
-            .as_deref()
+        o.needs_reconciliation()
             .is_some_and(|r| r.contains("money")),
         "{o:?}"
     );
@@ -379,9 +381,12 @@ async fn integrity_a_call_disagreeing_with_the_checkout_is_stored_flagged_not_ap
     let (s, _) = get(&r, LOCAL, &call("07", "800")).await;
     assert_eq!(s, StatusCode::OK);
     let o = store
-        .get_order("ORD-INT")
+        .get_order(&ono("ORD-INT"))
         .await
         .expect("read")
         .expect("stored");
-    assert_eq!((o.status, o.money), (Status::Completed, Some(800)));
+    assert_eq!(
+        (o.status(), o.money().map(|m| m.yen())),
+        (Status::Completed, Some(800))
+    );
 }

@@ -115,11 +115,11 @@ async fn r_lp_5_checkout_renders_the_auto_submitting_form_and_saves_the_checkout
     assert!(page.contains("ゼウステスト_12345678"));
     assert!(page.contains(".submit()"), "auto-submits");
     let saved = store
-        .find_checkout("CART-7")
+        .find_checkout(&crate::support::sid("CART-7"))
         .await
         .expect("read")
         .expect("saved");
-    assert_eq!((saved.money, saved.carrier.code()), (1000, "D"));
+    assert_eq!((saved.money.yen(), saved.carrier.code()), (1000, "D"));
 }
 
 #[tokio::test]
@@ -141,7 +141,13 @@ async fn r_lp_1_checkout_reports_every_violation_as_422() {
         assert!(fields.contains(&f), "{f} missing from {v}");
     }
     assert!(errors.iter().all(|e| e["rule"].is_string()));
-    assert_eq!(store.find_checkout("x").await.expect("read"), None);
+    assert_eq!(
+        store
+            .find_checkout(&crate::support::sid("x"))
+            .await
+            .expect("read"),
+        None
+    );
 }
 
 #[tokio::test]
@@ -167,7 +173,13 @@ async fn checkout_generates_a_sendid_and_refuses_a_reused_one() {
         .expect("sendid")
         .to_owned();
     assert!(sendid.starts_with("zc-") && sendid.len() <= 25, "{sendid}");
-    assert!(store.find_checkout(&sendid).await.expect("read").is_some());
+    assert!(
+        store
+            .find_checkout(&crate::support::sid(&sendid))
+            .await
+            .expect("read")
+            .is_some()
+    );
     let reused = json!({"money": "600", "carrier_type": "A", "username": "ゼウス", "telno": "0312345678", "sendid": sendid});
     let (s, v) = json_of(&r, "POST", "/checkout", Some(reused)).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);

@@ -286,3 +286,13 @@ pub(crate) async fn chunked_server(chunks: usize) -> (String, tokio::task::JoinH
     });
     (format!("http://{addr}"), task)
 }
+
+/// An order number.
+pub(crate) fn ono(s: &str) -> zeus_carrier_core::values::OrderNo {
+    zeus_carrier_core::values::OrderNo::parse(s).unwrap_or_else(|e| panic!("{s:?}: {e}"))
+}
+
+/// A `sendid`.
+pub(crate) fn sid(s: &str) -> zeus_carrier_core::values::SendId {
+    zeus_carrier_core::values::SendId::parse(s).unwrap_or_else(|e| panic!("{s:?}: {e}"))
+}

@@ -1,14 +1,15 @@
 //! SQLite group commit (`src/group_commit.rs`): concurrent notifications
-//! share transactions, and each is still recorded exactly once, in order
-//! per order; one that fails inside a batch fails alone.
+//! share transactions, and each transition is still recorded once, in
+//! order per order; one that fails inside a batch fails alone.
 
 use std::collections::HashMap;
 
 use sqlx::Connection as _;
 use zeus_carrier_core::Status;
-use zeus_carrier_store::{EffectKind, Store};
+use zeus_carrier_core::merchant::EffectKind;
+use zeus_carrier_store::Store;
 
-use crate::harness::{TestDb, notification};
+use crate::harness::{RecordCall as _, TestDb, notification, ono};
 
 const T0: &str = "2026-03-01T10:00:00+09:00";
 const T1: &str = "2026-03-01T10:05:00+09:00";
@@ -25,7 +26,7 @@ async fn storm(
             let store = store.clone();
             tokio::spawn(async move {
                 let r = store
-                    .record_notification(notification(&order_no, status, 1000, at))
+                    .record(notification(&order_no, status, 1000, at))
                     .await;
                 (
                     order_no,
@@ -50,7 +51,7 @@ fn count(results: &[Result<EffectKind, String>], kind: EffectKind) -> usize {
 /// then 40 × 4 of 05: each order is created once and advanced once; every
 /// delivery is stored; one outbox event per transition.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn r_cg_3_group_commit_records_each_transition_exactly_once() {
+async fn r_cg_3_group_commit_records_each_transition_once() {
     let db = TestDb::sqlite().await;
     let store = db.store().await;
     let orders: Vec<String> = (0..40).map(|i| format!("GC-{i:03}")).collect();
@@ -74,14 +75,18 @@ async fn r_cg_3_group_commit_records_each_transition_exactly_once() {
     }
     for order_no in &orders {
         let o = store
-            .get_order(order_no)
+            .get_order(&ono(order_no))
             .await
             .expect("get")
             .expect("recorded");
-        assert_eq!(o.status, Status::Completed, "{order_no}");
-        assert_eq!((o.notifications, o.duplicates), (2, 7), "{order_no}");
-        assert_eq!(o.history.len(), 2, "{order_no}");
-        let stored = store.notifications(order_no).await.expect("notifications");
+        assert_eq!(o.status(), Status::Completed, "{order_no}");
+        let c = o.counters();
+        assert_eq!((c.notifications, c.duplicates), (2, 7), "{order_no}");
+        assert_eq!(o.history().len(), 2, "{order_no}");
+        let stored = store
+            .notifications(&ono(order_no))
+            .await
+            .expect("notifications");
         assert_eq!(stored.len(), 9, "{order_no}");
     }
     let events = store.poll_outbox(0, 10_000).await.expect("outbox");
@@ -118,11 +123,20 @@ async fn a_call_failing_inside_a_batch_fails_alone() {
                 matches!(&r[..], [Err(e)] if e.contains("refused by test")),
                 "{order_no}: {r:?}"
             );
-            assert_eq!(store.get_order(order_no).await.expect("get"), None);
-            assert!(store.notifications(order_no).await.expect("n").is_empty());
+            assert_eq!(store.get_order(&ono(order_no)).await.expect("get"), None);
+            assert!(
+                store
+                    .notifications(&ono(order_no))
+                    .await
+                    .expect("n")
+                    .is_empty()
+            );
         } else {
             assert_eq!(r, &[Ok(EffectKind::Create)], "{order_no}");
-            assert_eq!(store.notifications(order_no).await.expect("n").len(), 1);
+            assert_eq!(
+                store.notifications(&ono(order_no)).await.expect("n").len(),
+                1
+            );
         }
     }
     assert_eq!(store.poll_outbox(0, 1000).await.expect("outbox").len(), 50);

@@ -10,7 +10,10 @@ use chrono::DateTime;
 use sqlx::Connection as _;
 use zeus_carrier_core::JstDateTime;
 use zeus_carrier_core::Status;
-use zeus_carrier_store::{NotificationInput, Store};
+use zeus_carrier_core::callback::CgiErrorCode;
+use zeus_carrier_core::merchant::Notice;
+use zeus_carrier_core::values::{ClientIp, Money, OrderNo, SendId};
+use zeus_carrier_store::{Recorded, Store, StoreError};
 
 /// The variable naming the PostgreSQL test cluster.
 pub(crate) const PG_URL_VAR: &str = "ZEUS_CARRIER_TEST_PG_URL";
@@ -141,20 +144,52 @@ pub(crate) fn at(s: &str) -> JstDateTime {
     DateTime::parse_from_rfc3339(s).unwrap_or_else(|e| panic!("test instant {s:?}: {e}"))
 }
 
+/// A CGI call: the model's input and the raw query.
+#[derive(Debug, Clone)]
+pub(crate) struct Call {
+    pub(crate) notice: Notice,
+    pub(crate) raw: Vec<u8>,
+}
+
+/// `Store::record_notification` for a [`Call`].
+pub(crate) trait RecordCall {
+    fn record(&self, c: Call) -> impl Future<Output = Result<Recorded, StoreError>> + Send;
+}
+
+impl RecordCall for Store {
+    fn record(&self, c: Call) -> impl Future<Output = Result<Recorded, StoreError>> + Send {
+        self.record_notification(c.notice, c.raw)
+    }
+}
+
+/// An order number.
+pub(crate) fn ono(s: &str) -> OrderNo {
+    OrderNo::parse(s).unwrap_or_else(|e| panic!("order number {s:?}: {e}"))
+}
+
+/// A `sendid`.
+pub(crate) fn sid(s: &str) -> SendId {
+    SendId::parse(s).unwrap_or_else(|e| panic!("sendid {s:?}: {e}"))
+}
+
+/// An amount.
+pub(crate) fn yen(n: u32) -> Money {
+    Money::from_yen(n).unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// A notification as the receiver would build it from
-/// `order_no=…&status=…&money=…`.
-pub(crate) fn notification(
-    order_no: &str,
-    status: Status,
-    money: u32,
-    received: &str,
-) -> NotificationInput {
+/// `order_no=…&status=…&money=…`, with carrier docomo and `sendid`
+/// `sid-{order_no}`.
+pub(crate) fn notification(order_no: &str, status: Status, money: u32, received: &str) -> Call {
     let raw = format!("order_no={order_no}&status={}&money={money}", status.code());
-    let mut n = NotificationInput::new(order_no, status, raw.into_bytes(), at(received));
-    n.money = Some(money);
+    let mut n = Notice::new(ono(order_no), status, at(received));
+    n.money = Some(yen(money));
     n.carrier = Some(zeus_carrier_core::Carrier::Docomo);
-    n.clientip = Some("1234567890".to_owned());
-    n.sendid = Some(format!("sid-{order_no}"));
-    n.error_code = Some("-".to_owned());
-    n
+    n.clientip = Some(ClientIp::parse("1234567890").expect("clientip"));
+    n.sendid = Some(sid(&format!("sid-{order_no}")));
+    n.error_code = Some(CgiErrorCode::new("-"));
+    Call {
+        notice: n,
+        raw: raw.into_bytes(),
+    }
 }

@@ -2,9 +2,10 @@
 
 use sqlx::Connection as _;
 use zeus_carrier_core::Status;
-use zeus_carrier_store::{EffectKind, Store, StoreError};
+use zeus_carrier_core::merchant::EffectKind;
+use zeus_carrier_store::{Store, StoreError};
 
-use crate::harness::{TestDb, notification};
+use crate::harness::{RecordCall as _, TestDb, notification, ono};
 
 #[tokio::test]
 async fn sqlite_memory_database_works_for_tests() {
@@ -12,7 +13,7 @@ async fn sqlite_memory_database_works_for_tests() {
     assert_eq!(store.backend_name(), "sqlite");
     store.health().await.expect("healthy");
     store
-        .record_notification(notification(
+        .record(notification(
             "M-1",
             Status::Authorized,
             1000,
@@ -21,7 +22,7 @@ async fn sqlite_memory_database_works_for_tests() {
         .await
         .expect("03");
     let r = store
-        .record_notification(notification(
+        .record(notification(
             "M-1",
             Status::Authorized,
             1000,
@@ -32,10 +33,10 @@ async fn sqlite_memory_database_works_for_tests() {
     assert_eq!(r.effect.kind(), EffectKind::Duplicate);
     assert_eq!(
         store
-            .get_order("M-1")
+            .get_order(&ono("M-1"))
             .await
             .expect("get")
-            .map(|o| o.duplicates),
+            .map(|o| o.counters().duplicates),
         Some(1)
     );
 }
@@ -75,4 +76,29 @@ async fn unreachable_postgres_is_unavailable() {
         .await
         .expect_err("nothing listens");
     assert!(e.is_unavailable(), "{e:?}");
+}
+
+/// SQLite: a holder that vanished without releasing (a crash: no drop, no
+/// delete) blocks the order only until its lease expires.
+#[tokio::test]
+async fn sqlite_operation_lease_of_a_crashed_holder_expires() {
+    let db = TestDb::sqlite().await;
+    let a = db.store().await;
+    let b = db.store().await;
+    let lock = a
+        .lock_operation(&ono("LK-C"), std::time::Duration::from_millis(300))
+        .await
+        .expect("lock");
+    std::mem::forget(lock);
+    let start = std::time::Instant::now();
+    let again = b
+        .lock_operation(&ono("LK-C"), std::time::Duration::from_secs(60))
+        .await
+        .expect("lock after expiry");
+    let waited = start.elapsed();
+    assert!(
+        waited >= std::time::Duration::from_millis(200),
+        "taken before the lease expired: {waited:?}"
+    );
+    again.release().await.expect("release");
 }
