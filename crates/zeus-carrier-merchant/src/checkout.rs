@@ -92,7 +92,8 @@ impl Merchant {
         if let Some(key) = &config.signing_key {
             let (money, carrier) = (valid.money(), valid.carrier());
             let mut signed = valid.into_request();
-            signed.sendpoint = sign_sendpoint(key, &signed.clientip, &signed.sendid, money, carrier);
+            signed.sendpoint =
+                sign_sendpoint(key, &signed.clientip, &signed.sendid, money, carrier);
             valid = signed
                 .validate(config.charset)
                 .map_err(CheckoutError::Invalid)?;
@@ -101,7 +102,8 @@ impl Merchant {
         // rules (R-LP-2, SPEC §4); the conversions cannot fail.
         let sendid = SendId::parse(&valid.request().sendid)
             .map_err(|e| CheckoutError::Encoding(e.to_string()))?;
-        let money = Money::from_yen(valid.money()).map_err(|e| CheckoutError::Encoding(e.to_string()))?;
+        let money =
+            Money::from_yen(valid.money()).map_err(|e| CheckoutError::Encoding(e.to_string()))?;
         let checkout = Checkout::new(sendid.clone(), money, valid.carrier(), self.clock().now());
         let checkout = match self.store().save_checkout(&checkout).await {
             Ok(saved) => saved,

@@ -28,7 +28,7 @@
 //!     "1234567890",
 //!     zeus_carrier_core::secure_link::Zkey::new(std::env::var("ZEUS_CARRIER_ZKEY")?),
 //! ))?;
-//! let merchant = Merchant::new(store, client, MerchantConfig::new("1234567890".parse()?))?;
+//! let merchant = Merchant::new(store, client, MerchantConfig::new(zeus_carrier_core::ClientIp::parse("1234567890")?))?;
 //! let done = merchant.settle(&OrderNo::parse("A12345")?, SettleParams::default()).await?;
 //! println!("{} (reconcile: {})", done.outcome.wire_name(), done.needs_reconciliation());
 //! # Ok(()) }
@@ -47,9 +47,9 @@ use zeus_carrier_http::{Clock, SecureLinkClient};
 use zeus_carrier_store::{MerchantOrder, Store, StoreError};
 
 pub use checkout::{CheckoutError, CheckoutForm, SENDID_PREFIX};
-pub use config::{ConfigError, MerchantConfig};
+pub use config::{ConfigError, DEFAULT_GATEWAY_URL, MerchantConfig};
 pub use operate::{OperateError, Operated, Recording};
-pub use outbox::{Drained, Outbox};
+pub use outbox::{DEFAULT_BATCH, Drained, Outbox};
 
 /// The merchant's side: the store, the Secure Link client, its settings and
 /// a clock. Cheap to clone.
@@ -112,12 +112,17 @@ impl Merchant {
     /// What needs doing: windows closing within `within_days` × 24 h from
     /// now, and every order awaiting reconciliation (first).
     pub async fn deadlines(&self, within_days: u32) -> Result<Vec<Deadline>, StoreError> {
-        self.store.list_deadlines(self.clock.now(), within_days).await
+        self.store
+            .list_deadlines(self.clock.now(), within_days)
+            .await
     }
 
     /// Removes an order's reconciliation mark, once someone compared it with
-    /// the gateway.
-    pub async fn clear_reconciliation(&self, order_no: &OrderNo) -> Result<(), StoreError> {
+    /// the gateway; returns the record.
+    pub async fn clear_reconciliation(
+        &self,
+        order_no: &OrderNo,
+    ) -> Result<MerchantOrder, StoreError> {
         self.store.clear_reconciliation(order_no).await
     }
 

@@ -179,7 +179,10 @@ impl Merchant {
         let facts = record.facts(checkout.as_ref())?;
         let now = self.clock().now();
         let prepared = match ask {
-            Ask::Settle(params) => self.client().prepare_settle(&facts, order_no.as_str(), params, now),
+            Ask::Settle(params) => {
+                self.client()
+                    .prepare_settle(&facts, order_no.as_str(), params, now)
+            }
             Ask::Cancel => self.client().prepare_cancel(&facts, order_no.as_str(), now),
         };
         let prepared = match prepared {
@@ -195,7 +198,9 @@ impl Merchant {
             }
         };
         let operation = prepared.operation();
-        store.begin_operation(order_no, operation.name(), now).await?;
+        store
+            .begin_operation(order_no, operation.name(), now)
+            .await?;
         let sent = self.client().send_prepared(prepared).await;
         let at: JstDateTime = self.clock().now();
         let report = OperationReport::new(operation, facts.status, sent.outcome.clone(), at);

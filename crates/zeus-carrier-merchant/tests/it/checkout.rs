@@ -8,8 +8,14 @@ use crate::support::{Db, World, order_request, within};
 #[tokio::test]
 async fn r_lp_5_checkout_saves_before_it_renders() {
     within(async {
-        let Some(w) = World::start(Db::Sqlite, "checkout").await else { return };
-        let form = w.merchant.checkout(order_request(1200)).await.expect("form");
+        let Some(w) = World::start(Db::Sqlite, "checkout").await else {
+            return;
+        };
+        let form = w
+            .merchant
+            .checkout(order_request(1200))
+            .await
+            .expect("form");
         assert!(form.checkout.sendid.as_str().starts_with(SENDID_PREFIX));
         let saved = w
             .store
@@ -29,7 +35,9 @@ async fn r_lp_5_checkout_saves_before_it_renders() {
 #[tokio::test]
 async fn r_lp_1_invalid_requests_save_nothing() {
     within(async {
-        let Some(w) = World::start(Db::Sqlite, "invalid").await else { return };
+        let Some(w) = World::start(Db::Sqlite, "invalid").await else {
+            return;
+        };
         let mut request = order_request(0);
         request.sendid = "S-INVALID".to_owned();
         let err = w.merchant.checkout(request).await.expect_err("invalid");
@@ -44,7 +52,9 @@ async fn r_lp_1_invalid_requests_save_nothing() {
 #[tokio::test]
 async fn a_sendid_reused_with_another_amount_is_refused() {
     within(async {
-        let Some(w) = World::start(Db::Sqlite, "reuse").await else { return };
+        let Some(w) = World::start(Db::Sqlite, "reuse").await else {
+            return;
+        };
         let mut a = order_request(1000);
         a.sendid = "S-SAME".to_owned();
         w.merchant.checkout(a.clone()).await.expect("first");

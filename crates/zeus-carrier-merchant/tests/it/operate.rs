@@ -12,7 +12,9 @@ use zeus_carrier_merchant::{OperateError, Recording};
 use crate::support::{Db, World, within};
 
 async fn settle_today_is_sent_recorded_and_paid(db: Db, test: &str) {
-    let Some(w) = World::start(db, test).await else { return };
+    let Some(w) = World::start(db, test).await else {
+        return;
+    };
     let no = w.authorized_order(1000).await;
     let done = w
         .merchant
@@ -32,18 +34,28 @@ async fn settle_today_is_sent_recorded_and_paid(db: Db, test: &str) {
 
 #[tokio::test]
 async fn r_tr_2_settle_today_is_sent_recorded_and_paid_sqlite() {
-    within(settle_today_is_sent_recorded_and_paid(Db::Sqlite, "settle_sqlite")).await;
+    within(settle_today_is_sent_recorded_and_paid(
+        Db::Sqlite,
+        "settle_sqlite",
+    ))
+    .await;
 }
 
 #[tokio::test]
 async fn r_tr_2_settle_today_is_sent_recorded_and_paid_postgres() {
-    within(settle_today_is_sent_recorded_and_paid(Db::Postgres, "settle_postgres")).await;
+    within(settle_today_is_sent_recorded_and_paid(
+        Db::Postgres,
+        "settle_postgres",
+    ))
+    .await;
 }
 
 #[tokio::test]
 async fn r_sl_5_a_refused_settle_is_not_sent() {
     within(async {
-        let Some(w) = World::start(Db::Sqlite, "refused").await else { return };
+        let Some(w) = World::start(Db::Sqlite, "refused").await else {
+            return;
+        };
         let no = w.authorized_order(1000).await;
         let params = SettleParams {
             money: Some(1001),
@@ -67,7 +79,9 @@ async fn r_sl_5_a_refused_settle_is_not_sent() {
 #[tokio::test]
 async fn unknown_order_is_not_found() {
     within(async {
-        let Some(w) = World::start(Db::Sqlite, "not_found").await else { return };
+        let Some(w) = World::start(Db::Sqlite, "not_found").await else {
+            return;
+        };
         let err = w
             .merchant
             .cancel(&OrderNo::parse("NOPE1").expect("order number"))
@@ -82,17 +96,27 @@ async fn unknown_order_is_not_found() {
 #[tokio::test]
 async fn r_rs_3_gateway_gone_is_unknown_marked_and_never_failed() {
     within(async {
-        let Some(w) = World::start(Db::Sqlite, "unknown").await else { return };
+        let Some(w) = World::start(Db::Sqlite, "unknown").await else {
+            return;
+        };
         let no = w.authorized_order(1000).await;
         // The gateway stops answering: the client cannot connect.
         let merchant = w.merchant.clone();
         let store = w.store.clone();
         w.sandbox.shutdown().await.expect("stop sandbox");
         let done = merchant.cancel(&no).await.expect("sent (attempted)");
-        assert!(matches!(done.outcome, Outcome::Unknown { .. }), "{:?}", done.outcome);
+        assert!(
+            matches!(done.outcome, Outcome::Unknown { .. }),
+            "{:?}",
+            done.outcome
+        );
         assert!(done.needs_reconciliation());
         let order = store.get_order(&no).await.expect("read").expect("order");
-        assert_eq!(order.record().status(), Status::Authorized, "unknown moves nothing");
+        assert_eq!(
+            order.record().status(),
+            Status::Authorized,
+            "unknown moves nothing"
+        );
         assert!(order.record().reconciliation().is_some());
         assert_eq!(order.record().in_flight(), None);
         store.close().await;
@@ -101,12 +125,18 @@ async fn r_rs_3_gateway_gone_is_unknown_marked_and_never_failed() {
 }
 
 async fn two_instances_never_both_send(db: Db, test: &str) {
-    let Some(w) = World::start(db, test).await else { return };
+    let Some(w) = World::start(db, test).await else {
+        return;
+    };
     let no = Arc::new(w.authorized_order(1000).await);
     let second = w.second_instance().await;
     let mut tasks = Vec::new();
     for i in 0..6 {
-        let m = if i % 2 == 0 { w.merchant.clone() } else { second.clone() };
+        let m = if i % 2 == 0 {
+            w.merchant.clone()
+        } else {
+            second.clone()
+        };
         let no = Arc::clone(&no);
         tasks.push(tokio::spawn(async move { m.cancel(&no).await }));
     }
@@ -115,7 +145,11 @@ async fn two_instances_never_both_send(db: Db, test: &str) {
     for t in tasks {
         match t.await.expect("task") {
             Ok(done) => {
-                assert!(done.outcome.is_success(), "a sent cancel succeeds: {:?}", done.outcome);
+                assert!(
+                    done.outcome.is_success(),
+                    "a sent cancel succeeds: {:?}",
+                    done.outcome
+                );
                 sent += 1;
             }
             Err(OperateError::NotSent(e)) => {

@@ -11,9 +11,14 @@ use crate::support::{Db, World, within};
 #[tokio::test]
 async fn outbox_offers_every_transition_with_its_sendid_until_acknowledged() {
     within(async {
-        let Some(w) = World::start(Db::Sqlite, "outbox").await else { return };
+        let Some(w) = World::start(Db::Sqlite, "outbox").await else {
+            return;
+        };
         let no = w.authorized_order(1000).await;
-        w.merchant.settle(&no, SettleParams::default()).await.expect("settled");
+        w.merchant
+            .settle(&no, SettleParams::default())
+            .await
+            .expect("settled");
         let outbox = w.merchant.outbox();
         // A handler that fails: nothing is acknowledged.
         let r = outbox
@@ -28,7 +33,9 @@ async fn outbox_offers_every_transition_with_its_sendid_until_acknowledged() {
             .drain(move |e| {
                 let s = Arc::clone(&s);
                 async move {
-                    s.lock().expect("lock").push((e.from, e.to, e.sendid.is_some()));
+                    s.lock()
+                        .expect("lock")
+                        .push((e.from, e.to, e.sendid.is_some()));
                     Ok::<(), String>(())
                 }
             })
@@ -53,9 +60,14 @@ async fn outbox_offers_every_transition_with_its_sendid_until_acknowledged() {
 #[tokio::test]
 async fn a_failed_event_holds_back_the_later_events_of_its_order() {
     within(async {
-        let Some(w) = World::start(Db::Sqlite, "outbox_order").await else { return };
+        let Some(w) = World::start(Db::Sqlite, "outbox_order").await else {
+            return;
+        };
         let no = w.authorized_order(1000).await;
-        w.merchant.settle(&no, SettleParams::default()).await.expect("settled");
+        w.merchant
+            .settle(&no, SettleParams::default())
+            .await
+            .expect("settled");
         let outbox = w.merchant.outbox();
         // Fail the second event: the third must not be handled before it.
         let calls = Arc::new(Mutex::new(0));

@@ -32,7 +32,9 @@ const ZKEY: &str = "test-zkey-0123456789";
 
 /// Runs `f` within [`BOUND`].
 pub async fn within<F: Future>(f: F) -> F::Output {
-    tokio::time::timeout(BOUND, f).await.expect("test exceeded its bound")
+    tokio::time::timeout(BOUND, f)
+        .await
+        .expect("test exceeded its bound")
 }
 
 /// Which database a test runs on.
@@ -73,8 +75,16 @@ impl World {
             }
         };
         let config = SandboxConfig::from_flags([
-            "--mode", "auth", "--clientip", CLIENTIP, "--zkey", ZKEY, "--now", T0,
-            "--order-prefix", "M",
+            "--mode",
+            "auth",
+            "--clientip",
+            CLIENTIP,
+            "--zkey",
+            ZKEY,
+            "--now",
+            T0,
+            "--order-prefix",
+            "M",
         ])
         .expect("flags");
         let sandbox = Sandbox::spawn(config).await.expect("sandbox");
@@ -151,7 +161,7 @@ impl World {
         self.sandbox
             .state()
             .order(no.as_str())
-            .map(|o| o.order.status())
+            .map(|o| o.order.status)
             .expect("order at the gateway")
     }
 
