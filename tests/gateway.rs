@@ -5,6 +5,8 @@
 //! gateway's complete 200 body says `Success_order`, never panics, and
 //! always answers within its total timeout (plus scheduling slack).
 
+use zeus_carrier_system_tests as support;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -18,6 +20,13 @@ use zeus_carrier_core::{Carrier, Status};
 use zeus_carrier_http::{ClientConfig, SecureLinkClient};
 
 use crate::support::{CLIENTIP, runtime, within};
+
+/// Where a failing case's seed is kept (committed); the seeds there run
+/// first, before any new case (proptest's failure persistence).
+const REGRESSIONS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/proptest-regressions/gateway.txt"
+);
 
 /// What the fake gateway does on one connection.
 #[derive(Debug, Clone)]
@@ -390,7 +399,7 @@ fn r_rs_2_generated_answers_are_success_only_when_the_body_says_success_order() 
     });
     let mut runner = TestRunner::new(Config {
         cases: CASES,
-        failure_persistence: Some(Box::new(FileFailurePersistence::Off)),
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(REGRESSIONS))),
         ..Config::default()
     });
     let result = runner.run(&answer(), |bytes| {

@@ -21,7 +21,7 @@ use zeus_carrier_http::serve::bind_listener;
 use zeus_carrier_http::{Clock, ServeConfig};
 use zeus_carrier_sandbox::{Sandbox, SandboxConfig};
 
-use crate::process::Running;
+use zeus_carrier_system_tests::process::Running;
 
 const CLIENTIP: &str = "1234567890";
 const ZKEY: &str = "browser-zkey-0123456789";

@@ -3,6 +3,8 @@
 //! redacted. (The log side — a whole lifecycle of the real binaries at
 //! `RUST_LOG=trace` — is `crates/zeus-carrier-cli/tests/it/secrets.rs`.)
 
+use zeus_carrier_system_tests as support;
+
 use zeus_carrier_core::secure_link::{CancelRequest, Request, Zkey};
 use zeus_carrier_http::{
     ClientConfig, ReceiverConfig, SecureLinkClient, ServeConfig, ServeState, SigningKey,

@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -31,7 +31,7 @@ struct Serve {
 
 impl Serve {
     fn start(db: &str) -> Serve {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_zeus-carrier"))
+        let mut child = zeus_carrier_system_tests::bin::command()
             .args([
                 "serve",
                 "--listen",

@@ -86,7 +86,7 @@ impl Logged {
 }
 
 fn zeus() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_zeus-carrier"))
+    zeus_carrier_system_tests::bin::command()
 }
 
 /// The hidden inputs of the checkout page, unescaped.

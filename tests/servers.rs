@@ -7,7 +7,7 @@ use std::net::TcpStream;
 use std::process::Command;
 use std::time::Duration;
 
-use crate::process::Running;
+use zeus_carrier_system_tests::process::Running;
 
 /// A plain HTTP/1.1 GET of `path` on `base` (`http://HOST:PORT`): the
 /// status code and the body. Bounded by read/write timeouts.
@@ -41,7 +41,7 @@ fn http_get(base: &str, path: &str) -> (u16, String) {
 }
 
 fn zeus_command(args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_zeus-carrier"));
+    let mut cmd = zeus_carrier_system_tests::bin::command();
     cmd.args(args).env("RUST_LOG", "warn");
     cmd
 }

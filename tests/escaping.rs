@@ -6,6 +6,8 @@
 //! comes from the path). A value either is refused before any HTML is made
 //! or appears escaped; the raw tag and the raw quote sequence never appear.
 
+use zeus_carrier_system_tests as support;
+
 use zeus_carrier_core::Charset;
 use zeus_carrier_core::secure_link::Zkey;
 use zeus_carrier_http::{ServeConfig, ServeState, serve_router};

@@ -18,15 +18,20 @@ use zeus_carrier_core::secure_link::{Outcome, Request, Response, ResultKind};
 use zeus_carrier_core::strategies;
 use zeus_carrier_sandbox::control::{ClockChange, OutcomeChange};
 
+/// Where a failing case's seed is kept (committed); the seeds there run
+/// first, before any new case (proptest's failure persistence).
+const REGRESSIONS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/proptest-regressions/hostile.txt"
+);
+
 /// Cases per parser in CI (the issue asks for at least 10^5).
 const CASES: u32 = 100_000;
 
 fn config(cases: u32) -> Config {
     Config {
         cases,
-        // No regression files are written by CI runs; a failure prints its
-        // minimal input, which then becomes an explicit test.
-        failure_persistence: Some(Box::new(FileFailurePersistence::Off)),
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(REGRESSIONS))),
         max_shrink_iters: 2_000,
         ..Config::default()
     }

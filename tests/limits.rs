@@ -4,6 +4,8 @@
 //! service's 64 KiB and the sandbox's 2 MiB bounds (413). None of them
 //! says `successok`, and the services keep answering afterwards.
 
+use zeus_carrier_system_tests as support;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;

@@ -1,19 +1,27 @@
-//! Shared helpers: test databases (SQLite file or a fresh PostgreSQL
-//! database), requests through a router without a socket, CGI queries, a
-//! bounded runtime, and the SKIPPED rule for PostgreSQL.
+//! Shared helpers of the whole-system suites (`tests/*.rs`): test
+//! databases (SQLite file or a fresh PostgreSQL database), requests through
+//! a router without a socket, CGI queries, a bounded runtime, the SKIPPED
+//! rule for PostgreSQL, child processes ([`process`]) and the `zeus-carrier`
+//! binary under test ([`bin`]).
+//!
+//! Each suite imports this library as `support`
+//! (`use zeus_carrier_system_tests as support;`).
+
+pub mod bin;
+pub mod process;
 
 use std::time::Duration;
 
 use axum::http::{HeaderMap, StatusCode};
 
 /// The IP code of the tests' merchant (the sandbox's default).
-pub(crate) const CLIENTIP: &str = "1234567890";
+pub const CLIENTIP: &str = "1234567890";
 
 use zeus_carrier_store::testing::TempPgDatabase;
-pub(crate) use zeus_carrier_store::testing::{PG_URL_VAR, skip_pg};
+pub use zeus_carrier_store::testing::{PG_URL_VAR, skip_pg};
 
 /// A multi-threaded runtime for one test.
-pub(crate) fn runtime() -> tokio::runtime::Runtime {
+pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -22,7 +30,7 @@ pub(crate) fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// Runs `f`, failing the test when it takes longer than `bound`.
-pub(crate) async fn within<F: std::future::Future>(bound: Duration, f: F) -> F::Output {
+pub async fn within<F: std::future::Future>(bound: Duration, f: F) -> F::Output {
     match tokio::time::timeout(bound, f).await {
         Ok(v) => v,
         Err(_) => panic!("test step exceeded {bound:?}"),
@@ -32,15 +40,18 @@ pub(crate) async fn within<F: std::future::Future>(bound: Duration, f: F) -> F::
 /// A test database: a SQLite file in a temporary directory, or a fresh
 /// PostgreSQL database in the cluster named by `ZEUS_CARRIER_TEST_PG_URL`
 /// (or another cluster's admin URL).
-pub(crate) struct TestDb {
-    pub(crate) url: String,
-    pub(crate) dir: Option<tempfile::TempDir>,
+pub struct TestDb {
+    /// The database URL, as `--db` takes it.
+    pub url: String,
+    /// The temporary directory holding a SQLite database (`None` for
+    /// PostgreSQL); removed when dropped.
+    pub dir: Option<tempfile::TempDir>,
     pg: Option<TempPgDatabase>,
 }
 
 impl TestDb {
     /// A fresh SQLite file `merchant.db` in `dir/db/`.
-    pub(crate) fn sqlite() -> TestDb {
+    pub fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().expect("temporary directory");
         std::fs::create_dir(dir.path().join("db")).expect("db directory");
         let url = format!(
@@ -57,7 +68,7 @@ impl TestDb {
     /// A fresh database in the shared cluster; `None` with a SKIPPED line
     /// when the variable is unset (a failure with
     /// `ZEUS_CARRIER_REQUIRE_PG=1`).
-    pub(crate) async fn postgres(test: &str) -> Option<TestDb> {
+    pub async fn postgres(test: &str) -> Option<TestDb> {
         TempPgDatabase::from_env(test, "zf")
             .await
             .expect("create a test database in the PostgreSQL test cluster")
@@ -65,7 +76,7 @@ impl TestDb {
     }
 
     /// A fresh database in the cluster whose admin URL is `admin_url`.
-    pub(crate) async fn postgres_in(admin_url: &str) -> TestDb {
+    pub async fn postgres_in(admin_url: &str) -> TestDb {
         let pg = TempPgDatabase::create(admin_url, "zf")
             .await
             .expect("create a test database");
@@ -81,14 +92,14 @@ impl TestDb {
     }
 
     /// A new store (a new pool) on this database.
-    pub(crate) async fn store(&self) -> zeus_carrier_store::Store {
+    pub async fn store(&self) -> zeus_carrier_store::Store {
         zeus_carrier_store::Store::connect(&self.url)
             .await
             .expect("connect store")
     }
 
     /// The SQLite database's directory.
-    pub(crate) fn sqlite_dir(&self) -> std::path::PathBuf {
+    pub fn sqlite_dir(&self) -> std::path::PathBuf {
         self.dir
             .as_ref()
             .expect("a SQLite test database")
@@ -97,7 +108,7 @@ impl TestDb {
     }
 
     /// Drops a PostgreSQL test database (best effort).
-    pub(crate) async fn cleanup(self) {
+    pub async fn cleanup(self) {
         if let Some(pg) = self.pg {
             let _ = pg.drop_database().await;
         }
@@ -106,7 +117,7 @@ impl TestDb {
 
 /// A CGI query for `order_no` reporting `status` with the merchant's IP
 /// code, plus `extra`.
-pub(crate) fn cgi_query(order_no: &str, status: &str, extra: &[(&str, &str)]) -> String {
+pub fn cgi_query(order_no: &str, status: &str, extra: &[(&str, &str)]) -> String {
     let mut pairs = vec![
         ("clientip", CLIENTIP),
         ("order_no", order_no),
@@ -117,20 +128,23 @@ pub(crate) fn cgi_query(order_no: &str, status: &str, extra: &[(&str, &str)]) ->
 }
 
 /// A response read whole.
-pub(crate) struct Reply {
-    pub(crate) status: StatusCode,
-    pub(crate) headers: HeaderMap,
-    pub(crate) body: Vec<u8>,
+pub struct Reply {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The response headers.
+    pub headers: HeaderMap,
+    /// The whole body.
+    pub body: Vec<u8>,
 }
 
 impl Reply {
     /// The body as (lossy) text.
-    pub(crate) fn text(&self) -> String {
+    pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
     /// A header's value.
-    pub(crate) fn header(&self, name: &str) -> Option<String> {
+    pub fn header(&self, name: &str) -> Option<String> {
         self.headers
             .get(name)
             .and_then(|v| v.to_str().ok())
@@ -139,7 +153,7 @@ impl Reply {
 }
 
 /// Sends one request through `router` (no socket) as if from `peer`.
-pub(crate) async fn oneshot(
+pub async fn oneshot(
     router: &axum::Router,
     peer: &str,
     method: &str,
@@ -175,7 +189,7 @@ pub(crate) async fn oneshot(
 }
 
 /// A plain reqwest client for loopback (no proxy), bounded per request.
-pub(crate) fn http_client(timeout: Duration) -> reqwest::Client {
+pub fn http_client(timeout: Duration) -> reqwest::Client {
     reqwest::Client::builder()
         .no_proxy()
         .timeout(timeout)

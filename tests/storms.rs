@@ -17,6 +17,8 @@
 //! sends, and moves the record back to 03 (docs/RELIABILITY.md, "known
 //! limits"). 10 and 11, also optional, are included.
 
+use zeus_carrier_system_tests as support;
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -28,6 +30,13 @@ use zeus_carrier_http::{ReceiverConfig, ReceiverState, callback_router};
 use zeus_carrier_store::{Source, Store};
 
 use crate::support::{TestDb, cgi_query, oneshot, runtime, within};
+
+/// Where a failing case's seed is kept (committed); the seeds there run
+/// first, before any new case (proptest's failure persistence).
+const REGRESSIONS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/proptest-regressions/storms.txt"
+);
 
 /// The notification paths an order can produce (SPEC §3 with CGI per §2),
 /// each the statuses in the order the gateway sends them.
@@ -136,7 +145,7 @@ fn run_storms(db: TestDb, cases: u32, label: &str) -> Figures {
     let figures = std::cell::RefCell::new(Figures::default());
     let mut runner = TestRunner::new(Config {
         cases,
-        failure_persistence: Some(Box::new(FileFailurePersistence::Off)),
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(REGRESSIONS))),
         ..Config::default()
     });
     let result = runner.run(&storm(), |storm| {

@@ -16,6 +16,8 @@
 //!   test cluster) is stopped with `pg_ctl stop -m fast` and started again
 //!   on the same port and data.
 
+use zeus_carrier_system_tests as support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -284,7 +286,7 @@ struct OwnCluster {
 }
 
 fn script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/pg-test.sh")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/pg-test.sh")
 }
 
 fn pg_script(dir: &Path, first_port: u16, action: &str) -> Result<String, String> {
