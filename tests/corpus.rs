@@ -32,8 +32,12 @@ const SHOWN: usize = 160;
 /// Input bytes shown in the snapshots (the whole input is replayed).
 const SHOWN_INPUT: usize = 400;
 
+/// Replays one corpus file (its path and bytes) into its outcome, or says
+/// why the file cannot be replayed (e.g. an extension naming no charset).
+type Replay = fn(&Path, &[u8]) -> Result<String, String>;
+
 /// The corpus's kinds: directory name and replay.
-const KINDS: &[(&str, fn(&Path, &[u8]) -> Result<String, String>)] = &[
+const KINDS: &[(&str, Replay)] = &[
     ("cgi", replay_cgi_file),
     ("secure_link", replay_secure_link_file),
     ("link_point", replay_link_point_file),
