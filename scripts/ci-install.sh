@@ -4,8 +4,8 @@ set -euo pipefail
 if ! command -v cargo-deny >/dev/null 2>&1; then
     cargo install --locked cargo-deny
 fi
-# Headless Chromium and its WebDriver for the CLI's browser test
-# (crates/zeus-carrier-cli/tests/it/browser.rs fails in CI without them).
+# Headless Chromium and its WebDriver for the browser test
+# (tests/browser.rs fails in CI without them).
 if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
     sudo=""
     if [ "$(id -u)" -ne 0 ]; then

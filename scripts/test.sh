@@ -2,7 +2,10 @@
 # The project's test command (README): starts a throwaway PostgreSQL for the
 # PostgreSQL-backed suites when this machine has (or can install) PostgreSQL,
 # then runs every test of the workspace with every feature, doc tests
-# included. Extra arguments go to `cargo test`.
+# included: unit tests beside the code, each crate's crates/*/tests/it, and
+# the whole-system suites and the regression corpus of the top-level tests/
+# package (one binary per theme; docs/ARCHITECTURE.md lists them). Extra
+# arguments go to `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=

@@ -1,12 +1,11 @@
-//! The `zeus-carrier` binary driven as a user drives it (INTERFACES.md §1).
+//! The `zeus-carrier` binary driven as a user drives it (INTERFACES.md §1):
+//! the demo and the rule tools. The suites that run it as a server (crash,
+//! servers, secrets in its logs) and the browser test are whole-system
+//! suites in the workspace's `tests/` package.
 
-mod browser;
-mod crash;
 mod demo;
 mod process;
 mod rule_tools;
-mod secrets;
-mod servers;
 
 use std::process::{Command, Output};
 

@@ -1,6 +1,6 @@
-//! Child processes with bounded waits: the `zeus-carrier` binary as a
-//! server, chromedriver. A [`Running`] child is killed when dropped, so a
-//! failing test leaves nothing behind.
+//! Child processes with bounded waits: the `zeus-carrier` binary (the
+//! demo). A [`Running`] child is killed when dropped, so a failing test
+//! leaves nothing behind.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -44,52 +44,6 @@ impl Running {
     /// The process id.
     pub(crate) fn id(&self) -> u32 {
         self.child.id()
-    }
-
-    /// Waits at most `bound` for a stdout line for which `pick` gives a
-    /// value.
-    pub(crate) fn wait_for_line<T>(
-        &mut self,
-        bound: Duration,
-        pick: impl Fn(&str) -> Option<T>,
-    ) -> T {
-        let deadline = Instant::now() + bound;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    let found = pick(&line);
-                    self.seen.push(line);
-                    if let Some(v) = found {
-                        return v;
-                    }
-                }
-                Err(e) => panic!(
-                    "no expected line within {bound:?} ({e}); stdout so far: {:?}; exited: {:?}",
-                    self.seen,
-                    self.child.try_wait()
-                ),
-            }
-        }
-    }
-
-    /// The base URL from `listening on http://HOST:PORT` (INTERFACES §1).
-    pub(crate) fn listening_url(&mut self) -> String {
-        self.wait_for_line(Duration::from_secs(30), |l| {
-            l.strip_prefix("listening on ")
-                .filter(|u| u.starts_with("http://"))
-                .map(str::to_owned)
-        })
-    }
-
-    /// Sends SIGTERM (with the `kill` command: the workspace forbids
-    /// `unsafe`, so no `libc::kill`).
-    pub(crate) fn terminate(&self) {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.id().to_string()])
-            .status()
-            .expect("run kill");
-        assert!(status.success(), "kill -TERM {}: {status}", self.id());
     }
 
     /// Waits at most `bound` for the child to exit.

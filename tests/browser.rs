@@ -1,0 +1,420 @@
+//! The checkout and the management screen in a real headless browser
+//! (Chromium driven over WebDriver by chromedriver): the pages' forms,
+//! charsets, auto-submit script, buttons and links work as a shopper and
+//! the merchant's staff use them (R-LP-5, R-TM-1, INTERFACES §2 `GET /`).
+//!
+//! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (Debian's
+//! `chromium` and `chromium-driver`; `scripts/ci-install.sh` installs
+//! them; `CHROMIUM` / `CHROMEDRIVER` override the paths). Without them the
+//! test fails in CI (`CI=true`) and prints `SKIPPED: …` elsewhere.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use zeus_carrier_core::secure_link::Zkey;
+use zeus_carrier_http::serve::bind_listener;
+use zeus_carrier_http::{Clock, ServeConfig};
+use zeus_carrier_sandbox::{Sandbox, SandboxConfig};
+
+use zeus_carrier_system_tests::process::Running;
+
+const CLIENTIP: &str = "1234567890";
+const ZKEY: &str = "browser-zkey-0123456789";
+const CALLBACK_PATH: &str = "/zeus/carrier/callback";
+
+/// The bound of every single wait for a page or an element.
+const STEP: Duration = Duration::from_secs(20);
+
+/// The bound of the whole browser session.
+const WHOLE: Duration = Duration::from_secs(150);
+
+/// Where the browser and its driver are, when both are installed.
+fn browser_paths() -> Result<(PathBuf, PathBuf), String> {
+    let chromium =
+        PathBuf::from(std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()));
+    let driver = PathBuf::from(
+        std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into()),
+    );
+    let missing: Vec<String> = [&chromium, &driver]
+        .into_iter()
+        .filter(|p| !p.is_file())
+        .map(|p| p.display().to_string())
+        .collect();
+    if missing.is_empty() {
+        Ok((chromium, driver))
+    } else {
+        Err(format!(
+            "{} not installed (apt-get install chromium chromium-driver; scripts/ci-install.sh does it)",
+            missing.join(" and ")
+        ))
+    }
+}
+
+/// The sandbox gateway and the merchant service in this process, wired to
+/// each other, plus a one-page shop whose form posts to `/checkout`.
+struct Stack {
+    sandbox: Sandbox,
+    serve: String,
+    shop: String,
+    tasks: Vec<tokio::task::AbortHandle>,
+    _dir: tempfile::TempDir,
+}
+
+impl Stack {
+    async fn start() -> Stack {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind serve");
+        let serve = format!("http://{}", listener.local_addr().expect("serve addr"));
+        let cgi_url = format!("{serve}{CALLBACK_PATH}");
+        let sandbox = Sandbox::spawn(
+            SandboxConfig::from_flags([
+                "--mode",
+                "auth",
+                "--clientip",
+                CLIENTIP,
+                "--zkey",
+                ZKEY,
+                "--now",
+                "2026-01-14T10:00:00+09:00",
+                "--cgi-url",
+                &cgi_url,
+                "--order-prefix",
+                "BROWSER",
+            ])
+            .expect("sandbox flags"),
+        )
+        .await
+        .expect("sandbox");
+        let mut config = ServeConfig::new(CLIENTIP, Zkey::new(ZKEY));
+        config.db = format!("sqlite://{}", dir.path().join("merchant.db").display());
+        config.gateway_url = sandbox.base_url().to_owned();
+        let clock_of = sandbox.state().clone();
+        let server = bind_listener(&config, listener, Clock::from_fn(move || clock_of.now()))
+            .await
+            .expect("serve");
+        let serve_task = tokio::spawn(server.serve(std::future::pending()));
+
+        // The shop's own page: POST /checkout cannot be typed in a URL bar.
+        let shop_listener = TcpListener::bind("127.0.0.1:0").await.expect("bind shop");
+        let shop = format!("http://{}", shop_listener.local_addr().expect("shop addr"));
+        let page = shop_page(&serve);
+        let shop_app =
+            axum::Router::new().route("/", axum::routing::get(move || async move { page }));
+        let shop_task = tokio::spawn(async move {
+            let _ = axum::serve(shop_listener, shop_app).await;
+        });
+        Stack {
+            sandbox,
+            serve,
+            shop,
+            tasks: vec![serve_task.abort_handle(), shop_task.abort_handle()],
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+/// A shop page whose button posts the order to the merchant's checkout.
+fn shop_page(serve: &str) -> axum::response::Html<String> {
+    axum::response::Html(format!(
+        "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\"><title>demo shop</title></head><body>\n\
+         <form id=\"checkout\" method=\"post\" action=\"{serve}/checkout\" accept-charset=\"UTF-8\">\n\
+         <input type=\"hidden\" name=\"money\" value=\"1200\">\n\
+         <input type=\"hidden\" name=\"carrier_type\" value=\"D\">\n\
+         <input type=\"text\" name=\"username\" value=\"ゼウステスト_12345678\">\n\
+         <input type=\"text\" name=\"telno\" value=\"09012345678\">\n\
+         <input type=\"hidden\" name=\"sendid\" value=\"BROWSER-CART-1\">\n\
+         <input type=\"hidden\" name=\"success_url\" value=\"{serve}/checkout/done\">\n\
+         <input type=\"hidden\" name=\"success_str\" value=\"ショップに戻る\">\n\
+         <button id=\"buy\" type=\"submit\">キャリア決済で購入</button>\n\
+         </form></body></html>\n"
+    ))
+}
+
+/// chromedriver on a free loopback port, and a WebDriver session of a
+/// headless Chromium with a fresh profile.
+async fn browser(
+    chromium: &std::path::Path,
+    driver: &std::path::Path,
+    profile: &std::path::Path,
+) -> (Running, Client) {
+    let mut cmd = Command::new(driver);
+    cmd.args(["--port=0", "--allowed-ips=127.0.0.1"]);
+    let mut chromedriver = Running::start(cmd);
+    let port: u16 = chromedriver.wait_for_line(STEP, |l| {
+        l.split("started successfully on port ")
+            .nth(1)
+            .and_then(|p| p.trim().trim_end_matches('.').parse().ok())
+    });
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".to_owned(),
+        json!({
+            "binary": chromium.display().to_string(),
+            "args": [
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        }),
+    );
+    caps.insert(
+        "timeouts".to_owned(),
+        json!({"pageLoad": 20_000, "script": 20_000, "implicit": 0}),
+    );
+    let client = tokio::time::timeout(
+        STEP,
+        ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}")),
+    )
+    .await
+    .expect("a WebDriver session within the bound")
+    .expect("WebDriver session");
+    (chromedriver, client)
+}
+
+/// Polls the browser's URL until `pred` holds (bounded).
+async fn wait_for_url(c: &Client, what: &str, pred: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + STEP;
+    loop {
+        let url = c.current_url().await.expect("current url").to_string();
+        if pred(&url) {
+            return url;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what}: still at {url} after {STEP:?}; page: {}",
+            c.source().await.unwrap_or_default()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn get_json(url: &str) -> Value {
+    let res = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(STEP)
+        .build()
+        .expect("client")
+        .get(url)
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(res.status().as_u16(), 200, "GET {url}");
+    let bytes = res.bytes().await.expect("body");
+    serde_json::from_slice(&bytes).expect("JSON body")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r_tm_1_browser_checkout_test_page_and_management_screen_resend() {
+    let (chromium, driver) = match browser_paths() {
+        Ok(p) => p,
+        Err(why) => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "the browser test cannot run in CI: {why}"
+            );
+            println!("SKIPPED: browser test: {why}");
+            return;
+        }
+    };
+    let stack = Stack::start().await;
+    let urls = Urls {
+        sandbox: stack.sandbox.base_url().to_owned(),
+        serve: stack.serve.clone(),
+        shop: stack.shop.clone(),
+    };
+    let profile = tempfile::tempdir().expect("profile directory");
+    let (_chromedriver, client) = browser(&chromium, &driver, profile.path()).await;
+    // The scenario runs in its own task so that a failed assertion still
+    // lets the browser be closed here before the test reports it.
+    let task = tokio::spawn(scenario(client.clone(), urls));
+    let abort = task.abort_handle();
+    let outcome = tokio::time::timeout(WHOLE, task).await;
+    abort.abort();
+    let _ = tokio::time::timeout(STEP, client.close()).await;
+    match outcome {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Ok(Err(e)) => panic!("the browser scenario did not finish: {e}"),
+        Err(_) => panic!("the browser scenario did not finish within {WHOLE:?}"),
+    }
+    drop(stack);
+}
+
+/// Where the scenario's pages are.
+struct Urls {
+    sandbox: String,
+    serve: String,
+    shop: String,
+}
+
+async fn scenario(client: Client, urls: Urls) {
+    let c = &client;
+    let sandbox = urls.sandbox.clone();
+
+    // The shop → serve's auto-submitting Link Point form → order.cgi → the
+    // payment test page.
+    c.goto(&urls.shop).await.expect("open the shop");
+    c.find(Locator::Id("buy"))
+        .await
+        .expect("buy button")
+        .click()
+        .await
+        .expect("click buy");
+    let test_page = wait_for_url(c, "the payment test page", |u| {
+        u.starts_with(&format!("{sandbox}/sandbox/carrier/"))
+    })
+    .await;
+    let order_no = test_page
+        .rsplit('/')
+        .next()
+        .expect("order number in the URL")
+        .to_owned();
+    let gateway = get_json(&format!("{sandbox}/_sandbox/orders/{order_no}")).await;
+    assert_eq!(gateway["status"]["code"], "01", "{gateway}");
+    assert_eq!(
+        gateway["username"], "ゼウステスト_12345678",
+        "Shift_JIS survived the browser's form submission: {gateway}"
+    );
+    assert_eq!(gateway["test"], true, "{gateway}");
+
+    // 支払完了テスト → お支払い完了 → the link back to the shop.
+    c.wait()
+        .at_most(STEP)
+        .for_element(Locator::XPath(
+            "//button[@name='decision' and @value='complete' and contains(., '支払完了テスト')]",
+        ))
+        .await
+        .expect("the 支払完了テスト button")
+        .click()
+        .await
+        .expect("click 支払完了テスト");
+    let back = c
+        .wait()
+        .at_most(STEP)
+        .for_element(Locator::Css("a.site-back"))
+        .await
+        .expect("the completion page's link back");
+    let heading = c
+        .find(Locator::Css("h1"))
+        .await
+        .expect("heading")
+        .text()
+        .await
+        .expect("heading text");
+    assert_eq!(heading, "お支払い完了");
+    assert_eq!(back.text().await.expect("link text"), "ショップに戻る");
+    back.click().await.expect("follow the link back");
+    let done = format!("{}/checkout/done", urls.serve);
+    wait_for_url(c, "the shop's done page", |u| u == done).await;
+    let body = c
+        .find(Locator::Css("body"))
+        .await
+        .expect("body")
+        .text()
+        .await
+        .expect("body text");
+    assert!(
+        body.contains("お支払いのお手続きを受け付けました"),
+        "{body}"
+    );
+
+    // The merchant learned the authorization from the CGI call.
+    let merchant = get_json(&format!("{}/orders/{order_no}", urls.serve)).await;
+    assert_eq!(merchant["status"]["code"], "03", "{merchant}");
+    assert_eq!(merchant["status"]["label"], "仮売完了", "{merchant}");
+
+    // The management screen: the list, the order's detail, a resend.
+    c.goto(&format!("{sandbox}/"))
+        .await
+        .expect("management screen");
+    let rows = c
+        .wait()
+        .at_most(STEP)
+        .for_element(Locator::Css("table#orders"))
+        .await
+        .expect("the order list")
+        .text()
+        .await
+        .expect("list text");
+    let row = rows
+        .lines()
+        .find(|l| l.contains(&order_no))
+        .unwrap_or_else(|| panic!("{order_no} not listed: {rows}"));
+    assert!(row.contains("仮売完了"), "{row}");
+    c.find(Locator::LinkText(&order_no))
+        .await
+        .expect("the order's link")
+        .click()
+        .await
+        .expect("open the order");
+    let detail = c
+        .wait()
+        .at_most(STEP)
+        .for_element(Locator::Css("table#cgi"))
+        .await
+        .expect("the order's CGI table")
+        .text()
+        .await
+        .expect("CGI table text");
+    assert!(detail.contains("ok"), "{detail}");
+    let before = get_json(&format!("{sandbox}/_sandbox/cgi")).await;
+    let before = before.as_array().expect("CGI list").clone();
+    let first = before
+        .iter()
+        .find(|a| a["order_no"] == order_no.as_str() && a["status"] == "03")
+        .unwrap_or_else(|| panic!("no CGI 03 for {order_no}: {before:?}"))["id"]
+        .as_u64()
+        .expect("id");
+    c.find(Locator::XPath(
+        "//table[@id='cgi']//button[contains(., 'CGI再送信')]",
+    ))
+    .await
+    .expect("the resend button")
+    .click()
+    .await
+    .expect("click CGI再送信");
+    let deadline = Instant::now() + STEP;
+    let resent = loop {
+        let now = get_json(&format!("{sandbox}/_sandbox/cgi")).await;
+        let list = now.as_array().expect("CGI list").clone();
+        if let Some(a) = list.iter().find(|a| a["resend_of"].as_u64() == Some(first)) {
+            break a.clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no resend of #{first} after {STEP:?}: {list:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(resent["outcome"], "ok", "{resent}");
+    assert_eq!(resent["status"], "03", "{resent}");
+    // Back on the order's page (the button's 303), with the new attempt.
+    wait_for_url(c, "back on the order's page", |u| {
+        u == format!("{sandbox}/orders/{order_no}")
+    })
+    .await;
+    let merchant = get_json(&format!("{}/orders/{order_no}", urls.serve)).await;
+    assert_eq!(merchant["status"]["code"], "03", "{merchant}");
+    assert_eq!(merchant["duplicates"], 1, "R-CG-3: {merchant}");
+}

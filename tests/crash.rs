@@ -1,0 +1,271 @@
+//! Crash durability of `zeus-carrier serve` (R-CG-1, issue #6): the real
+//! binary takes distinct CGI calls from four threads and is killed with
+//! SIGKILL in the middle, six times, each time restarted on the same
+//! database. Every call that had been answered `successok` must be stored;
+//! every call that had not been answered is sent again and must be applied
+//! exactly once (a call committed just before the kill, whose answer was
+//! lost, comes back as a duplicate and changes nothing). Once on SQLite,
+//! once on PostgreSQL. Figures: docs/RELIABILITY.md.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const CLIENTIP: &str = "1234567890";
+/// Distinct calls (one new order each).
+const CALLS: usize = 300;
+/// Sending threads.
+const THREADS: usize = 4;
+/// Answers to wait for, in each round, before the kill.
+const KILL_AFTER: [usize; 6] = [40, 70, 55, 25, 45, 30];
+
+/// A `serve` process: killed (SIGKILL) when dropped.
+struct Serve {
+    child: Child,
+    addr: String,
+}
+
+impl Serve {
+    fn start(db: &str) -> Serve {
+        let mut child = zeus_carrier_system_tests::bin::command()
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--db",
+                db,
+                "--clientip",
+                CLIENTIP,
+                "--zkey",
+                "crash-zkey",
+                "--charset",
+                "utf8",
+            ])
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start zeus-carrier serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(url) = line.strip_prefix("listening on http://") {
+                    let _ = tx.send(url.to_owned());
+                }
+            }
+        });
+        let addr = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("serve prints its address within 30 s");
+        Serve { child, addr }
+    }
+
+    /// SIGKILL (`Child::kill` on Unix), then reap.
+    fn kill(mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("reap");
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One HTTP/1.1 GET: the status and the body, or an I/O error (the process
+/// died, the connection was reset).
+fn get(addr: &str, path: &str) -> std::io::Result<(u16, String)> {
+    let mut s = TcpStream::connect(addr)?;
+    s.set_read_timeout(Some(Duration::from_secs(20)))?;
+    s.set_write_timeout(Some(Duration::from_secs(20)))?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw)?;
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("no status line: {text:?}")))?;
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    Ok((status, body))
+}
+
+fn callback_path(order_no: &str) -> String {
+    format!(
+        "/zeus/carrier/callback?clientip={CLIENTIP}&order_no={order_no}&status=03&money=1000&carrier_type=D"
+    )
+}
+
+/// Sends the calls of `pending` from `THREADS` threads until each is
+/// answered or the server dies; returns the calls answered `successok`.
+fn send_round(
+    addr: &str,
+    pending: &[String],
+    answered_in_round: &Arc<AtomicUsize>,
+) -> BTreeSet<String> {
+    let ok = Arc::new(Mutex::new(BTreeSet::new()));
+    let dead = Arc::new(AtomicBool::new(false));
+    let chunks: Vec<Vec<String>> = (0..THREADS)
+        .map(|t| pending.iter().skip(t).step_by(THREADS).cloned().collect())
+        .collect();
+    let handles: Vec<_> = chunks
+        .into_iter()
+        .map(|chunk| {
+            let (addr, ok, dead, count) = (
+                addr.to_owned(),
+                ok.clone(),
+                dead.clone(),
+                answered_in_round.clone(),
+            );
+            std::thread::spawn(move || {
+                for order in chunk {
+                    if dead.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    match get(&addr, &callback_path(&order)) {
+                        Ok((200, body)) if body.starts_with("successok") => {
+                            ok.lock().expect("lock").insert(order);
+                            count.fetch_add(1, Ordering::SeqCst);
+                        }
+                        Ok((status, body)) => {
+                            panic!("{order}: unexpected answer {status} {body:?}")
+                        }
+                        Err(_) => {
+                            dead.store(true, Ordering::SeqCst);
+                            return;
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().expect("sender thread");
+    }
+    ok.lock().expect("lock").clone()
+}
+
+/// `GET /orders/{no}` as JSON.
+fn order(addr: &str, order_no: &str) -> serde_json::Value {
+    let (status, body) = get(addr, &format!("/orders/{order_no}")).expect("get order");
+    assert_eq!(status, 200, "{order_no} is stored: {body}");
+    serde_json::from_str(&body).expect("order JSON")
+}
+
+/// The crash scenario on `db`; returns a line of figures.
+fn crash_and_recover(db: &str, prefix: &str) -> String {
+    let started = Instant::now();
+    let all: Vec<String> = (0..CALLS).map(|i| format!("{prefix}-{i}")).collect();
+    let mut answered: BTreeSet<String> = BTreeSet::new();
+    let mut kills = 0;
+    let mut answered_before_kills = 0;
+    for &threshold in &KILL_AFTER {
+        let serve = Serve::start(db);
+        // Everything answered before the last kill is stored.
+        for o in &answered {
+            assert_eq!(order(&serve.addr, o)["status"]["code"], "03", "{o}");
+        }
+        let pending: Vec<String> = all
+            .iter()
+            .filter(|o| !answered.contains(*o))
+            .cloned()
+            .collect();
+        let count = Arc::new(AtomicUsize::new(0));
+        let addr = serve.addr.clone();
+        let (pending_c, count_c) = (pending.clone(), count.clone());
+        let sender = std::thread::spawn(move || send_round(&addr, &pending_c, &count_c));
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while count.load(Ordering::SeqCst) < threshold.min(pending.len()) {
+            assert!(Instant::now() < deadline, "no progress before the kill");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        serve.kill();
+        kills += 1;
+        let ok = sender.join().expect("senders");
+        answered_before_kills += ok.len();
+        answered.extend(ok);
+    }
+    // Restart; check, then resend every call never answered.
+    let serve = Serve::start(db);
+    for o in &answered {
+        let v = order(&serve.addr, o);
+        assert_eq!(v["status"]["code"], "03", "{o}: {v}");
+    }
+    let unanswered: Vec<String> = all
+        .iter()
+        .filter(|o| !answered.contains(*o))
+        .cloned()
+        .collect();
+    let resent = unanswered.len();
+    let ok = send_round(&serve.addr, &unanswered, &Arc::new(AtomicUsize::new(0)));
+    assert_eq!(ok.len(), resent, "every resent call is answered successok");
+    let mut committed_unanswered = 0;
+    for o in &all {
+        let v = order(&serve.addr, o);
+        assert_eq!(v["status"]["code"], "03", "{o}: {v}");
+        assert_eq!(
+            v["history"].as_array().map(Vec::len),
+            Some(1),
+            "{o}: applied exactly once: {v}"
+        );
+        assert_eq!(v["notifications"], 1, "{o}: {v}");
+        let dup = v["duplicates"].as_u64().unwrap_or(0);
+        assert!(dup <= 1, "{o}: {v}");
+        committed_unanswered += usize::try_from(dup).unwrap_or(0);
+    }
+    drop(serve);
+    format!(
+        "{CALLS} calls from {THREADS} threads, {kills} SIGKILLs; {answered_before_kills} answered successok before the kills, all stored; \
+         {resent} unanswered calls resent, each applied once ({committed_unanswered} of them had been committed before the kill and came back as duplicates); {:.1} s",
+        started.elapsed().as_secs_f64()
+    )
+}
+
+#[test]
+fn r_cg_1_sigkill_loses_no_acknowledged_call_sqlite() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let db = format!("sqlite://{}", dir.path().join("merchant.db").display());
+    let figures = crash_and_recover(&db, "CRS");
+    println!("crash sqlite: {figures}");
+}
+
+#[test]
+fn r_cg_1_sigkill_loses_no_acknowledged_call_postgres() {
+    const TEST: &str = "r_cg_1_sigkill_loses_no_acknowledged_call_postgres";
+    let Ok(url) = std::env::var("ZEUS_CARRIER_TEST_PG_URL") else {
+        let line = format!(
+            "SKIPPED: {TEST}: PostgreSQL test needs ZEUS_CARRIER_TEST_PG_URL (scripts/pg-test.sh start)"
+        );
+        assert!(
+            std::env::var("ZEUS_CARRIER_REQUIRE_PG").as_deref() != Ok("1"),
+            "{line}; ZEUS_CARRIER_REQUIRE_PG=1 makes this a failure"
+        );
+        println!("{line}");
+        eprintln!("{line}");
+        return;
+    };
+    // The shared test database; order numbers unique to this run.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let prefix = format!("CRP{}x{nanos}", std::process::id());
+    let figures = crash_and_recover(&url, &prefix);
+    println!("crash postgres: {figures}");
+}

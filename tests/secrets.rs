@@ -1,0 +1,73 @@
+//! Secrets in `Debug` (issue #6): every configuration and handle that
+//! holds the zkey, the signing key or a database password prints them
+//! redacted. (The log side — a whole lifecycle of the real binaries at
+//! `RUST_LOG=trace` — is `crates/zeus-carrier-cli/tests/it/secrets.rs`.)
+
+use zeus_carrier_system_tests as support;
+
+use zeus_carrier_core::secure_link::{CancelRequest, Request, Zkey};
+use zeus_carrier_http::{
+    ClientConfig, ReceiverConfig, SecureLinkClient, ServeConfig, ServeState, SigningKey,
+};
+use zeus_carrier_sandbox::{SandboxConfig, SandboxState};
+
+use crate::support::{CLIENTIP, runtime};
+
+const ZKEY: &str = "DebugZkey9a8b7c";
+const SIGNING_KEY: &str = "DebugSign6d5e4f";
+const DB_PASSWORD: &str = "DebugPw3c2b1a";
+
+fn assert_redacted(what: &str, debug: &str) {
+    for secret in [ZKEY, SIGNING_KEY, DB_PASSWORD] {
+        assert!(!debug.contains(secret), "{what} shows a secret: {debug}");
+    }
+}
+
+#[test]
+fn secrets_are_redacted_in_every_debug() {
+    let mut serve = ServeConfig::new(CLIENTIP, Zkey::new(ZKEY));
+    serve.db = format!("postgres://merchant:{DB_PASSWORD}@127.0.0.1:5432/shop");
+    serve.signing_key = Some(SigningKey::new(SIGNING_KEY));
+    serve.gateway_url = "http://127.0.0.1:9".to_owned();
+    assert_redacted("ServeConfig", &format!("{serve:?} {serve:#?}"));
+    assert!(format!("{serve:?}").contains("merchant:***@"), "{serve:?}");
+
+    let client = ClientConfig::new("http://127.0.0.1:9", CLIENTIP, Zkey::new(ZKEY));
+    assert_redacted("ClientConfig", &format!("{client:?}"));
+    let c = SecureLinkClient::new(client).expect("client");
+    assert_redacted("SecureLinkClient", &format!("{c:?}"));
+
+    let mut receiver = ReceiverConfig::new(CLIENTIP);
+    receiver.signing_key = Some(SigningKey::new(SIGNING_KEY));
+    assert_redacted("ReceiverConfig", &format!("{receiver:?}"));
+    assert_redacted("SigningKey", &format!("{:?}", SigningKey::new(SIGNING_KEY)));
+    assert_redacted("Zkey", &format!("{:?}", Zkey::new(ZKEY)));
+
+    let request = Request::Cancel(CancelRequest {
+        clientip: CLIENTIP.to_owned(),
+        order_no: "ORD-1".to_owned(),
+        zkey: Zkey::new(ZKEY),
+    });
+    assert_redacted("secure_link::Request", &format!("{request:?}"));
+
+    let sandbox = SandboxConfig::from_flags(["--zkey", ZKEY]).expect("flags");
+    assert_redacted("SandboxConfig", &format!("{sandbox:?} {sandbox:#?}"));
+    let state = SandboxState::new(sandbox).expect("state");
+    assert_redacted("SandboxState", &format!("{state:?}"));
+
+    let rt = runtime();
+    rt.block_on(async {
+        let store = zeus_carrier_store::Store::connect("sqlite::memory:")
+            .await
+            .expect("store");
+        let state = ServeState::new(store, &serve).expect("state");
+        assert_redacted("ServeState", &format!("{state:?}"));
+        // A database URL that does not parse: the error names no password.
+        let e = zeus_carrier_store::Store::connect(&format!(
+            "postgres://merchant:{DB_PASSWORD}@127.0.0.1:port/shop"
+        ))
+        .await
+        .expect_err("not a port");
+        assert_redacted("StoreError", &format!("{e} {e:?}"));
+    });
+}

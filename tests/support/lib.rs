@@ -1,0 +1,199 @@
+//! Shared helpers of the whole-system suites (`tests/*.rs`): test
+//! databases (SQLite file or a fresh PostgreSQL database), requests through
+//! a router without a socket, CGI queries, a bounded runtime, the SKIPPED
+//! rule for PostgreSQL, child processes ([`process`]) and the `zeus-carrier`
+//! binary under test ([`bin`]).
+//!
+//! Each suite imports this library as `support`
+//! (`use zeus_carrier_system_tests as support;`).
+
+pub mod bin;
+pub mod process;
+
+use std::time::Duration;
+
+use axum::http::{HeaderMap, StatusCode};
+
+/// The IP code of the tests' merchant (the sandbox's default).
+pub const CLIENTIP: &str = "1234567890";
+
+use zeus_carrier_store::testing::TempPgDatabase;
+pub use zeus_carrier_store::testing::{PG_URL_VAR, skip_pg};
+
+/// A multi-threaded runtime for one test.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// Runs `f`, failing the test when it takes longer than `bound`.
+pub async fn within<F: std::future::Future>(bound: Duration, f: F) -> F::Output {
+    match tokio::time::timeout(bound, f).await {
+        Ok(v) => v,
+        Err(_) => panic!("test step exceeded {bound:?}"),
+    }
+}
+
+/// A test database: a SQLite file in a temporary directory, or a fresh
+/// PostgreSQL database in the cluster named by `ZEUS_CARRIER_TEST_PG_URL`
+/// (or another cluster's admin URL).
+pub struct TestDb {
+    /// The database URL, as `--db` takes it.
+    pub url: String,
+    /// The temporary directory holding a SQLite database (`None` for
+    /// PostgreSQL); removed when dropped.
+    pub dir: Option<tempfile::TempDir>,
+    pg: Option<TempPgDatabase>,
+}
+
+impl TestDb {
+    /// A fresh SQLite file `merchant.db` in `dir/db/`.
+    pub fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        std::fs::create_dir(dir.path().join("db")).expect("db directory");
+        let url = format!(
+            "sqlite://{}",
+            dir.path().join("db").join("merchant.db").display()
+        );
+        TestDb {
+            url,
+            dir: Some(dir),
+            pg: None,
+        }
+    }
+
+    /// A fresh database in the shared cluster; `None` with a SKIPPED line
+    /// when the variable is unset (a failure with
+    /// `ZEUS_CARRIER_REQUIRE_PG=1`).
+    pub async fn postgres(test: &str) -> Option<TestDb> {
+        TempPgDatabase::from_env(test, "zf")
+            .await
+            .expect("create a test database in the PostgreSQL test cluster")
+            .map(TestDb::from_pg)
+    }
+
+    /// A fresh database in the cluster whose admin URL is `admin_url`.
+    pub async fn postgres_in(admin_url: &str) -> TestDb {
+        let pg = TempPgDatabase::create(admin_url, "zf")
+            .await
+            .expect("create a test database");
+        TestDb::from_pg(pg)
+    }
+
+    fn from_pg(pg: TempPgDatabase) -> TestDb {
+        TestDb {
+            url: pg.url.clone(),
+            dir: None,
+            pg: Some(pg),
+        }
+    }
+
+    /// A new store (a new pool) on this database.
+    pub async fn store(&self) -> zeus_carrier_store::Store {
+        zeus_carrier_store::Store::connect(&self.url)
+            .await
+            .expect("connect store")
+    }
+
+    /// The SQLite database's directory.
+    pub fn sqlite_dir(&self) -> std::path::PathBuf {
+        self.dir
+            .as_ref()
+            .expect("a SQLite test database")
+            .path()
+            .join("db")
+    }
+
+    /// Drops a PostgreSQL test database (best effort).
+    pub async fn cleanup(self) {
+        if let Some(pg) = self.pg {
+            let _ = pg.drop_database().await;
+        }
+    }
+}
+
+/// A CGI query for `order_no` reporting `status` with the merchant's IP
+/// code, plus `extra`.
+pub fn cgi_query(order_no: &str, status: &str, extra: &[(&str, &str)]) -> String {
+    let mut pairs = vec![
+        ("clientip", CLIENTIP),
+        ("order_no", order_no),
+        ("status", status),
+    ];
+    pairs.extend_from_slice(extra);
+    serde_urlencoded::to_string(pairs).expect("query")
+}
+
+/// A response read whole.
+pub struct Reply {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The response headers.
+    pub headers: HeaderMap,
+    /// The whole body.
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// The body as (lossy) text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
+}
+
+/// Sends one request through `router` (no socket) as if from `peer`.
+pub async fn oneshot(
+    router: &axum::Router,
+    peer: &str,
+    method: &str,
+    uri: &str,
+    body: Option<(&str, Vec<u8>)>,
+) -> Reply {
+    use tower::ServiceExt as _;
+    let peer: std::net::SocketAddr = peer.parse().expect("peer");
+    let req = axum::http::Request::builder().method(method).uri(uri);
+    let req = match body {
+        Some((ct, b)) => req
+            .header("content-type", ct)
+            .body(axum::body::Body::from(b)),
+        None => req.body(axum::body::Body::empty()),
+    }
+    .expect("request");
+    let app = router
+        .clone()
+        .layer(axum::extract::connect_info::MockConnectInfo(peer));
+    let resp = within(Duration::from_secs(30), app.oneshot(req))
+        .await
+        .expect("infallible");
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let body = axum::body::to_bytes(resp.into_body(), 16 * 1024 * 1024)
+        .await
+        .expect("body");
+    Reply {
+        status,
+        headers,
+        body: body.to_vec(),
+    }
+}
+
+/// A plain reqwest client for loopback (no proxy), bounded per request.
+pub fn http_client(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http client")
+}
