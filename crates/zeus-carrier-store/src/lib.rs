@@ -75,7 +75,7 @@ mod store;
 pub mod testing;
 mod windows;
 
-pub use error::StoreError;
+pub use error::{BoxError, StoreError};
 pub use model::{
     Checkout, Deadline, DeadlineKind, EffectKind, HistoryRow, MerchantOrder, NotificationInput,
     OperationInput, OperationRecorded, OperationSource, OutboxEvent, Recorded, RecordedEffect,

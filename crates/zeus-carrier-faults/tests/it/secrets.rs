@@ -4,9 +4,8 @@
 //! `RUST_LOG=trace` — is `crates/zeus-carrier-cli/tests/it/secrets.rs`.)
 
 use zeus_carrier_core::secure_link::{CancelRequest, Request, Zkey};
-use zeus_carrier_http::{
-    ClientConfig, ReceiverConfig, SecureLinkClient, ServeConfig, ServeState, SigningKey,
-};
+use zeus_carrier_http::{ClientConfig, ReceiverConfig, SecureLinkClient, SigningKey};
+use zeus_carrier_serve::{ServeConfig, ServeState};
 use zeus_carrier_sandbox::{SandboxConfig, SandboxState};
 
 use crate::support::{CLIENTIP, runtime};
