@@ -78,11 +78,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     })
     .workers(1)
     .bind(support::listen_addr()?)?;
-    let addr = server
-        .addrs()
-        .first()
-        .copied()
-        .ok_or("no address bound")?;
+    let addr = server.addrs().first().copied().ok_or("no address bound")?;
     println!("listening on http://{addr}");
     let server = server.run();
     let handle = server.handle();

@@ -34,9 +34,10 @@ async fn handle(
         let mut response = Response::new(Full::new(Bytes::from(body)));
         *response.status_mut() =
             StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        response
-            .headers_mut()
-            .insert(CONTENT_TYPE, ANSWER_CONTENT_TYPE.parse().expect("static header"));
+        response.headers_mut().insert(
+            CONTENT_TYPE,
+            ANSWER_CONTENT_TYPE.parse().expect("static header"),
+        );
         response
     };
     if request.uri().path() != receiver.path() {

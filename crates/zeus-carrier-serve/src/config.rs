@@ -7,8 +7,10 @@ use ipnet::IpNet;
 use zeus_carrier_core::Charset;
 use zeus_carrier_core::secure_link::Zkey;
 
-use zeus_carrier_http::config::{ClientConfig, DEFAULT_CALLBACK_PATH, DEFAULT_CONNECT_TIMEOUT, ReceiverConfig};
 use zeus_carrier_http::SigningKey;
+use zeus_carrier_http::config::{
+    ClientConfig, DEFAULT_CALLBACK_PATH, DEFAULT_CONNECT_TIMEOUT, ReceiverConfig,
+};
 
 /// The flags of `zeus-carrier serve` (INTERFACES §3), as `clap` arguments to
 /// flatten into a subcommand. `Debug` shows no secret: the zkey, the

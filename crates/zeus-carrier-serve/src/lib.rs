@@ -41,7 +41,9 @@ use zeus_carrier_store::{Store, StoreError};
 pub use config::{ServeConfig, redact_url_password};
 
 use zeus_carrier_http::config::{check_gateway_url, join_path};
-use zeus_carrier_http::{Clock, ConfigError, Receiver, SecureLinkClient, SigningKey, callback_router};
+use zeus_carrier_http::{
+    Clock, ConfigError, Receiver, SecureLinkClient, SigningKey, callback_router,
+};
 
 /// The path of the Link Point endpoint on the gateway's host (SPEC §1).
 pub const ORDER_CGI_PATH: &str = "/cgi-bin/carrier/order.cgi";

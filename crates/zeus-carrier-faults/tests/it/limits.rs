@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use zeus_carrier_core::Charset;
 use zeus_carrier_core::secure_link::Zkey;
-use zeus_carrier_serve::ServeConfig;
 use zeus_carrier_sandbox::{Sandbox, SandboxConfig};
+use zeus_carrier_serve::ServeConfig;
 
 use crate::support::{CLIENTIP, TestDb, runtime};
 

@@ -5,8 +5,8 @@
 
 use zeus_carrier_core::secure_link::{CancelRequest, Request, Zkey};
 use zeus_carrier_http::{ClientConfig, ReceiverConfig, SecureLinkClient, SigningKey};
-use zeus_carrier_serve::{ServeConfig, ServeState};
 use zeus_carrier_sandbox::{SandboxConfig, SandboxState};
+use zeus_carrier_serve::{ServeConfig, ServeState};
 
 use crate::support::{CLIENTIP, runtime};
 

@@ -44,7 +44,9 @@ pub(crate) fn self_test() -> bool {
 /// Sends one CGI call (order `EX-1`, status 03) to `callback_url` and
 /// prints the answer.
 pub(crate) async fn call_once(callback_url: &str) -> Result<(), Box<dyn std::error::Error>> {
-    let url = format!("{callback_url}?clientip={CLIENTIP}&order_no=EX-1&status=03&money=1000&carrier_type=D");
+    let url = format!(
+        "{callback_url}?clientip={CLIENTIP}&order_no=EX-1&status=03&money=1000&carrier_type=D"
+    );
     let answer = reqwest::get(&url).await?;
     let status = answer.status();
     let body = answer.text().await?;

@@ -270,11 +270,7 @@ impl Receiver {
                     .to_owned(),
             ));
         };
-        let forwarded: Vec<&[u8]> = call
-            .forwarded_for()
-            .iter()
-            .map(|v| v.as_bytes())
-            .collect();
+        let forwarded: Vec<&[u8]> = call.forwarded_for().iter().map(|v| v.as_bytes()).collect();
         let source = resolve_source(peer, &forwarded, &self.config.trusted_proxies)
             .map_err(|e: SourceError| CallbackRejection::UnknownSource(e.to_string()))?;
         if !contains(&self.config.allow, source) {

@@ -35,9 +35,7 @@ pub enum CallbackRejection {
         max: usize,
     },
     /// A POST whose body is not `application/x-www-form-urlencoded` → 415.
-    #[error(
-        "content type {0:?}: CGI by POST must be an application/x-www-form-urlencoded body"
-    )]
+    #[error("content type {0:?}: CGI by POST must be an application/x-www-form-urlencoded body")]
     UnsupportedMediaType(String),
     /// The call cannot be read or lacks a required parameter → 400.
     #[error("malformed CGI call: {0}")]
@@ -127,9 +125,9 @@ impl RejectionReason {
             RejectionReason::QueryTooLarge => 414,
             RejectionReason::BodyTooLarge => 413,
             RejectionReason::UnsupportedMediaType => 415,
-            RejectionReason::Malformed | RejectionReason::Foreign | RejectionReason::BadSignature => {
-                400
-            }
+            RejectionReason::Malformed
+            | RejectionReason::Foreign
+            | RejectionReason::BadSignature => 400,
             RejectionReason::Unavailable => 503,
             RejectionReason::Storage => 500,
         }
@@ -206,10 +204,16 @@ mod tests {
             (CallbackRejection::UnknownSource("x".into()), 403),
             (CallbackRejection::TooLarge { len: 9, max: 8 }, 414),
             (CallbackRejection::BodyTooLarge { max: 8 }, 413),
-            (CallbackRejection::UnsupportedMediaType("text/xml".into()), 415),
+            (
+                CallbackRejection::UnsupportedMediaType("text/xml".into()),
+                415,
+            ),
             (CallbackRejection::Malformed("x".into()), 400),
             (CallbackRejection::Foreign("9999999999".into()), 400),
-            (CallbackRejection::BadSignature(SignatureError::Mismatch), 400),
+            (
+                CallbackRejection::BadSignature(SignatureError::Mismatch),
+                400,
+            ),
             (CallbackRejection::SignatureInputMissing("sendid"), 400),
             (CallbackRejection::Unavailable("down".into()), 503),
             (CallbackRejection::Storage("bug".into()), 500),
