@@ -15,6 +15,17 @@
 //! is [`zeus_carrier_core::transition::TRANSITIONS`], and the settle and
 //! cancel windows are [`zeus_carrier_core::time`]'s functions.
 //!
+//! ## Feature flags
+//!
+//! - `sqlite` (default): the embedded SQLite backend.
+//! - `postgres`: the PostgreSQL backend.
+//! - `testing`: helpers for suites that need a real PostgreSQL database
+//!   (turns on `postgres`).
+//!
+//! Connecting to a URL whose backend was not compiled in is
+//! [`StoreError::BackendNotCompiled`], naming the feature. [`StoreError`]
+//! holds no driver type: driver errors are opaque [`BoxError`] sources.
+//!
 //! ## Guarantees
 //!
 //! - **Durable before `successok` (R-CG-1).** [`Store::record_notification`]
