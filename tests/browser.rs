@@ -17,9 +17,10 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use zeus_carrier_core::secure_link::Zkey;
-use zeus_carrier_http::serve::bind_listener;
-use zeus_carrier_http::{Clock, ServeConfig};
+use zeus_carrier_http::Clock;
 use zeus_carrier_sandbox::{Sandbox, SandboxConfig};
+use zeus_carrier_serve::ServeConfig;
+use zeus_carrier_serve::bind_listener;
 
 use zeus_carrier_system_tests::process::Running;
 

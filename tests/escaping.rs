@@ -10,8 +10,8 @@ use zeus_carrier_system_tests as support;
 
 use zeus_carrier_core::Charset;
 use zeus_carrier_core::secure_link::Zkey;
-use zeus_carrier_http::{ServeConfig, ServeState, serve_router};
 use zeus_carrier_sandbox::{ORDER_NO_HEADER, SandboxConfig, SandboxState, router};
+use zeus_carrier_serve::{ServeConfig, ServeState, serve_router};
 
 use crate::support::{CLIENTIP, Reply, oneshot, runtime};
 

@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use zeus_carrier_core::Charset;
 use zeus_carrier_core::secure_link::Zkey;
-use zeus_carrier_http::ServeConfig;
 use zeus_carrier_sandbox::{Sandbox, SandboxConfig};
+use zeus_carrier_serve::ServeConfig;
 
 use crate::support::{CLIENTIP, TestDb, runtime};
 
@@ -63,7 +63,7 @@ fn oversized_queries_and_bodies_are_refused_with_a_clear_status() {
     cfg.gateway_url = "http://127.0.0.1:9".to_owned();
     cfg.charset = Charset::Utf8;
     let (serve, stop, sandbox) = rt.block_on(async {
-        let server = zeus_carrier_http::serve::bind(&cfg).await.expect("bind");
+        let server = zeus_carrier_serve::bind(&cfg).await.expect("bind");
         let addr = server.local_addr().to_string();
         let (stop, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(server.serve(async move {

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use zeus_carrier_core::Charset;
 use zeus_carrier_core::secure_link::Zkey;
-use zeus_carrier_http::ServeConfig;
+use zeus_carrier_serve::ServeConfig;
 
 use crate::support::{CLIENTIP, TestDb, cgi_query, http_client, runtime, skip_pg, within};
 
@@ -32,7 +32,7 @@ use crate::support::{CLIENTIP, TestDb, cgi_query, http_client, runtime, skip_pg,
 struct Service {
     base: String,
     stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<Result<(), zeus_carrier_http::ServeError>>,
+    task: tokio::task::JoinHandle<Result<(), zeus_carrier_serve::ServeError>>,
 }
 
 async fn start_service(db: &str) -> Service {
@@ -41,7 +41,7 @@ async fn start_service(db: &str) -> Service {
     cfg.db = db.to_owned();
     cfg.gateway_url = "http://127.0.0.1:9".to_owned();
     cfg.charset = Charset::Utf8;
-    let server = zeus_carrier_http::serve::bind(&cfg).await.expect("bind");
+    let server = zeus_carrier_serve::bind(&cfg).await.expect("bind");
     let base = format!("http://{}", server.local_addr());
     let (stop, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(server.serve(async move {

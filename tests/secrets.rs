@@ -6,10 +6,9 @@
 use zeus_carrier_system_tests as support;
 
 use zeus_carrier_core::secure_link::{CancelRequest, Request, Zkey};
-use zeus_carrier_http::{
-    ClientConfig, ReceiverConfig, SecureLinkClient, ServeConfig, ServeState, SigningKey,
-};
+use zeus_carrier_http::{ClientConfig, ReceiverConfig, SecureLinkClient, SigningKey};
 use zeus_carrier_sandbox::{SandboxConfig, SandboxState};
+use zeus_carrier_serve::{ServeConfig, ServeState};
 
 use crate::support::{CLIENTIP, runtime};
 

@@ -24,7 +24,7 @@ enum Command {
     /// Run the offline sandbox gateway until SIGINT/SIGTERM.
     Sandbox(zeus_carrier_sandbox::SandboxConfig),
     /// Run the reference merchant service until SIGINT/SIGTERM.
-    Serve(zeus_carrier_http::ServeConfig),
+    Serve(zeus_carrier_serve::ServeConfig),
     /// Run a whole payment lifecycle offline (sandbox + merchant service on
     /// loopback) and print its timeline; exit 0 when every step behaved as
     /// SPEC.md says.
@@ -49,7 +49,7 @@ fn main() -> ExitCode {
         }
         Command::Serve(config) => {
             runtime::init_logging("info");
-            runtime::block_on(zeus_carrier_http::run(config, runtime::shutdown_signal()))
+            runtime::block_on(zeus_carrier_serve::run(config, runtime::shutdown_signal()))
         }
         Command::Demo(args) => cmd::demo::run(&args),
         Command::Transitions(args) => cmd::transitions::run(&args),

@@ -26,6 +26,10 @@ pub const DEFAULT_CALLBACK_PATH: &str = "/zeus/carrier/callback";
 /// well under it.
 pub const DEFAULT_MAX_QUERY_BYTES: usize = 8 * 1024;
 
+/// The default bound on a CGI call's form body (CGI by POST), in bytes: the
+/// same parameters as a query, so the same bound.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024;
+
 /// A configuration that cannot work. Every variant names what was wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -162,8 +166,9 @@ pub fn check_gateway_url(url: &str) -> Result<reqwest::Url, ConfigError> {
     Ok(parsed)
 }
 
-/// Joins the gateway base URL and a path such as `/cgi-bin/carrier/secure.cgi`.
-pub(crate) fn join_path(base: &reqwest::Url, path: &str) -> reqwest::Url {
+/// Joins the gateway base URL and a path such as `/cgi-bin/carrier/secure.cgi`
+/// (a path in the base URL is kept; its query and fragment are dropped).
+pub fn join_path(base: &reqwest::Url, path: &str) -> reqwest::Url {
     let mut url = base.clone();
     let joined = format!("{}{}", base.path().trim_end_matches('/'), path);
     url.set_path(&joined);
@@ -183,8 +188,11 @@ pub(crate) fn check_clientip(clientip: &str) -> Result<(), ConfigError> {
 
 /// How the CGI receiver judges a call (R-CG-1 … R-CG-5).
 ///
-/// `Debug` never shows the signing key.
+/// `Debug` never shows the signing key. Build it with
+/// [`ReceiverConfig::new`] and set the fields that differ from the
+/// defaults.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ReceiverConfig {
     /// The merchant's IP code: calls for another `clientip` are refused.
     pub clientip: String,
@@ -202,6 +210,9 @@ pub struct ReceiverConfig {
     pub path: String,
     /// The largest query accepted, in bytes (default 8 KiB); larger → 414.
     pub max_query_bytes: usize,
+    /// The largest form body accepted (CGI by POST), in bytes (default
+    /// 8 KiB); larger → 413.
+    pub max_body_bytes: usize,
 }
 
 impl ReceiverConfig {
@@ -215,6 +226,7 @@ impl ReceiverConfig {
             signing_key: None,
             path: DEFAULT_CALLBACK_PATH.to_owned(),
             max_query_bytes: DEFAULT_MAX_QUERY_BYTES,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         }
     }
 

@@ -1,28 +1,44 @@
 //! # zeus-carrier-http
 //!
-//! The HTTP adapters of ZEUS carrier billing. They move bytes and call the
-//! core ([`zeus_carrier_core`]) and the store ([`zeus_carrier_store`]); they
-//! decide nothing the core owns.
+//! The merchant side of ZEUS carrier billing as a library: the Secure Link
+//! client and the CGI receiver. They move bytes and call the core
+//! ([`zeus_carrier_core`]) and the store ([`zeus_carrier_store`]); they
+//! decide nothing the core owns. No command-line parsing and no logging
+//! subscriber live here: the crate logs through `tracing` and the
+//! embedding program decides where logs go. The reference merchant service
+//! built on this API is the `zeus-carrier-serve` crate.
 //!
 //! | part | what it does |
 //! |---|---|
 //! | [`SecureLinkClient`] | settle and cancel over HTTPS (SPEC §5–§7): the core's pre-check first, one bounded POST, the core's reading of the answer; transport failures are `unknown` (R-RS-3); never retried |
-//! | [`callback_router`] | the CGI receiver (SPEC §9): allowlist, trusted proxies, parsing through the core, signature and integrity checks, `successok` only after the store committed |
-//! | [`serve`] | `zeus-carrier serve`, the reference merchant service (INTERFACES §3) |
+//! | [`Receiver`] | the CGI receiver (SPEC §9) as one framework-neutral async function, [`Receiver::receive`]: allowlist, trusted proxies, parsing through the core, signature and integrity checks, `successok` only after the store committed |
+//! | `callback_router` | the receiver as an axum `Router` (feature `axum`) |
 //! | [`signing`] | optional signed `sendpoint` (a truncated HMAC-SHA256 of the order's key fields) |
+//! | [`integrity`], [`operation`] | a callback against the saved checkout; a Secure Link answer as a store operation |
+//!
+//! ## Feature flags
+//!
+//! - `axum` (default): `callback_router`, the axum adapter of the receiver.
+//!   Without it the crate depends on no HTTP server framework.
 //!
 //! ## Embedding the receiver
 //!
+//! In any framework: build a [`CgiCall`] from the request and answer what
+//! [`Receiver::receive`] returns (see [`receiver`]; `examples/receiver_hyper.rs`
+//! and `examples/receiver_actix.rs`). In axum (`examples/axum_shop.rs`):
+//!
 //! ```no_run
-//! use std::net::SocketAddr;
-//! use zeus_carrier_http::{ReceiverConfig, ReceiverState, callback_router};
+//! # #[cfg(feature = "axum")]
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::net::SocketAddr;
+//! use zeus_carrier_http::{Receiver, ReceiverConfig, callback_router};
 //! let store = zeus_carrier_store::Store::connect("sqlite://merchant.db").await?;
 //! let mut config = ReceiverConfig::new("1234567890");
 //! config.allow = vec!["192.0.2.0/28".parse()?]; // the gateway's addresses, from the merchant's contract
 //! let app = axum::Router::new() // the merchant's own routes …
-//!     .merge(callback_router(ReceiverState::new(store, config)?));
+//!     .merge(callback_router(Receiver::new(store, config)?));
 //! let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;
+//! // ConnectInfo is required: without it every call is refused with 403.
 //! axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await?;
 //! # Ok(()) }
 //! ```
@@ -36,8 +52,8 @@
 //! - **`successok` only after commit (R-CG-1).** The receiver answers
 //!   `200 successok` only after [`zeus_carrier_store::Store::record_notification`]
 //!   returned `Ok`, which it does only after its transaction committed. Every
-//!   other path (403, 414, 400, 503, 500) answers a body starting with
-//!   `error:`, so the gateway reports the failure and can resend.
+//!   other path (403, 413, 414, 415, 400, 503, 500) answers a body starting
+//!   with `error:`, so the gateway reports the failure and can resend.
 //! - **Idempotent, never backwards (R-CG-3, R-CG-4).** Decided by the core's
 //!   `merchant::on_notification` inside the store's per-order transaction: any
 //!   number of deliveries of one notification, concurrent or not, across
@@ -65,8 +81,7 @@
 //! Each is documented next to its code: the receiver's order of checks and
 //! its answers ([`receiver`]), the source address rules ([`source`]), the
 //! integrity check against the saved checkout ([`integrity`]), the signed
-//! sendpoint ([`signing`]), the checkout endpoint ([`serve::checkout`]),
-//! settle and cancel through the service ([`serve::orders`]).
+//! sendpoint ([`signing`]).
 
 pub mod client;
 pub mod clock;
@@ -75,7 +90,6 @@ pub mod integrity;
 pub mod operation;
 pub mod receiver;
 pub mod secret;
-pub mod serve;
 pub mod signing;
 pub mod source;
 
@@ -83,7 +97,10 @@ pub use client::{CallError, CancelCall, Prepared, SecureLinkClient, Sent, Settle
 pub use clock::Clock;
 pub use config::{ClientConfig, ConfigError, ReceiverConfig};
 pub use ipnet::IpNet;
-pub use receiver::{CallbackRejection, ReceiverState, callback_router};
+#[cfg(feature = "axum")]
+pub use receiver::callback_router;
+pub use receiver::{
+    Ack, CallbackRejection, CgiCall, Method, Receiver, ReceiverState, RejectionReason,
+};
 pub use secret::SigningKey;
-pub use serve::{ServeConfig, ServeError, ServeState, run, serve_router};
 pub use signing::{sign_sendpoint, verify_sendpoint};

@@ -2,40 +2,74 @@
 //! serialized transaction, run a statement with a few value kinds, read
 //! columns. Everything above it is written once for both backends; every
 //! statement uses `$N` placeholders, which SQLite and PostgreSQL both take.
+//!
+//! Each backend is a cargo feature (`sqlite`, `postgres`). A backend built
+//! without its feature keeps its [`Backend`] variant, holding an
+//! uninhabited type, so the code above needs no `cfg`; connecting to its
+//! URL is [`StoreError::BackendNotCompiled`].
 
+#[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+compile_error!("zeus-carrier-store needs at least one backend feature: `sqlite` or `postgres`");
+
+#[cfg(feature = "sqlite")]
 use std::path::PathBuf;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 use std::str::FromStr;
 use std::time::Duration;
 
+#[cfg(feature = "postgres")]
+use sqlx::Postgres;
+use sqlx::Row as _;
+#[cfg(feature = "sqlite")]
+use sqlx::Sqlite;
+use sqlx::Transaction;
 use sqlx::pool::PoolConnection;
+#[cfg(feature = "postgres")]
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+#[cfg(feature = "sqlite")]
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
-use sqlx::{Postgres, Row as _, Sqlite, Transaction};
 
 use crate::error::StoreError;
 
+/// A backend compiled out: no value of it exists.
+#[cfg(not(all(feature = "sqlite", feature = "postgres")))]
+#[derive(Debug, Clone)]
+pub(crate) enum NotCompiled {}
+
+#[cfg(not(feature = "sqlite"))]
+type SqlitePool = NotCompiled;
+#[cfg(not(feature = "sqlite"))]
+type PathBuf = NotCompiled;
+#[cfg(not(feature = "postgres"))]
+type PgPool = NotCompiled;
+
 /// How long a SQLite connection waits for another writer's lock before the
 /// store reports [`StoreError::Unavailable`].
+#[cfg(feature = "sqlite")]
 pub(crate) const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a caller waits for a pooled connection.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Connections per pool for a SQLite file (writers are serialized by SQLite
 /// anyway; readers run in parallel under WAL).
+#[cfg(feature = "sqlite")]
 const SQLITE_MAX_CONNECTIONS: u32 = 8;
 /// Connections per pool for PostgreSQL.
+#[cfg(feature = "postgres")]
 const PG_MAX_CONNECTIONS: u32 = 10;
 
 /// The connected backend.
 #[derive(Debug, Clone)]
 pub(crate) enum Backend {
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
     Sqlite {
         pool: SqlitePool,
         /// The database file; `None` for an in-memory database.
         file: Option<PathBuf>,
     },
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     Postgres(PgPool),
 }
 
@@ -44,20 +78,33 @@ impl Backend {
     pub(crate) async fn connect(url: &str) -> Result<Backend, StoreError> {
         let scheme = url.split(':').next().unwrap_or("");
         match scheme {
+            #[cfg(feature = "sqlite")]
             "sqlite" => Self::connect_sqlite(url).await,
+            #[cfg(not(feature = "sqlite"))]
+            "sqlite" => Err(StoreError::BackendNotCompiled {
+                backend: "sqlite",
+                feature: "sqlite",
+            }),
+            #[cfg(feature = "postgres")]
             "postgres" | "postgresql" => Self::connect_postgres(url).await,
+            #[cfg(not(feature = "postgres"))]
+            "postgres" | "postgresql" => Err(StoreError::BackendNotCompiled {
+                backend: "postgres",
+                feature: "postgres",
+            }),
             other => Err(StoreError::UnsupportedUrl {
                 scheme: other.to_owned(),
             }),
         }
     }
 
+    #[cfg(feature = "sqlite")]
     async fn connect_sqlite(url: &str) -> Result<Backend, StoreError> {
         let in_memory = url.starts_with("sqlite::memory:") || url.contains("mode=memory");
         let mut options =
             SqliteConnectOptions::from_str(url).map_err(|source| StoreError::InvalidUrl {
                 backend: "sqlite",
-                source,
+                source: Box::new(source),
             })?;
         options = options
             .create_if_missing(true)
@@ -97,15 +144,16 @@ impl Backend {
             .await
             .map_err(|source| StoreError::Migrate {
                 backend: "sqlite",
-                source,
+                source: Box::new(source),
             })?;
         Ok(Backend::Sqlite { pool, file })
     }
 
+    #[cfg(feature = "postgres")]
     async fn connect_postgres(url: &str) -> Result<Backend, StoreError> {
         let options = PgConnectOptions::from_str(url).map_err(|source| StoreError::InvalidUrl {
             backend: "postgres",
-            source,
+            source: Box::new(source),
         })?;
         let pool = PgPoolOptions::new()
             .max_connections(PG_MAX_CONNECTIONS)
@@ -119,7 +167,7 @@ impl Backend {
             .await
             .map_err(|source| StoreError::Migrate {
                 backend: "postgres",
-                source,
+                source: Box::new(source),
             })?;
         Ok(Backend::Postgres(pool))
     }
@@ -135,7 +183,9 @@ impl Backend {
     /// A SQLite database whose file was removed keeps working on the
     /// unlinked inode and loses everything at the next open: refuse to
     /// write to it.
+    #[cfg_attr(not(feature = "sqlite"), allow(unused_variables))]
     fn check_file(&self, context: &'static str) -> Result<(), StoreError> {
+        #[cfg(feature = "sqlite")]
         if let Backend::Sqlite {
             file: Some(path), ..
         } = self
@@ -155,6 +205,7 @@ impl Backend {
     /// (`BEGIN IMMEDIATE`); PostgreSQL takes a transaction-scoped advisory
     /// lock on the order number, which every writer of that order takes
     /// first, across pools and processes.
+    #[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
     pub(crate) async fn begin_locked(
         &self,
         order_no: &str,
@@ -162,6 +213,9 @@ impl Backend {
     ) -> Result<Tx, StoreError> {
         self.check_file(context)?;
         match self {
+            #[cfg(not(feature = "sqlite"))]
+            Backend::Sqlite { pool, .. } => match *pool {},
+            #[cfg(feature = "sqlite")]
             Backend::Sqlite { pool, .. } => {
                 let tx = pool
                     .begin_with("BEGIN IMMEDIATE")
@@ -172,6 +226,9 @@ impl Backend {
                 self.check_file(context)?;
                 Ok(Tx::Sqlite(tx))
             }
+            #[cfg(not(feature = "postgres"))]
+            Backend::Postgres(pool) => match *pool {},
+            #[cfg(feature = "postgres")]
             Backend::Postgres(pool) => {
                 let mut tx = pool
                     .begin()
@@ -190,11 +247,17 @@ impl Backend {
     /// A pooled connection for reads and single-statement writes.
     pub(crate) async fn acquire(&self, context: &'static str) -> Result<Conn, StoreError> {
         match self {
+            #[cfg(not(feature = "sqlite"))]
+            Backend::Sqlite { pool, .. } => match *pool {},
+            #[cfg(feature = "sqlite")]
             Backend::Sqlite { pool, .. } => pool
                 .acquire()
                 .await
                 .map(Conn::Sqlite)
                 .map_err(|e| StoreError::sqlx(context, e)),
+            #[cfg(not(feature = "postgres"))]
+            Backend::Postgres(pool) => match *pool {},
+            #[cfg(feature = "postgres")]
             Backend::Postgres(pool) => pool
                 .acquire()
                 .await
@@ -208,6 +271,9 @@ impl Backend {
         const CONTEXT: &str = "checking storage health";
         self.check_file(CONTEXT)?;
         match self {
+            #[cfg(not(feature = "sqlite"))]
+            Backend::Sqlite { pool, .. } => match *pool {},
+            #[cfg(feature = "sqlite")]
             Backend::Sqlite { pool, .. } => {
                 let mut conn = pool
                     .acquire()
@@ -221,6 +287,9 @@ impl Backend {
                     .await
                     .map_err(|e| StoreError::sqlx(CONTEXT, e))
             }
+            #[cfg(not(feature = "postgres"))]
+            Backend::Postgres(pool) => match *pool {},
+            #[cfg(feature = "postgres")]
             Backend::Postgres(pool) => {
                 sqlx::query("SELECT count(*) FROM orders")
                     .execute(pool)
@@ -234,7 +303,13 @@ impl Backend {
     /// Closes every pooled connection (waits for those in use).
     pub(crate) async fn close(&self) {
         match self {
+            #[cfg(not(feature = "sqlite"))]
+            Backend::Sqlite { pool, .. } => match *pool {},
+            #[cfg(feature = "sqlite")]
             Backend::Sqlite { pool, .. } => pool.close().await,
+            #[cfg(not(feature = "postgres"))]
+            Backend::Postgres(pool) => match *pool {},
+            #[cfg(feature = "postgres")]
             Backend::Postgres(pool) => pool.close().await,
         }
     }
@@ -245,6 +320,7 @@ impl Backend {
 /// the shared-memory file and succeeds on a database whose files cannot be
 /// written (an immutable or failing WAL, a connection SQLite opened
 /// read-only).
+#[cfg(feature = "sqlite")]
 async fn write_probe(conn: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
     use sqlx::Connection as _;
     let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
@@ -278,7 +354,9 @@ fn usable<C: sqlx::Connection>(conn: &mut C) -> bool {
 /// A transaction on either backend. Dropped without [`Tx::commit`], it rolls
 /// back.
 pub(crate) enum Tx {
+    #[cfg(feature = "sqlite")]
     Sqlite(Transaction<'static, Sqlite>),
+    #[cfg(feature = "postgres")]
     Postgres(Transaction<'static, Postgres>),
 }
 
@@ -286,7 +364,9 @@ impl Tx {
     /// Runs statements inside the transaction.
     pub(crate) fn exec(&mut self) -> Exec<'_> {
         match self {
+            #[cfg(feature = "sqlite")]
             Tx::Sqlite(tx) => Exec::Sqlite(tx),
+            #[cfg(feature = "postgres")]
             Tx::Postgres(tx) => Exec::Postgres(tx),
         }
     }
@@ -294,7 +374,9 @@ impl Tx {
     /// Commits. Only when this returns `Ok` is the write durable.
     pub(crate) async fn commit(self, context: &'static str) -> Result<(), StoreError> {
         match self {
+            #[cfg(feature = "sqlite")]
             Tx::Sqlite(tx) => tx.commit().await,
+            #[cfg(feature = "postgres")]
             Tx::Postgres(tx) => tx.commit().await,
         }
         .map_err(|e| StoreError::sqlx(context, e))
@@ -303,7 +385,9 @@ impl Tx {
 
 /// A pooled connection on either backend.
 pub(crate) enum Conn {
+    #[cfg(feature = "sqlite")]
     Sqlite(PoolConnection<Sqlite>),
+    #[cfg(feature = "postgres")]
     Postgres(PoolConnection<Postgres>),
 }
 
@@ -311,7 +395,9 @@ impl Conn {
     /// Runs statements on the connection (each its own transaction).
     pub(crate) fn exec(&mut self) -> Exec<'_> {
         match self {
+            #[cfg(feature = "sqlite")]
             Conn::Sqlite(c) => Exec::Sqlite(c),
+            #[cfg(feature = "postgres")]
             Conn::Postgres(c) => Exec::Postgres(c),
         }
     }
@@ -319,7 +405,9 @@ impl Conn {
 
 /// Something statements can run on.
 pub(crate) enum Exec<'a> {
+    #[cfg(feature = "sqlite")]
     Sqlite(&'a mut sqlx::SqliteConnection),
+    #[cfg(feature = "postgres")]
     Postgres(&'a mut sqlx::PgConnection),
 }
 
@@ -390,10 +478,12 @@ impl Exec<'_> {
         args: &[Value],
     ) -> Result<u64, StoreError> {
         match self {
+            #[cfg(feature = "sqlite")]
             Exec::Sqlite(c) => bind_all!(sqlx::query(sql), args)
                 .execute(&mut **c)
                 .await
                 .map(|r| r.rows_affected()),
+            #[cfg(feature = "postgres")]
             Exec::Postgres(c) => bind_all!(sqlx::query(sql), args)
                 .execute(&mut **c)
                 .await
@@ -410,10 +500,12 @@ impl Exec<'_> {
         args: &[Value],
     ) -> Result<Option<Row>, StoreError> {
         match self {
+            #[cfg(feature = "sqlite")]
             Exec::Sqlite(c) => bind_all!(sqlx::query(sql), args)
                 .fetch_optional(&mut **c)
                 .await
                 .map(|r| r.map(Row::Sqlite)),
+            #[cfg(feature = "postgres")]
             Exec::Postgres(c) => bind_all!(sqlx::query(sql), args)
                 .fetch_optional(&mut **c)
                 .await
@@ -430,10 +522,12 @@ impl Exec<'_> {
         args: &[Value],
     ) -> Result<Row, StoreError> {
         match self {
+            #[cfg(feature = "sqlite")]
             Exec::Sqlite(c) => bind_all!(sqlx::query(sql), args)
                 .fetch_one(&mut **c)
                 .await
                 .map(Row::Sqlite),
+            #[cfg(feature = "postgres")]
             Exec::Postgres(c) => bind_all!(sqlx::query(sql), args)
                 .fetch_one(&mut **c)
                 .await
@@ -450,10 +544,12 @@ impl Exec<'_> {
         args: &[Value],
     ) -> Result<Vec<Row>, StoreError> {
         match self {
+            #[cfg(feature = "sqlite")]
             Exec::Sqlite(c) => bind_all!(sqlx::query(sql), args)
                 .fetch_all(&mut **c)
                 .await
                 .map(|rows| rows.into_iter().map(Row::Sqlite).collect()),
+            #[cfg(feature = "postgres")]
             Exec::Postgres(c) => bind_all!(sqlx::query(sql), args)
                 .fetch_all(&mut **c)
                 .await
@@ -465,7 +561,9 @@ impl Exec<'_> {
 
 /// A result row of either backend.
 pub(crate) enum Row {
+    #[cfg(feature = "sqlite")]
     Sqlite(SqliteRow),
+    #[cfg(feature = "postgres")]
     Postgres(PgRow),
 }
 
@@ -473,7 +571,9 @@ pub(crate) enum Row {
 macro_rules! get {
     ($row:expr, $col:expr, $ty:ty) => {
         match $row {
+            #[cfg(feature = "sqlite")]
             Row::Sqlite(r) => r.try_get::<$ty, _>($col),
+            #[cfg(feature = "postgres")]
             Row::Postgres(r) => r.try_get::<$ty, _>($col),
         }
     };

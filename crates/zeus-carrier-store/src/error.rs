@@ -1,4 +1,9 @@
-//! The store's one error type.
+//! The store's one error type. No driver type appears in it: driver errors
+//! are kept as opaque boxed sources (their message and source chain stay
+//! readable through [`std::error::Error::source`]).
+
+/// An opaque error from the database driver or the migrator.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 use zeus_carrier_core::Carrier;
 use zeus_carrier_core::merchant::OperationError;
@@ -22,9 +27,9 @@ pub enum StoreError {
     Unavailable {
         /// What the store was doing.
         context: &'static str,
-        /// The driver's error.
+        /// The driver's error (opaque).
         #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
+        source: BoxError,
     },
     /// The database answered with an error that retrying will not fix (a bug
     /// or a schema problem).
@@ -32,18 +37,18 @@ pub enum StoreError {
     Database {
         /// What the store was doing.
         context: &'static str,
-        /// The driver's error.
+        /// The driver's error (opaque).
         #[source]
-        source: sqlx::Error,
+        source: BoxError,
     },
     /// The schema migrations failed on connect.
     #[error("running the {backend} schema migrations failed: {source}")]
     Migrate {
         /// `sqlite` or `postgres`.
         backend: &'static str,
-        /// The migrator's error.
+        /// The migrator's error (opaque).
         #[source]
-        source: sqlx::migrate::MigrateError,
+        source: BoxError,
     },
     /// The database URL names no backend this store supports.
     #[error(
@@ -54,14 +59,26 @@ pub enum StoreError {
         /// a password).
         scheme: String,
     },
+    /// The database URL names a backend this build of the store was
+    /// compiled without: turn on the cargo feature `feature` of
+    /// `zeus-carrier-store`.
+    #[error(
+        "database URL is for {backend}, but zeus-carrier-store was built without its `{feature}` feature"
+    )]
+    BackendNotCompiled {
+        /// `sqlite` or `postgres`.
+        backend: &'static str,
+        /// The cargo feature that compiles it in.
+        feature: &'static str,
+    },
     /// The database URL could not be parsed by the driver.
     #[error("invalid {backend} database URL: {source}")]
     InvalidUrl {
         /// `sqlite` or `postgres`.
         backend: &'static str,
-        /// The driver's error.
+        /// The driver's error (opaque).
         #[source]
-        source: sqlx::Error,
+        source: BoxError,
     },
     /// An operation named an order the store has never seen.
     #[error("order {order_no} is not in the store")]
@@ -133,7 +150,10 @@ impl StoreError {
                 source: Box::new(e),
             }
         } else {
-            StoreError::Database { context, source: e }
+            StoreError::Database {
+                context,
+                source: Box::new(e),
+            }
         }
     }
 
@@ -169,15 +189,19 @@ fn is_unavailable(e: &sqlx::Error) -> bool {
         | sqlx::Error::PoolClosed
         | sqlx::Error::WorkerCrashed => true,
         sqlx::Error::Database(db) => {
+            #[cfg(feature = "postgres")]
             if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
-                pg_code_unavailable(pg.code())
-            } else if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
-                db.code()
-                    .and_then(|c| c.parse::<i32>().ok())
-                    .is_some_and(sqlite_code_unavailable)
-            } else {
-                false
+                return pg_code_unavailable(pg.code());
             }
+            #[cfg(feature = "sqlite")]
+            if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                return db
+                    .code()
+                    .and_then(|c| c.parse::<i32>().ok())
+                    .is_some_and(sqlite_code_unavailable);
+            }
+            let _ = db;
+            false
         }
         _ => false,
     }
@@ -185,6 +209,7 @@ fn is_unavailable(e: &sqlx::Error) -> bool {
 
 /// SQLite result codes (primary code = low byte of the extended code) that
 /// mean the database cannot take the write now.
+#[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
 fn sqlite_code_unavailable(extended: i32) -> bool {
     const BUSY: i32 = 5;
     const LOCKED: i32 = 6;
@@ -206,6 +231,7 @@ fn sqlite_code_unavailable(extended: i32) -> bool {
 /// intervention such as shutdown (57), system errors (58), serialization
 /// failure and deadlock (40001, 40P01), read-only transaction (25006),
 /// database gone (3D000).
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
 fn pg_code_unavailable(code: &str) -> bool {
     let class = code.get(..2).unwrap_or("");
     matches!(class, "08" | "53" | "57" | "58")
@@ -242,5 +268,14 @@ mod tests {
     fn pool_timeouts_are_unavailable_and_row_not_found_is_not() {
         assert!(StoreError::sqlx("x", sqlx::Error::PoolTimedOut).is_unavailable());
         assert!(!StoreError::sqlx("x", sqlx::Error::RowNotFound).is_unavailable());
+    }
+
+    #[test]
+    fn driver_errors_keep_their_message_and_source_chain() {
+        let e = StoreError::sqlx("reading an order", sqlx::Error::RowNotFound);
+        assert!(matches!(e, StoreError::Database { .. }));
+        let source = std::error::Error::source(&e).expect("source kept");
+        assert_eq!(source.to_string(), sqlx::Error::RowNotFound.to_string());
+        assert!(e.to_string().contains("reading an order"), "{e}");
     }
 }

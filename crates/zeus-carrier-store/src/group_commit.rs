@@ -188,7 +188,7 @@ fn copy_error(e: &StoreError) -> StoreError {
         },
         other => StoreError::Database {
             context: RECORD_CTX,
-            source: sqlx::Error::Protocol(other.to_string()),
+            source: other.to_string().into(),
         },
     }
 }

@@ -30,6 +30,17 @@
 //!   that used each (one checkout, one order);
 //! - the operation locks' leases (SQLite).
 //!
+//! ## Feature flags
+//!
+//! - `sqlite` (default): the embedded SQLite backend.
+//! - `postgres`: the PostgreSQL backend.
+//! - `testing`: helpers for suites that need a real PostgreSQL database
+//!   (turns on `postgres`).
+//!
+//! Connecting to a URL whose backend was not compiled in is
+//! [`StoreError::BackendNotCompiled`], naming the feature. [`StoreError`]
+//! holds no driver type: driver errors are opaque [`BoxError`] sources.
+//!
 //! ## Guarantees
 //!
 //! - **Durable before `successok` (R-CG-1).** [`Store::record_notification`]
@@ -88,7 +99,7 @@ mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use error::StoreError;
+pub use error::{BoxError, StoreError};
 pub use lock::{OPERATION_LOCK_WAIT, OperationLock};
 pub use model::{
     HistoryRow, MerchantOrder, OperationRecorded, OutboxEvent, Recorded, Source, StoredNotification,

@@ -1,8 +1,8 @@
 //! Integration tests of zeus-carrier-http: the Secure Link client against a
-//! fake gateway, the CGI receiver, and the `serve` endpoints.
+//! fake gateway and the CGI receiver (through its axum adapter and through
+//! `Receiver::receive` directly). The reference service's tests live in
+//! zeus-carrier-serve.
 
 mod client;
-mod lifecycle;
 mod receiver;
-mod serve;
 mod support;

@@ -1,13 +1,15 @@
 //! The CGI receiver (SPEC §9, R-CG-1 … R-CG-5, INTERFACES §3).
 
 use axum::http::StatusCode;
+use zeus_carrier_core::merchant::EffectKind;
 use zeus_carrier_core::{Carrier, Status};
 use zeus_carrier_http::{
-    IpNet, ReceiverConfig, ReceiverState, SigningKey, callback_router, sign_sendpoint,
+    Ack, CallbackRejection, CgiCall, IpNet, Receiver, ReceiverConfig, ReceiverState,
+    RejectionReason, SigningKey, callback_router, sign_sendpoint,
 };
 use zeus_carrier_store::Store;
 
-use crate::support::{CLIENTIP, TestDb, at, cgi_query, get, ono, sid};
+use crate::support::{CLIENTIP, TestDb, at, cgi_query, get, oneshot, ono, sid};
 
 const PATH: &str = "/zeus/carrier/callback";
 const LOCAL: &str = "127.0.0.1:40000";
@@ -389,4 +391,242 @@ async fn integrity_a_call_disagreeing_with_the_checkout_is_stored_flagged_not_ap
         (o.status(), o.money().map(|m| m.yen())),
         (Status::Completed, Some(800))
     );
+}
+
+const FORM: &str = "application/x-www-form-urlencoded";
+
+#[tokio::test]
+async fn interfaces_3_cgi_by_post_is_recorded_like_a_get() {
+    let db = TestDb::sqlite();
+    let store = db.store().await;
+    let r = router(&store);
+    let form = cgi_query(
+        "ORD-POST",
+        "03",
+        &[("money", "1000"), ("carrier_type", "D")],
+    );
+    let (s, body, headers) = oneshot(
+        &r,
+        LOCAL,
+        "POST",
+        PATH,
+        &[],
+        Some((FORM, form.clone().into_bytes())),
+    )
+    .await;
+    assert_eq!((s, body.as_slice()), (StatusCode::OK, &b"successok"[..]));
+    assert_eq!(
+        headers.get("content-type").map(|v| v.as_bytes()),
+        Some(&b"text/plain; charset=utf-8"[..])
+    );
+    let o = store
+        .get_order(&ono("ORD-POST"))
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(
+        (o.status(), o.money().map(|m| m.yen())),
+        (Status::Authorized, Some(1000))
+    );
+    // The same call again by GET is a duplicate: one record, one transition.
+    let (s, _) = get(&r, LOCAL, &uri(&form)).await;
+    assert_eq!(s, StatusCode::OK);
+    let o = store
+        .get_order(&ono("ORD-POST"))
+        .await
+        .expect("read")
+        .expect("stored");
+    let c = o.record().counters();
+    assert_eq!((c.notifications, c.duplicates), (1, 1));
+    // A charset parameter on the content type changes nothing.
+    let (s, _, _) = oneshot(
+        &r,
+        LOCAL,
+        "POST",
+        PATH,
+        &[],
+        Some((
+            "application/x-www-form-urlencoded; charset=UTF-8",
+            cgi_query("ORD-POST", "07", &[]).into_bytes(),
+        )),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn post_checks_source_size_media_type_and_parameters() {
+    let db = TestDb::sqlite();
+    let store = db.store().await;
+    let r = router(&store);
+    let form = cgi_query("ORD-P2", "03", &[]).into_bytes();
+    let post = |peer: &'static str, ct: &'static str, body: Vec<u8>| {
+        let r = r.clone();
+        async move {
+            let (s, b, _) = oneshot(&r, peer, "POST", PATH, &[], Some((ct, body))).await;
+            (s, String::from_utf8_lossy(&b).into_owned())
+        }
+    };
+    let (s, body) = post("203.0.113.5:1", FORM, form.clone()).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
+    let mut big = form.clone();
+    big.extend_from_slice(format!("&username={}", "x".repeat(9000)).as_bytes());
+    let (s, body) = post(LOCAL, FORM, big).await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert!(body.starts_with("error: "), "{body}");
+    let (s, body) = post(LOCAL, "application/json", form.clone()).await;
+    assert_eq!(s, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{body}");
+    let (s, body) = post(LOCAL, FORM, b"clientip=1234567890&status=03".to_vec()).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    assert_not_successok(&body);
+    assert_eq!(store.get_order(&ono("ORD-P2")).await.expect("read"), None);
+}
+
+#[tokio::test]
+async fn head_records_nothing_and_other_methods_are_405() {
+    let db = TestDb::sqlite();
+    let store = db.store().await;
+    let r = router(&store);
+    let q = uri(&cgi_query("ORD-HEAD", "03", &[]));
+    let (s, body, _) = oneshot(&r, LOCAL, "HEAD", &q, &[], None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.is_empty());
+    let (s, _, _) = oneshot(&r, "203.0.113.5:1", "HEAD", &q, &[], None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "HEAD still checks the source");
+    assert_eq!(store.get_order(&ono("ORD-HEAD")).await.expect("read"), None);
+    assert!(
+        store
+            .notifications(&ono("ORD-HEAD"))
+            .await
+            .expect("read")
+            .is_empty()
+    );
+    let (s, body, headers) = oneshot(&r, LOCAL, "PUT", &q, &[], None).await;
+    assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
+    assert_not_successok(&String::from_utf8_lossy(&body));
+    assert_eq!(
+        headers.get("allow").map(|v| v.as_bytes()),
+        Some(&b"GET, POST, HEAD"[..])
+    );
+}
+
+#[tokio::test]
+async fn without_connect_info_every_call_is_403() {
+    use tower::ServiceExt as _;
+    let db = TestDb::sqlite();
+    let store = db.store().await;
+    let r = router(&store);
+    let req = axum::http::Request::builder()
+        .uri(uri(&cgi_query("ORD-NOCI", "03", &[])))
+        .body(axum::body::Body::empty())
+        .expect("request");
+    let resp = r.oneshot(req).await.expect("infallible");
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert_eq!(store.get_order(&ono("ORD-NOCI")).await.expect("read"), None);
+}
+
+/// The framework-neutral function itself: acknowledgements carry the
+/// effect, rejections their reason, status and an `error:` body.
+#[tokio::test]
+async fn receive_answers_typed_acks_and_rejections() {
+    let db = TestDb::sqlite();
+    let store = db.store().await;
+    let mut cfg = ReceiverConfig::new(CLIENTIP);
+    cfg.charset = zeus_carrier_core::Charset::Utf8;
+    let receiver = Receiver::new(store.clone(), cfg).expect("receiver");
+    let local = Some(std::net::IpAddr::from([127, 0, 0, 1]));
+    let q = cgi_query("ORD-FN", "03", &[]);
+    let ack = receiver
+        .receive(CgiCall::get(local, q.clone()))
+        .await
+        .expect("recorded");
+    assert_eq!(
+        ack,
+        Ack::Recorded {
+            order_no: "ORD-FN".to_owned(),
+            effect: EffectKind::Create
+        }
+    );
+    assert_eq!((ack.status(), ack.body()), (200, "successok"));
+    let again = receiver
+        .receive(CgiCall::get(local, q.clone()))
+        .await
+        .expect("recorded");
+    assert_eq!(again.effect(), Some(EffectKind::Duplicate));
+    assert_eq!(
+        receiver.receive(CgiCall::head(local)).await.expect("probe"),
+        Ack::Probe
+    );
+    let cases: Vec<(CgiCall, RejectionReason, u16)> = vec![
+        (
+            CgiCall::get(None, q.clone()),
+            RejectionReason::UnknownSource,
+            403,
+        ),
+        (
+            CgiCall::get(Some([10, 0, 0, 1].into()), q.clone()),
+            RejectionReason::Forbidden,
+            403,
+        ),
+        (
+            CgiCall::get(Some([10, 0, 0, 1].into()), q.clone()).with_forwarded_for(["127.0.0.1"]),
+            RejectionReason::Forbidden,
+            403,
+        ),
+        (
+            CgiCall::get(local, "x".repeat(9000)),
+            RejectionReason::QueryTooLarge,
+            414,
+        ),
+        (
+            CgiCall::post_over_limit(local, Some(FORM.to_owned())),
+            RejectionReason::BodyTooLarge,
+            413,
+        ),
+        (
+            CgiCall::get(local, "status=03"),
+            RejectionReason::Malformed,
+            400,
+        ),
+        (
+            CgiCall::get(local, "clientip=9999999999&order_no=ORD-FN&status=03"),
+            RejectionReason::Foreign,
+            400,
+        ),
+    ];
+    for (call, reason, status) in cases {
+        let shown = format!("{call:?}");
+        let rejection: CallbackRejection = receiver.receive(call).await.expect_err(&shown);
+        assert_eq!(rejection.reason(), reason, "{shown}");
+        assert_eq!(rejection.status(), status, "{shown}");
+        assert!(rejection.body().starts_with("error: "), "{shown}");
+    }
+    store.close().await;
+    let down = receiver
+        .receive(CgiCall::get(local, cgi_query("ORD-FN2", "03", &[])))
+        .await
+        .expect_err("storage closed");
+    assert_eq!(
+        (down.reason(), down.status()),
+        (RejectionReason::Unavailable, 503)
+    );
+}
+
+#[test]
+fn a_calls_debug_shows_lengths_not_the_shoppers_data() {
+    let call = CgiCall::get(None, "email=shopper%40example.invalid&telno=0312345678");
+    let shown = format!("{call:?}");
+    assert!(
+        !shown.contains("shopper") && !shown.contains("0312345678"),
+        "{shown}"
+    );
+}
+
+/// `ReceiverState` stays as the receiver's former name.
+#[test]
+fn receiver_state_is_the_receiver() {
+    fn same(r: Receiver) -> ReceiverState {
+        r
+    }
+    let _ = same;
 }

@@ -13,10 +13,11 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use zeus_carrier_core::JstDateTime;
 use zeus_carrier_core::secure_link::Zkey;
-use zeus_carrier_http::ServeError;
-use zeus_carrier_http::serve::bind_listener;
-use zeus_carrier_http::{Clock, ServeConfig};
+use zeus_carrier_http::Clock;
 use zeus_carrier_sandbox::{Sandbox, SandboxConfig, rfc3339};
+use zeus_carrier_serve::ServeConfig;
+use zeus_carrier_serve::ServeError;
+use zeus_carrier_serve::bind_listener;
 
 use super::web::DemoError;
 

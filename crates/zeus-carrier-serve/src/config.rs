@@ -7,8 +7,10 @@ use ipnet::IpNet;
 use zeus_carrier_core::Charset;
 use zeus_carrier_core::secure_link::Zkey;
 
-use crate::config::{ClientConfig, DEFAULT_CONNECT_TIMEOUT, ReceiverConfig};
-use crate::secret::SigningKey;
+use zeus_carrier_http::SigningKey;
+use zeus_carrier_http::config::{
+    ClientConfig, DEFAULT_CALLBACK_PATH, DEFAULT_CONNECT_TIMEOUT, ReceiverConfig,
+};
 
 /// The flags of `zeus-carrier serve` (INTERFACES §3), as `clap` arguments to
 /// flatten into a subcommand. `Debug` shows no secret: the zkey, the
@@ -87,8 +89,8 @@ impl ServeConfig {
             clientip: clientip.into(),
             zkey,
             gateway_url: "https://linkpt.cardservice.co.jp".to_owned(),
-            allow_ip: crate::source::default_allowlist(),
-            callback_path: crate::config::DEFAULT_CALLBACK_PATH.to_owned(),
+            allow_ip: zeus_carrier_http::source::default_allowlist(),
+            callback_path: DEFAULT_CALLBACK_PATH.to_owned(),
             charset: Charset::ShiftJis,
             gateway_timeout_secs: 30,
             gateway_connect_timeout_secs: DEFAULT_CONNECT_TIMEOUT.as_secs(),
@@ -140,7 +142,7 @@ impl std::fmt::Debug for ServeConfig {
 }
 
 /// `scheme://user:password@host…` → `scheme://user:***@host…`.
-pub(crate) fn redact_url_password(url: &str) -> String {
+pub fn redact_url_password(url: &str) -> String {
     let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
         return url.to_owned();
     };
@@ -206,7 +208,7 @@ mod tests {
         assert_eq!(c.listen.to_string(), "127.0.0.1:8932");
         assert_eq!(c.db, "sqlite://zeus-carrier.db");
         assert_eq!(c.gateway_url, "https://linkpt.cardservice.co.jp");
-        assert_eq!(c.allow_ip, crate::source::default_allowlist());
+        assert_eq!(c.allow_ip, zeus_carrier_http::source::default_allowlist());
         assert_eq!(c.callback_path, "/zeus/carrier/callback");
         assert_eq!(c.charset, Charset::ShiftJis);
         assert_eq!(c.gateway_timeout_secs, 30);

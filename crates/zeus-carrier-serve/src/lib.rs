@@ -1,7 +1,13 @@
-//! `zeus-carrier serve`: the reference merchant service (INTERFACES §3).
+//! # zeus-carrier-serve
+//!
+//! `zeus-carrier serve`: the reference merchant service (INTERFACES §3),
+//! built on the public API of [`zeus_carrier_http`] (the Secure Link client
+//! and the CGI [`Receiver`]) and [`zeus_carrier_store`]. A merchant can run
+//! it as it is (the CLI's `serve` command) or copy it: it uses no private
+//! helper of the libraries below it.
 //!
 //! It renders the Link Point form (`POST /checkout`), receives CGI calls
-//! durably and idempotently (the callback path, [`crate::receiver`]), shows
+//! durably and idempotently (the callback path, [`zeus_carrier_http::receiver`]), shows
 //! the merchant's record (`GET /orders/{order_no}`), settles and cancels
 //! over Secure Link (`POST /orders/{order_no}/settle|cancel`), lists what
 //! needs doing (`GET /deadlines`) and reports its health (`GET /healthz`).
@@ -32,13 +38,12 @@ use tokio::net::TcpListener;
 use zeus_carrier_core::Charset;
 use zeus_carrier_store::{Store, StoreError};
 
-pub use config::ServeConfig;
+pub use config::{ServeConfig, redact_url_password};
 
-use crate::client::SecureLinkClient;
-use crate::clock::Clock;
-use crate::config::{ConfigError, check_gateway_url, join_path};
-use crate::receiver::{ReceiverState, callback_router};
-use crate::secret::SigningKey;
+use zeus_carrier_http::config::{check_gateway_url, join_path};
+use zeus_carrier_http::{
+    Clock, ConfigError, Receiver, SecureLinkClient, SigningKey, callback_router,
+};
 
 /// The path of the Link Point endpoint on the gateway's host (SPEC §1).
 pub const ORDER_CGI_PATH: &str = "/cgi-bin/carrier/order.cgi";
@@ -56,7 +61,7 @@ const RESERVED_PATHS: &[&str] = &["/checkout", "/checkout/done", "/deadlines", "
 pub struct ServeState {
     store: Store,
     client: SecureLinkClient,
-    receiver: ReceiverState,
+    receiver: Receiver,
     settings: Arc<Settings>,
     clock: Clock,
     locks: OrderLocks,
@@ -83,7 +88,7 @@ impl ServeState {
                 path: receiver_config.path,
             });
         }
-        let receiver = ReceiverState::new(store.clone(), receiver_config)?;
+        let receiver = Receiver::new(store.clone(), receiver_config)?;
         let base = check_gateway_url(&config.gateway_url)?;
         Ok(ServeState {
             store,

@@ -7,7 +7,8 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 use zeus_carrier_core::Charset;
 use zeus_carrier_core::secure_link::Zkey;
-use zeus_carrier_http::{Clock, ServeConfig, ServeState, SigningKey, serve_router};
+use zeus_carrier_http::{Clock, SigningKey};
+use zeus_carrier_serve::{ServeConfig, ServeState, serve_router};
 use zeus_carrier_store::Store;
 
 use crate::support::{

@@ -38,8 +38,8 @@ use zeus_carrier_core::time::{format_yyyymmdd, parse_yyyymmdd};
 use zeus_carrier_core::values::OrderNo;
 
 use super::{ServeState, json_error, store_error};
-use crate::client::CallError;
-use crate::operation::order_facts;
+use zeus_carrier_http::CallError;
+use zeus_carrier_http::operation::order_facts;
 
 /// The default `within_days` of `GET /deadlines`.
 const DEFAULT_WITHIN_DAYS: u32 = 7;

@@ -9,10 +9,10 @@
 //!   replaced.
 //! - A missing `sendid` is generated (`zc-` + 16 hex digits from the OS's
 //!   random source): the checkout is saved under it, so the CGI calls can
-//!   be checked against it ([`crate::integrity`]). The answer carries it in
+//!   be checked against it ([`zeus_carrier_http::integrity`]). The answer carries it in
 //!   the `X-Zeus-Carrier-Sendid` header.
 //! - With a signing key, `sendpoint` is the signature of the order
-//!   ([`crate::signing`]); a given value is replaced.
+//!   ([`zeus_carrier_http::signing`]); a given value is replaced.
 //! - A `sendid` already saved with another amount or carrier → `422` with
 //!   `{"errors": [{"field": "sendid", "rule": …}]}`: reusing it would make
 //!   the integrity check compare against the wrong order.
@@ -32,7 +32,7 @@ use zeus_carrier_core::values::{Money, SendId};
 use zeus_carrier_store::StoreError;
 
 use super::{ServeState, json_error, store_error};
-use crate::signing::sign_sendpoint;
+use zeus_carrier_http::signing::sign_sendpoint;
 
 /// The header carrying the checkout's `sendid`.
 pub const SENDID_HEADER: &str = "x-zeus-carrier-sendid";

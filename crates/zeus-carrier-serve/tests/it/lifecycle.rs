@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use zeus_carrier_core::Charset;
 use zeus_carrier_core::secure_link::Zkey;
-use zeus_carrier_http::serve::bind_with_clock;
-use zeus_carrier_http::{Clock, ServeConfig};
+use zeus_carrier_http::Clock;
+use zeus_carrier_serve::{ServeConfig, bind_with_clock};
 
 use crate::serve::ZKEY;
 use crate::support::{Behavior, CLIENTIP, LogCapture, at, cgi_query, fake_gateway};
@@ -27,7 +27,7 @@ async fn start(
 ) -> (
     String,
     tokio::sync::oneshot::Sender<()>,
-    tokio::task::JoinHandle<Result<(), zeus_carrier_http::ServeError>>,
+    tokio::task::JoinHandle<Result<(), zeus_carrier_serve::ServeError>>,
 ) {
     let clock = Clock::fixed(at("2026-01-10T10:00:00+09:00"));
     let server = bind_with_clock(cfg, clock).await.expect("bind");
