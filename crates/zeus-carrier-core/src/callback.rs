@@ -50,7 +50,7 @@ use crate::status::{Status, UnknownStatus};
 
 pub use delivery::{
     ACK_PREFIX, AttemptOutcome, DEFAULT_MAX_RETRIES, DEFAULT_RETRY_INTERVAL, DEFAULT_TIMEOUT,
-    DeliveryPolicy, NextStep, judge_attempt, should_notify,
+    DeliveryPolicy, NextStep, TransportFailure, judge_attempt, should_notify,
 };
 pub use param::{CgiParam, CgiParamListError};
 

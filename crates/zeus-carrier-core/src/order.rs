@@ -30,6 +30,24 @@ impl PaymentMode {
     }
 }
 
+/// Whether an order is a test payment (R-TM-1): the test ID in the
+/// shopper's name makes it one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentKind {
+    /// A test payment (R-TM-1): nothing is billed.
+    Test,
+    /// A real payment.
+    Live,
+}
+
+impl PaymentKind {
+    /// Whether this is a test payment.
+    pub const fn is_test(self) -> bool {
+        matches!(self, PaymentKind::Test)
+    }
+}
+
 /// An event with the data it carries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::carrier::Carrier;
+use crate::secure_link::ResultKind;
 use crate::settle::tests::{ACCEPTED, SETTLED, at, facts, order};
 use crate::transition::{EventKind, next_status};
 use chrono::TimeDelta;
@@ -26,8 +27,8 @@ fn window_start(status: Status) -> JstDateTime {
 
 fn refusal(r: Result<CancelPlan, Refusal>) -> Option<(&'static str, &'static str)> {
     r.err().map(|e| {
-        assert_eq!(e.result, ResultKind::FailureOrder);
-        (e.code, e.rule)
+        assert_eq!(e.result(), ResultKind::FailureOrder);
+        (e.code(), e.rule())
     })
 }
 
@@ -125,14 +126,23 @@ fn r_cn_1_gateway_answers_and_moves_the_order() {
     ];
     for (from, carrier_ok, to) in cases {
         let mut o = order(from, Carrier::SoftBank, 1000);
-        let a = answer_cancel(Some(&o), true, carrier_ok, now);
+        let a = answer_cancel(
+            Some(&o),
+            ZkeyCheck::Matches,
+            if carrier_ok {
+                CarrierResult::Succeeds
+            } else {
+                CarrierResult::Fails
+            },
+            now,
+        );
         let want = if carrier_ok {
             "result=Success_order&error_code=-"
         } else {
             "result=failure_order&error_code=010208451"
         };
-        assert_eq!(a.response.render(0), want);
-        for e in &a.events {
+        assert_eq!(a.response().render(0), want);
+        for e in a.events() {
             o.apply(e, now).expect("the table allows it");
         }
         assert_eq!(o.status, to, "{from} carrier_ok={carrier_ok}");
@@ -143,16 +153,10 @@ fn r_cn_1_gateway_answers_and_moves_the_order() {
 fn r_cn_unknown_order_is_010010001_and_wrong_zkey_is_010010000() {
     let now = at("2026-01-13T10:00:00+09:00");
     let o = order(Status::Completed, Carrier::Au, 1000);
-    let a = answer_cancel(None, true, true, now);
-    assert_eq!(
-        (a.response.error_code.as_str(), a.events.len()),
-        ("010010001", 0)
-    );
-    let a = answer_cancel(Some(&o), false, true, now);
-    assert_eq!(
-        (a.response.error_code.as_str(), a.events.len()),
-        ("010010000", 0)
-    );
+    let a = answer_cancel(None, ZkeyCheck::Matches, CarrierResult::Succeeds, now);
+    assert_eq!((a.code(), a.events().len()), ("010010001", 0));
+    let a = answer_cancel(Some(&o), ZkeyCheck::Wrong, CarrierResult::Succeeds, now);
+    assert_eq!((a.code(), a.events().len()), ("010010000", 0));
 }
 
 #[test]
@@ -202,15 +206,15 @@ proptest! {
     ) {
         let o = order(status, carrier, 1000);
         let now = at(ACCEPTED) + TimeDelta::seconds(secs);
-        let answer = answer_cancel(Some(&o), true, carrier_ok, now);
+        let answer = answer_cancel(Some(&o), ZkeyCheck::Matches, if carrier_ok { CarrierResult::Succeeds } else { CarrierResult::Fails }, now);
         match check_cancel(&OrderFacts::from(&o), now) {
             Err(r) => {
-                prop_assert_eq!(&answer.response, &r.response());
-                prop_assert!(answer.events.is_empty());
+                prop_assert_eq!(&answer.response(), &r.response());
+                prop_assert!(answer.events().is_empty());
             }
             Ok(plan) => {
-                let outcome = Outcome::from_http(200, answer.response.render(variant).as_bytes());
-                prop_assert_eq!(cancel_events_for(&plan, &outcome), answer.events);
+                let outcome = Outcome::from_http(200, answer.response().render(variant).as_bytes());
+                prop_assert_eq!(cancel_events_for(&plan, &outcome), answer.events());
             }
         }
     }

@@ -147,20 +147,26 @@ proptest! {
         carrier_ok in any::<bool>(),
         variant in any::<usize>(),
     ) {
-        let answer = answer_settle(Some(&o), true, &p, carrier_ok, now);
+        let answer = answer_settle(
+            Some(&o),
+            ZkeyCheck::Matches,
+            &p,
+            if carrier_ok { CarrierResult::Succeeds } else { CarrierResult::Fails },
+            now,
+        );
         match check_settle(&OrderFacts::from(&o), &p, now) {
             Err(refusal) => {
-                prop_assert_eq!(&answer.response, &refusal.response());
-                prop_assert!(answer.events.is_empty());
+                prop_assert_eq!(&answer.response(), &refusal.response());
+                prop_assert!(answer.events().is_empty());
             }
             Ok(plan) => {
-                let outcome = Outcome::from_http(200, answer.response.render(variant).as_bytes());
-                prop_assert_eq!(settle_events_for(&plan, &outcome), answer.events.clone());
+                let outcome = Outcome::from_http(200, answer.response().render(variant).as_bytes());
+                prop_assert_eq!(settle_events_for(&plan, &outcome), answer.events().to_vec());
                 if outcome.is_success() {
-                    prop_assert_eq!(answer.response.date, plan.response_date());
+                    prop_assert_eq!(answer.date(), plan.response_date());
                 }
                 let mut gw = o.clone();
-                for e in &answer.events {
+                for e in answer.events() {
                     prop_assert!(gw.apply(e, now).is_ok(), "{:?} in {}", e, gw.status);
                 }
             }

@@ -53,7 +53,8 @@ pub(super) async fn order_cgi(State(state): State<SandboxState>, body: Bytes) ->
             spec: "INTERFACES §2".to_owned(),
         }]);
     }
-    let test = valid.is_test(&state.config().test_ids);
+    let payment = valid.payment_kind(&state.config().test_ids);
+    let test = payment.is_test();
     let link = |l: Option<zeus_carrier_core::link_point::BackLink<'_>>| {
         l.map(|l| BackLink {
             url: l.url.to_owned(),
@@ -63,7 +64,7 @@ pub(super) async fn order_cgi(State(state): State<SandboxState>, body: Bytes) ->
     let rec = engine::create_order(
         &state,
         NewOrder {
-            details: valid.details(test),
+            details: valid.details(payment),
             success_link: link(valid.success_link()),
             failure_link: link(valid.failure_link()),
         },
