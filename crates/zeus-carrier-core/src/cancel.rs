@@ -2,8 +2,9 @@
 //! and the events a response means (SPEC §6, R-CN-1, D-7, R-TR-1).
 //!
 //! # Rules, in the order they are checked
-//! 1. status (R-CN-1, R-TR-1): Authorized, SettleReserved and Completed may
-//!    be cancelled; any other status → `010010007`;
+//! 1. status (R-CN-1, R-TR-1): the statuses with a CancelOk row in the
+//!    transition table (Authorized, SettleReserved, Completed) may be
+//!    cancelled; any other status → `010010007` ([`cancel_plan`]);
 //! 2. window (R-CN-1, D-7): 50 × 24 h from the acceptance time (Authorized,
 //!    SettleReserved) or from the settle time (Completed). The boundary is
 //!    inclusive: a cancel at exactly `from + 50 × 24 h` is accepted, one
@@ -35,6 +36,7 @@ use crate::secure_link::{GatewayAnswer, Outcome, Refusal, ZkeyCheck, is_carrier_
 use crate::settle::OrderFacts;
 use crate::status::Status;
 use crate::time::{JstDateTime, cancel_deadline, to_jst};
+use crate::transition::{EventKind, next_status};
 
 /// What an accepted cancel does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,28 +67,34 @@ impl CancelPlan {
     }
 }
 
-/// Which cancel an order in `status` allows, and until when (R-CN-1, D-7):
-/// Authorized and SettleReserved count 50 × 24 h from the acceptance,
-/// Completed from the settle time; no other status can be cancelled.
+/// Which cancel an order in `status` allows, and until when (R-CN-1, D-7),
+/// read from the transition table: a status takes a cancel iff
+/// [`TRANSITIONS`](crate::transition::TRANSITIONS) has a CancelOk row from
+/// it; the row's target says what is cancelled — an authorization
+/// (→ 10 AuthorizationCancelled, counted 50 × 24 h from the acceptance) or
+/// a sale (→ 08 Cancelled, counted from the settle time).
 pub fn cancel_plan(
     status: Status,
     accepted_at: &JstDateTime,
     settled_at: Option<&JstDateTime>,
 ) -> Option<CancelPlan> {
-    match status {
-        Status::Authorized | Status::SettleReserved => Some(CancelPlan::Authorization {
+    let cancelled = next_status(status, EventKind::CancelOk).ok()?;
+    match cancelled {
+        Status::AuthorizationCancelled => Some(CancelPlan::Authorization {
             deadline: cancel_deadline(accepted_at),
         }),
-        Status::Completed => Some(CancelPlan::Sale {
+        Status::Cancelled => Some(CancelPlan::Sale {
             deadline: settled_at.map(cancel_deadline),
         }),
+        // No CancelOk row leads anywhere else (a test checks the table).
         Status::Accepting
         | Status::PaymentFailed
+        | Status::Authorized
+        | Status::SettleReserved
         | Status::Settling
         | Status::SettleFailed
-        | Status::Cancelled
+        | Status::Completed
         | Status::CompletedCancelFailed
-        | Status::AuthorizationCancelled
         | Status::AuthorizationCancelFailed => None,
     }
 }

@@ -70,12 +70,12 @@ pub struct OrderFacts {
 impl From<&Order> for OrderFacts {
     fn from(o: &Order) -> OrderFacts {
         OrderFacts {
-            status: o.status,
+            status: o.status(),
             carrier: o.carrier(),
             original_money: o.original_money(),
-            accepted_at: o.accepted_at,
-            settled_at: o.settled_at,
-            settle_date: o.settle_date,
+            accepted_at: o.accepted_at(),
+            settled_at: o.settled_at(),
+            settle_date: o.settle_date(),
         }
     }
 }

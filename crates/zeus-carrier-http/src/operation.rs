@@ -8,7 +8,7 @@
 //! resulting status steps, amount, settle date and settle time are handed to
 //! [`Store::record_operation`](zeus_carrier_store::Store::record_operation).
 
-use zeus_carrier_core::order::{Order, OrderDetails};
+use zeus_carrier_core::order::{Order, OrderDetails, OrderParts};
 use zeus_carrier_core::settle::OrderFacts;
 use zeus_carrier_core::time::JstDateTime;
 use zeus_carrier_core::{Event, TransitionError};
@@ -81,7 +81,7 @@ pub fn operation_input(
     if events.is_empty() {
         return Ok(None);
     }
-    let mut model = Order {
+    let mut model = Order::from_parts(OrderParts {
         order_no: order.order_no.clone(),
         details: OrderDetails {
             clientip: order.clientip.clone().unwrap_or_default(),
@@ -100,26 +100,27 @@ pub fn operation_input(
         settle_date: facts.settle_date,
         settled_at: facts.settled_at,
         history: Vec::new(),
-    };
+    })
+    .expect("an empty history is always consistent");
     for event in events {
         model.apply(event, at)?;
     }
     let transitions = model
-        .history
+        .history()
         .iter()
         .filter_map(|h| h.from.map(|from| (from, h.to)))
         .collect();
-    let settle_date = match (facts.settle_date, model.settle_date) {
+    let settle_date = match (facts.settle_date, model.settle_date()) {
         (before, after) if before == after => SettleDateUpdate::Keep,
         (_, Some(d)) => SettleDateUpdate::Set(d),
         (_, None) => SettleDateUpdate::Clear,
     };
-    let settled_at = model.settled_at.filter(|t| Some(*t) != facts.settled_at);
+    let settled_at = model.settled_at().filter(|t| Some(*t) != facts.settled_at);
     Ok(Some(OperationInput {
         order_no: order.order_no.clone(),
         source,
         transitions,
-        money: Some(model.money),
+        money: Some(model.money()),
         settle_date,
         settled_at,
         at,

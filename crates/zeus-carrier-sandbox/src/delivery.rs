@@ -95,7 +95,7 @@ async fn deliver(
             let record = CgiAttempt {
                 id: store.cgi.len() as u64 + 1,
                 delivery,
-                order_no: job.order.order_no.clone(),
+                order_no: job.order.order_no().to_owned(),
                 status: job.status,
                 url: job.url.clone(),
                 attempt: attempt_no,

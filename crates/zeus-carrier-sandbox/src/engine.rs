@@ -47,7 +47,7 @@ pub(crate) fn apply_events(
                 error_code: error_code(status),
             }),
             Err(e) => {
-                tracing::error!(order_no = %rec.order.order_no, error = %e, "core answer refused by the transition table");
+                tracing::error!(order_no = %rec.order.order_no(), error = %e, "core answer refused by the transition table");
                 break;
             }
         }
@@ -131,7 +131,7 @@ pub(crate) fn decide(
     let mode = state.payment_mode();
     let mut store = state.store();
     let rec = store.order_mut(order_no).ok_or(DecideError::Unknown)?;
-    if rec.order.status != Status::Accepting {
+    if rec.order.status() != Status::Accepting {
         return Err(DecideError::AlreadyDecided(Box::new(rec.clone())));
     }
     let event = match decision {
@@ -155,7 +155,7 @@ pub(crate) fn settle_due(state: &SandboxState) -> Vec<Entered> {
     let mut store = state.store();
     let mut entered = Vec::new();
     for rec in store.orders.iter_mut() {
-        let due = match (rec.order.status, rec.order.settle_date) {
+        let due = match (rec.order.status(), rec.order.settle_date()) {
             (Status::SettleReserved, Some(date)) if date <= today => date,
             _ => continue,
         };
@@ -181,7 +181,11 @@ pub(crate) fn dispatch(
     for e in entered {
         // 処理時刻 is when the order entered the status (00:00 of the date
         // for a reservation settled by a clock jump), not when it is mailed.
-        let at = e.order.history.last().map_or_else(|| state.now(), |h| h.at);
+        let at = e
+            .order
+            .history()
+            .last()
+            .map_or_else(|| state.now(), |h| h.at);
         if let Some(draft) = crate::rules::notification_mail(state, e, at) {
             crate::mail::send(state, draft);
         }
@@ -196,7 +200,7 @@ pub(crate) fn dispatch(
         let query = match callback.to_query(state.charset()) {
             Ok(q) => q,
             Err(err) => {
-                tracing::error!(order_no = %e.order.order_no, error = %err, "cgi query cannot be encoded");
+                tracing::error!(order_no = %e.order.order_no(), error = %err, "cgi query cannot be encoded");
                 continue;
             }
         };

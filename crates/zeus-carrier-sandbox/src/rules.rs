@@ -30,7 +30,7 @@ pub(crate) fn notification_mail(
     Some(MailDraft {
         subject: mail.subject,
         body: mail.body,
-        order_no: Some(e.order.order_no.clone()),
+        order_no: Some(e.order.order_no().to_owned()),
     })
 }
 
@@ -53,6 +53,6 @@ pub(crate) fn cgi_error_mail(
     MailDraft {
         subject: mail.subject,
         body: mail.body,
-        order_no: Some(order.order_no.clone()),
+        order_no: Some(order.order_no().to_owned()),
     }
 }

@@ -140,7 +140,7 @@ impl Store {
 
     pub(crate) fn insert(&mut self, record: OrderRecord) {
         self.index
-            .insert(record.order.order_no.clone(), self.orders.len());
+            .insert(record.order.order_no().to_owned(), self.orders.len());
         self.orders.push(record);
     }
 }

@@ -60,6 +60,56 @@ fn r_cn_1_cancellable_statuses_are_exactly_those_of_the_transition_table() {
     }
 }
 
+/// D-7, R-CN-1: for every status, [`cancel_plan`] exists iff the table has
+/// a CancelOk row from it; an authorization plan is the one whose rows lead
+/// to 10/11 (deadline acceptance + 50 × 24 h), a sale plan the one whose
+/// rows lead to 08/09 (deadline settle time + 50 × 24 h, unknown without a
+/// settle time).
+#[test]
+fn r_cn_1_d7_cancel_plan_exists_iff_the_table_has_a_cancel_ok_row() {
+    use crate::transition::TRANSITIONS;
+    let accepted = at(ACCEPTED);
+    let settled = at(SETTLED);
+    for status in Status::iter() {
+        let row = |event| {
+            TRANSITIONS
+                .iter()
+                .find(|t| t.from == status && t.event == event)
+                .map(|t| t.to)
+        };
+        let plan = cancel_plan(status, &accepted, Some(&settled));
+        let unknown_settle = cancel_plan(status, &accepted, None);
+        match (row(EventKind::CancelOk), row(EventKind::CancelFail)) {
+            (None, None) => {
+                assert_eq!(plan, None, "{status}");
+                assert_eq!(unknown_settle, None, "{status}");
+            }
+            (Some(Status::AuthorizationCancelled), Some(Status::AuthorizationCancelFailed)) => {
+                let want = Some(CancelPlan::Authorization {
+                    deadline: cancel_deadline(&accepted),
+                });
+                assert_eq!(plan, want, "{status}");
+                assert_eq!(unknown_settle, want, "{status}");
+            }
+            (Some(Status::Cancelled), Some(Status::CompletedCancelFailed)) => {
+                assert_eq!(
+                    plan,
+                    Some(CancelPlan::Sale {
+                        deadline: Some(cancel_deadline(&settled)),
+                    }),
+                    "{status}"
+                );
+                assert_eq!(
+                    unknown_settle,
+                    Some(CancelPlan::Sale { deadline: None }),
+                    "{status}"
+                );
+            }
+            other => panic!("{status}: unexpected cancel rows {other:?}"),
+        }
+    }
+}
+
 #[test]
 fn r_cn_1_window_is_inclusive_at_50x24h_and_refused_one_second_later_with_010010013() {
     for status in CANCELLABLE {
@@ -145,7 +195,7 @@ fn r_cn_1_gateway_answers_and_moves_the_order() {
         for e in a.events() {
             o.apply(e, now).expect("the table allows it");
         }
-        assert_eq!(o.status, to, "{from} carrier_ok={carrier_ok}");
+        assert_eq!(o.status(), to, "{from} carrier_ok={carrier_ok}");
     }
 }
 

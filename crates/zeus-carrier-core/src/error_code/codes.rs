@@ -9,6 +9,19 @@ use super::{CATALOG, ErrorCode};
 /// used in a `const`: a code that is not in [`CATALOG`] stops the build
 /// (in a `const` item) or panics (at run time). For codes read from the
 /// wire use the total [`super::lookup`] instead.
+///
+/// ```
+/// use zeus_carrier_core::error_code::{ErrorCode, codes};
+/// const DECLINED: &ErrorCode = codes::entry("010201301");
+/// assert_eq!(DECLINED.code, "010201301");
+/// ```
+///
+/// A code that is not in the catalog does not compile:
+///
+/// ```compile_fail
+/// use zeus_carrier_core::error_code::{ErrorCode, codes};
+/// const NOT_A_CODE: &ErrorCode = codes::entry("010010099");
+/// ```
 pub const fn entry(code: &str) -> &'static ErrorCode {
     let mut i = 0;
     while i < CATALOG.len() {

@@ -528,3 +528,141 @@ fn r_ec_2_retry_advice_names_and_labels() {
     let shown: Vec<_> = RetryAdvice::iter().map(|r| r.to_string()).collect();
     assert_eq!(shown, ["later", "not without a change", "reconcile first"]);
 }
+
+/// R-EC-1: every code the core can emit is a catalog entry — every refusal
+/// of `check_settle`, `check_cancel`, `answer_settle` and `answer_cancel`
+/// over their inputs (each status, carrier, `autype`, date, amount, zkey,
+/// carrier result and instants on the edges of the windows), every
+/// `Field::invalid_code`, and the carrier-failure codes — and the set is
+/// exactly the named codes of [`codes`].
+#[test]
+fn r_ec_1_every_code_the_core_emits_is_in_the_catalog() {
+    use crate::cancel::{answer_cancel, check_cancel};
+    use crate::carrier::{Carrier, CarrierResult};
+    use crate::secure_link::{Autype, Field, ZkeyCheck};
+    use crate::settle::tests::{ACCEPTED, SETTLED, at, on, order, reserved_for};
+    use crate::settle::{OrderFacts, SettleParams, answer_settle, check_settle};
+    use crate::status::Status;
+    use chrono::TimeDelta;
+
+    let mut emitted: BTreeSet<&'static str> = BTreeSet::new();
+    let accepted = at(ACCEPTED);
+    let first_day = crate::time::jst_date(&accepted);
+    let nows: Vec<_> = [0i64, 1, 2, 15, 49, 50, 51, 52, 60]
+        .iter()
+        .flat_map(|d| {
+            [
+                (0, 0, 0),
+                (14, 0, 0),
+                (23, 54, 59),
+                (23, 55, 0),
+                (23, 59, 59),
+            ]
+            .map(|(h, m, sec)| on(first_day + TimeDelta::days(*d), h, m, sec))
+        })
+        .chain([accepted, at(SETTLED)])
+        .collect();
+    for status in Status::iter() {
+        for carrier in Carrier::iter() {
+            let o = order(status, carrier, 1000);
+            let facts = OrderFacts::from(&o);
+            for &now in &nows {
+                let today = crate::time::jst_date(&now);
+                let dates = [
+                    None,
+                    Some(today - TimeDelta::days(1)),
+                    Some(today),
+                    Some(today + TimeDelta::days(1)),
+                    Some(reserved_for()),
+                    Some(today + TimeDelta::days(60)),
+                ];
+                for autype in [None, Some(Autype::Sale), Some(Autype::Auth)] {
+                    for date in dates {
+                        for money in [None, Some(0), Some(1), Some(999), Some(1000), Some(1001)] {
+                            let params = SettleParams {
+                                money,
+                                autype,
+                                date,
+                            };
+                            if let Err(r) = check_settle(&facts, &params, now) {
+                                emitted.insert(r.code());
+                            }
+                            for zkey in ZkeyCheck::iter() {
+                                for carrier_result in CarrierResult::iter() {
+                                    for order_arg in [None, Some(&o)] {
+                                        let a = answer_settle(
+                                            order_arg,
+                                            zkey,
+                                            &params,
+                                            carrier_result,
+                                            now,
+                                        );
+                                        if let Some(e) = a.error_code() {
+                                            emitted.insert(e.code);
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                if let Err(r) = check_cancel(&facts, now) {
+                    emitted.insert(r.code());
+                }
+                for zkey in ZkeyCheck::iter() {
+                    for carrier_result in CarrierResult::iter() {
+                        for order_arg in [None, Some(&o)] {
+                            let a = answer_cancel(order_arg, zkey, carrier_result, now);
+                            if let Some(e) = a.error_code() {
+                                emitted.insert(e.code);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for field in Field::iter() {
+        emitted.insert(field.invalid_code());
+    }
+    emitted.insert(codes::SETTLE_CARRIER_FAILURE.code);
+    emitted.insert(codes::CANCEL_CARRIER_FAILURE.code);
+    for code in &emitted {
+        assert!(
+            lookup(code).known().is_some(),
+            "{code} is not in the catalog"
+        );
+    }
+    let named: BTreeSet<&str> = [
+        codes::AUTH_FAILED,
+        codes::ORDER_NOT_FOUND,
+        codes::NOT_ALLOWED,
+        codes::WITHDRAW_NOT_ALLOWED,
+        codes::DATE_OUT_OF_RANGE,
+        codes::DATE_AFTER_CUTOFF,
+        codes::EXPIRED,
+        codes::AMOUNT_ABOVE_ORIGINAL,
+        codes::AMOUNT_NOT_ORIGINAL,
+        codes::SETTLE_CARRIER_FAILURE,
+        codes::CANCEL_CARRIER_FAILURE,
+        codes::INVALID_ACT,
+        codes::INVALID_CLIENTIP,
+        codes::INVALID_MONEY,
+        codes::INVALID_ORDER_NO,
+        codes::INVALID_AUTYPE,
+        codes::INVALID_DATE,
+        codes::INVALID_ZKEY,
+    ]
+    .iter()
+    .map(|e| e.code)
+    .collect();
+    assert_eq!(emitted, named);
+}
+
+#[test]
+fn r_ec_1_named_codes_are_the_catalog_entries() {
+    assert_eq!(codes::entry("010010007"), entry("010010007"));
+    assert_eq!(codes::NOT_ALLOWED.meaning_ja, "処理できないステータス");
+    assert_eq!(codes::EXPIRED.class, ResultKind::FailureOrder);
+    assert_eq!(codes::INVALID_ZKEY.class, ResultKind::Invalid);
+}

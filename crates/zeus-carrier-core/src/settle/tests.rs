@@ -2,7 +2,7 @@
 //! merchant's pre-check and the gateway's answer.
 
 use super::*;
-use crate::order::OrderDetails;
+use crate::order::{OrderDetails, OrderParts};
 use crate::secure_link::ResultKind;
 use crate::time::start_of_jst_day;
 use chrono::{DateTime, TimeDelta};
@@ -47,18 +47,27 @@ pub(crate) fn order(status: Status, carrier: Carrier, original: u32) -> Order {
         sendpoint: String::new(),
         test: true,
     };
-    let mut o = Order::accept("ORD-1", details, at(ACCEPTED));
-    o.status = status;
-    if status == Status::SettleReserved {
-        o.settle_date = Some(reserved_for());
-    }
-    if matches!(
-        status,
-        Status::Completed | Status::Cancelled | Status::CompletedCancelFailed
-    ) {
-        o.settled_at = Some(at(SETTLED));
-    }
-    o
+    // A model of an order known from its facts: any status, no history.
+    edit(Order::accept("ORD-1", details, at(ACCEPTED)), |o| {
+        o.status = status;
+        o.history.clear();
+        if status == Status::SettleReserved {
+            o.settle_date = Some(reserved_for());
+        }
+        if matches!(
+            status,
+            Status::Completed | Status::Cancelled | Status::CompletedCancelFailed
+        ) {
+            o.settled_at = Some(at(SETTLED));
+        }
+    })
+}
+
+/// `o` with its parts changed by `f`, rebuilt by [`Order::from_parts`].
+pub(crate) fn edit(o: Order, f: impl FnOnce(&mut OrderParts)) -> Order {
+    let mut p = o.into_parts();
+    f(&mut p);
+    Order::from_parts(p).expect("consistent parts")
 }
 
 pub(crate) fn facts(status: Status, carrier: Carrier, original: u32) -> OrderFacts {
@@ -267,8 +276,9 @@ fn r_sl_5_softbank_other_than_original_is_refused_with_010010015() {
 #[test]
 fn r_sl_5_original_is_the_order_amount_not_a_reserved_one() {
     // Reserved at 700; a new settle may go back up to the original 1000.
-    let mut o = order(Status::SettleReserved, Carrier::Au, 1000);
-    o.money = 700;
+    let o = edit(order(Status::SettleReserved, Carrier::Au, 1000), |o| {
+        o.money = 700;
+    });
     let now = at("2026-01-15T12:00:00+09:00");
     assert_eq!(
         check_settle(&OrderFacts::from(&o), &sale(None, None), now),
@@ -412,7 +422,7 @@ fn r_tr_2_today_settle_answers_the_carrier_result_in_the_same_response() {
     for e in ng.events() {
         gw.apply(e, now).expect("table allows it");
     }
-    assert_eq!(gw.status, Status::SettleFailed);
+    assert_eq!(gw.status(), Status::SettleFailed);
 }
 
 #[test]

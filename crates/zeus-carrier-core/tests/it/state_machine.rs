@@ -315,10 +315,10 @@ impl StateMachineTest for CoreTest {
                     Event::Decline
                 };
                 if sut.gateway.apply(&e, now).is_ok()
-                    && sut.gateway.status.sends_cgi(OptionalCgi::Skip)
+                    && sut.gateway.status().sends_cgi(OptionalCgi::Skip)
                 {
                     sut.merchant =
-                        Some(classify(sut.merchant, sut.gateway.status).resulting_status());
+                        Some(classify(sut.merchant, sut.gateway.status()).resulting_status());
                 }
             }
             Op::Settle {
@@ -374,7 +374,7 @@ impl StateMachineTest for CoreTest {
                 sut.now = now + Duration::seconds(secs);
                 let today = zeus_carrier_core::time::jst_date(&sut.now);
                 if let (Status::SettleReserved, Some(date)) =
-                    (sut.gateway.status, sut.gateway.settle_date)
+                    (sut.gateway.status(), sut.gateway.settle_date())
                 {
                     if today >= date {
                         let at = start_of_jst_day(date);
@@ -390,15 +390,15 @@ impl StateMachineTest for CoreTest {
     }
 
     fn check_invariants(sut: &Sut, m: &Model) {
-        assert_eq!(sut.gateway.status.code(), m.status, "status");
-        assert_eq!(sut.gateway.money, m.money, "amount");
+        assert_eq!(sut.gateway.status().code(), m.status, "status");
+        assert_eq!(sut.gateway.money(), m.money, "amount");
         assert_eq!(
-            sut.gateway.settle_date.is_some(),
+            sut.gateway.settle_date().is_some(),
             m.settle_date.is_some(),
             "settle date"
         );
         assert_eq!(
-            sut.gateway.status.payout_eligible(),
+            sut.gateway.status().payout_eligible(),
             matches!(m.status, "07" | "09"),
             "R-ST-1"
         );
@@ -426,14 +426,14 @@ impl StateMachineTest for CoreTest {
         // notified status, never ahead of the gateway (R-CG-3, R-CG-4).
         let notified = sut
             .gateway
-            .history
+            .history()
             .iter()
             .rev()
             .map(|h| h.to)
             .find(|s| s.sends_cgi(OptionalCgi::Skip));
         assert_eq!(sut.merchant, notified, "merchant copy");
         // History is a chain: each entry starts where the last one ended.
-        for w in sut.gateway.history.windows(2) {
+        for w in sut.gateway.history().windows(2) {
             assert_eq!(w[1].from, Some(w[0].to));
         }
     }

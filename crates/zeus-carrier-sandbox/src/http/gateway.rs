@@ -69,7 +69,7 @@ pub(super) async fn order_cgi(State(state): State<SandboxState>, body: Bytes) ->
             failure_link: link(valid.failure_link()),
         },
     );
-    let order_no = rec.order.order_no;
+    let order_no = rec.order.order_no();
     tracing::info!(%order_no, test, "order accepted (01)");
     let location = format!("/sandbox/carrier/{order_no}");
     match (
@@ -151,14 +151,14 @@ pub(super) async fn decide(
             return pages::render(
                 StatusCode::CONFLICT,
                 &ConflictPage {
-                    order_no: rec.order.order_no.clone(),
-                    status: status_text(rec.order.status),
+                    order_no: rec.order.order_no().to_owned(),
+                    status: status_text(rec.order.status()),
                 },
             );
         }
     };
     engine::dispatch_and_wait(&state, &entered).await;
-    let page = match rec.order.status {
+    let page = match rec.order.status() {
         Status::PaymentFailed => ResultPage::failed(&rec),
         _ => ResultPage::completed(&rec),
     };
