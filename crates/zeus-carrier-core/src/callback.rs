@@ -371,7 +371,7 @@ impl Callback {
                 CgiParam::Email => cb.email = Some(d.email.clone()),
                 CgiParam::Sendid => cb.sendid = Some(d.sendid.clone()),
                 CgiParam::Sendpoint => cb.sendpoint = Some(d.sendpoint.clone()),
-                CgiParam::OrderNo => cb.order_no = OrderNo::parse(&order.order_no()).ok(),
+                CgiParam::OrderNo => cb.order_no = OrderNo::parse(order.order_no()).ok(),
                 CgiParam::CarrierType => cb.carrier = Some(d.carrier),
                 CgiParam::Status => cb.status = Some(status),
                 CgiParam::ErrorCode => cb.error_code = Some(CgiErrorCode::new(error_code)),

@@ -62,7 +62,7 @@ pub fn notification_mail(order: &Order, status: Status, to: &str, at: JstDateTim
         b.field("売上金額", &format_yen(order.money()));
     }
     b.field("電話番号", &d.telno);
-    b.field("オーダNo", &order.order_no());
+    b.field("オーダNo", order.order_no());
     b.field("利用キャリア", d.carrier.display_name());
     b.field("E-mail", &d.email);
     b.field("sendid", &d.sendid);
@@ -102,7 +102,7 @@ pub fn cgi_error_mail(
     b.blank();
     b.field("IPコード", &order.details().clientip);
     b.field("処理時刻", &format_mail_time(at));
-    b.field("オーダNo", &order.order_no());
+    b.field("オーダNo", order.order_no());
     b.field("ステータス", &status.to_string());
     b.field("送信先URL", url);
     b.field("送信結果", outcome.label_ja());

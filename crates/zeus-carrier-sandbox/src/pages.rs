@@ -256,7 +256,7 @@ impl OrderPage {
                 .collect(),
             cgi: cgi
                 .iter()
-                .filter(|a| &a.order_no == no)
+                .filter(|a| a.order_no == no)
                 .map(CgiRow::from)
                 .collect(),
             mails: mails

@@ -74,7 +74,7 @@ pub(super) async fn order_cgi(State(state): State<SandboxState>, body: Bytes) ->
     let location = format!("/sandbox/carrier/{order_no}");
     match (
         HeaderValue::from_str(&location),
-        HeaderValue::from_str(&order_no),
+        HeaderValue::from_str(order_no),
     ) {
         (Ok(location), Ok(no)) => (
             StatusCode::SEE_OTHER,
