@@ -50,7 +50,7 @@ use crate::status::{Status, UnknownStatus};
 
 pub use delivery::{
     ACK_PREFIX, AttemptOutcome, DEFAULT_MAX_RETRIES, DEFAULT_RETRY_INTERVAL, DEFAULT_TIMEOUT,
-    DeliveryPolicy, NextStep, judge_attempt, should_notify,
+    DeliveryPolicy, NextStep, TransportFailure, judge_attempt, should_notify,
 };
 pub use param::{CgiParam, CgiParamListError};
 
@@ -360,18 +360,18 @@ impl Callback {
         error_code: &str,
         params: &[CgiParam],
     ) -> Callback {
-        let d = &order.details;
+        let d = &order.details();
         let mut cb = Callback::default();
         for &p in params {
             match p {
                 CgiParam::ClientIp => cb.clientip = ClientIp::parse(&d.clientip).ok(),
-                CgiParam::Money => cb.money = Some(order.money),
+                CgiParam::Money => cb.money = Some(order.money()),
                 CgiParam::Username => cb.username = Some(d.username.clone()),
                 CgiParam::Telno => cb.telno = Some(d.telno.clone()),
                 CgiParam::Email => cb.email = Some(d.email.clone()),
                 CgiParam::Sendid => cb.sendid = Some(d.sendid.clone()),
                 CgiParam::Sendpoint => cb.sendpoint = Some(d.sendpoint.clone()),
-                CgiParam::OrderNo => cb.order_no = OrderNo::parse(&order.order_no).ok(),
+                CgiParam::OrderNo => cb.order_no = OrderNo::parse(order.order_no()).ok(),
                 CgiParam::CarrierType => cb.carrier = Some(d.carrier),
                 CgiParam::Status => cb.status = Some(status),
                 CgiParam::ErrorCode => cb.error_code = Some(CgiErrorCode::new(error_code)),

@@ -2,8 +2,9 @@
 //! and the events a response means (SPEC §6, R-CN-1, D-7, R-TR-1).
 //!
 //! # Rules, in the order they are checked
-//! 1. status (R-CN-1, R-TR-1): Authorized, SettleReserved and Completed may
-//!    be cancelled; any other status → `010010007`;
+//! 1. status (R-CN-1, R-TR-1): the statuses with a CancelOk row in the
+//!    transition table (Authorized, SettleReserved, Completed) may be
+//!    cancelled; any other status → `010010007` ([`cancel_plan`]);
 //! 2. window (R-CN-1, D-7): 50 × 24 h from the acceptance time (Authorized,
 //!    SettleReserved) or from the settle time (Completed). The boundary is
 //!    inclusive: a cancel at exactly `from + 50 × 24 h` is accepted, one
@@ -14,7 +15,7 @@
 //!   only learned 07 from a CGI call) is not refused on the window: the
 //!   pre-check only refuses what it can prove the gateway refuses.
 //! - A cancel that fails at the carrier is answered `failure_order` with a
-//!   carrier code ([`CANCEL_CARRIER_FAILURE_CODE`]), while the order moves
+//!   carrier code ([`CANCEL_CARRIER_FAILURE`]), while the order moves
 //!   to 09 or 11. Reasons: the manual's rule is "succeeded iff
 //!   `Success_order`" (R-RS-2), and the cancel did not succeed — the
 //!   shopper is still charged (09: the merchant must refund by itself) or
@@ -25,22 +26,17 @@
 //!   answered the same way (R-TR-2). A merchant that reads a carrier code
 //!   knows the status moved (see [`cancel_events_for`]).
 
+use crate::carrier::CarrierResult;
+use crate::error_code::codes::{
+    AUTH_FAILED, CANCEL_CARRIER_FAILURE, EXPIRED, NOT_ALLOWED, ORDER_NOT_FOUND,
+};
 use crate::error_code::reconcile_first;
 use crate::order::{Event, Order};
-use crate::secure_link::{
-    AUTH_FAILED_CODE, EXPIRED_CODE, GatewayAnswer, ORDER_NOT_FOUND_CODE, Outcome, Refusal,
-    Response, ResultKind, is_carrier_code,
-};
+use crate::secure_link::{GatewayAnswer, Outcome, Refusal, ZkeyCheck, is_carrier_code};
 use crate::settle::OrderFacts;
 use crate::status::Status;
 use crate::time::{JstDateTime, cancel_deadline, to_jst};
-use crate::transition::NOT_ALLOWED_CODE;
-
-/// The carrier code the sandbox answers when the carrier fails a cancel:
-/// `010208451` 決済処理センターにてエラーが発生したため、処理を中止しました
-/// (the manual's generic carrier-side failure in the 0102 family; the
-/// specific ones name causes the sandbox does not model).
-pub const CANCEL_CARRIER_FAILURE_CODE: &str = "010208451";
+use crate::transition::{EventKind, next_status};
 
 /// What an accepted cancel does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,28 +67,34 @@ impl CancelPlan {
     }
 }
 
-/// Which cancel an order in `status` allows, and until when (R-CN-1, D-7):
-/// Authorized and SettleReserved count 50 × 24 h from the acceptance,
-/// Completed from the settle time; no other status can be cancelled.
+/// Which cancel an order in `status` allows, and until when (R-CN-1, D-7),
+/// read from the transition table: a status takes a cancel iff
+/// [`TRANSITIONS`](crate::transition::TRANSITIONS) has a CancelOk row from
+/// it; the row's target says what is cancelled — an authorization
+/// (→ 10 AuthorizationCancelled, counted 50 × 24 h from the acceptance) or
+/// a sale (→ 08 Cancelled, counted from the settle time).
 pub fn cancel_plan(
     status: Status,
     accepted_at: &JstDateTime,
     settled_at: Option<&JstDateTime>,
 ) -> Option<CancelPlan> {
-    match status {
-        Status::Authorized | Status::SettleReserved => Some(CancelPlan::Authorization {
+    let cancelled = next_status(status, EventKind::CancelOk).ok()?;
+    match cancelled {
+        Status::AuthorizationCancelled => Some(CancelPlan::Authorization {
             deadline: cancel_deadline(accepted_at),
         }),
-        Status::Completed => Some(CancelPlan::Sale {
+        Status::Cancelled => Some(CancelPlan::Sale {
             deadline: settled_at.map(cancel_deadline),
         }),
+        // No CancelOk row leads anywhere else (a test checks the table).
         Status::Accepting
         | Status::PaymentFailed
+        | Status::Authorized
+        | Status::SettleReserved
         | Status::Settling
         | Status::SettleFailed
-        | Status::Cancelled
+        | Status::Completed
         | Status::CompletedCancelFailed
-        | Status::AuthorizationCancelled
         | Status::AuthorizationCancelFailed => None,
     }
 }
@@ -101,9 +103,9 @@ pub fn cancel_plan(
 /// docs): the plan, or the refusal with the gateway's code and rule.
 pub fn check_cancel(order: &OrderFacts, now: JstDateTime) -> Result<CancelPlan, Refusal> {
     let plan = cancel_plan(order.status, &order.accepted_at, order.settled_at.as_ref())
-        .ok_or(Refusal::failure(NOT_ALLOWED_CODE, "R-CN-1"))?;
+        .ok_or(Refusal::new(NOT_ALLOWED, "R-CN-1"))?;
     if plan.deadline().is_some_and(|d| to_jst(&now) > d) {
-        return Err(Refusal::failure(EXPIRED_CODE, "R-CN-1"));
+        return Err(Refusal::new(EXPIRED, "R-CN-1"));
     }
     Ok(plan)
 }
@@ -111,39 +113,34 @@ pub fn check_cancel(order: &OrderFacts, now: JstDateTime) -> Result<CancelPlan, 
 /// The gateway's side of a cancel (the sandbox): what it answers and which
 /// events it applies to its order.
 ///
-/// Unknown order → `010010001`; `zkey_ok == false` → `010010000`; a refusal
-/// of [`check_cancel`] → its code; otherwise the carrier decides:
-/// `carrier_ok` → `Success_order` (no date) and CancelOk; not ok →
-/// `failure_order` [`CANCEL_CARRIER_FAILURE_CODE`] and CancelFail (see the
+/// Unknown order → `010010001`; [`ZkeyCheck::Wrong`] → `010010000`; a
+/// refusal of [`check_cancel`] → its code; otherwise the carrier decides:
+/// [`CarrierResult::Succeeds`] → `Success_order` (no date) and CancelOk;
+/// [`CarrierResult::Fails`] →
+/// `failure_order` [`CANCEL_CARRIER_FAILURE`] and CancelFail (see the
 /// module docs for why).
 pub fn answer_cancel(
     order: Option<&Order>,
-    zkey_ok: bool,
-    carrier_ok: bool,
+    zkey: ZkeyCheck,
+    carrier: CarrierResult,
     now: JstDateTime,
 ) -> GatewayAnswer {
     let Some(order) = order else {
-        return GatewayAnswer::refused(&Refusal::failure(ORDER_NOT_FOUND_CODE, "SPEC §6"));
+        return GatewayAnswer::refused(&Refusal::new(ORDER_NOT_FOUND, "SPEC §6"));
     };
-    if !zkey_ok {
-        return GatewayAnswer::refused(&Refusal::failure(AUTH_FAILED_CODE, "SPEC §6"));
+    match zkey {
+        ZkeyCheck::Matches => {}
+        ZkeyCheck::Wrong => {
+            return GatewayAnswer::refused(&Refusal::new(AUTH_FAILED, "SPEC §6"));
+        }
     }
     if let Err(refusal) = check_cancel(&OrderFacts::from(order), now) {
         return GatewayAnswer::refused(&refusal);
     }
-    if carrier_ok {
-        GatewayAnswer {
-            response: Response::success(None),
-            events: vec![Event::CancelOk],
-        }
-    } else {
-        GatewayAnswer {
-            response: Response {
-                result: ResultKind::FailureOrder,
-                error_code: CANCEL_CARRIER_FAILURE_CODE.to_owned(),
-                date: None,
-            },
-            events: vec![Event::CancelFail],
+    match carrier {
+        CarrierResult::Succeeds => GatewayAnswer::success(None, vec![Event::CancelOk]),
+        CarrierResult::Fails => {
+            GatewayAnswer::failed(CANCEL_CARRIER_FAILURE, vec![Event::CancelFail])
         }
     }
 }

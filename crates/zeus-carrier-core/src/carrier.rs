@@ -3,6 +3,19 @@
 use serde::{Deserialize, Serialize};
 use strum::{EnumIter, IntoStaticStr};
 
+/// What the carrier does with an operation that reaches it (the sandbox
+/// decides; the core's answers take it as an input): a settle dated today
+/// or arriving from a reservation, or a cancel (R-TR-2, SPEC §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, EnumIter, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CarrierResult {
+    /// The carrier carries the operation out.
+    #[default]
+    Succeeds,
+    /// The carrier fails it: the order still moves (06, 09, 11).
+    Fails,
+}
+
 /// A mobile carrier, as the wire's `carrier_type` letter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, EnumIter, IntoStaticStr)]
 pub enum Carrier {

@@ -8,10 +8,14 @@
 //! manual's code and Japanese meaning verbatim, adds an English gloss written
 //! for this project, and says whether a retry can help ([`RetryAdvice`]).
 //!
+//! The codes the core itself answers with are named once, in [`codes`], as
+//! references into the catalog checked at compile time.
+//!
 //! Everything here is pure data and pure functions: no I/O.
 
 mod catalog;
 mod cgi;
+pub mod codes;
 mod markdown;
 #[cfg(test)]
 mod tests;
@@ -25,8 +29,14 @@ pub use catalog::CATALOG;
 pub use cgi::ErrorCodePrefix;
 pub use markdown::catalog_markdown;
 
-/// The `result` an error code comes with, as the manual groups the codes
-/// (SPEC §8).
+/// The `result` of a Secure Link response (R-RS-2) and the class of an
+/// error code in the catalog (SPEC §8): one enum for one wire value.
+///
+/// The four gateway values keep their exact wire names (`Success_order`,
+/// `failure_order`, `maintenance`, `invalid`; [`ResultKind::from_wire`]
+/// reads only these). [`ResultKind::Unhandled`] is the catalog's class of
+/// `999999999`, which the manual gives no `result`: the gateway never sends
+/// it, and its name `unhandled` is this project's.
 #[derive(
     Debug,
     Clone,
@@ -44,7 +54,12 @@ pub use markdown::catalog_markdown;
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
-pub enum ResultClass {
+pub enum ResultKind {
+    /// `result=Success_order`: the operation succeeded; `error_code` is `-`.
+    /// No catalog code has this class.
+    #[serde(rename = "Success_order")]
+    #[strum(serialize = "Success_order")]
+    SuccessOrder,
     /// `result=invalid`: a request parameter is malformed (パラメータ不正;
     /// codes `000000xx`, `000001xx`, `0001000xx`).
     Invalid,
@@ -60,45 +75,85 @@ pub enum ResultClass {
     Unhandled,
 }
 
-impl ResultClass {
-    /// The class's name: the gateway's `result` value (`invalid`,
-    /// `failure_order`, `maintenance`) for the three gateway classes, and
-    /// `unhandled` for [`ResultClass::Unhandled`], a name of this project that
-    /// the gateway never sends as a `result`.
+/// The former name of [`ResultKind`] as the catalog's class.
+#[deprecated(note = "one enum for the wire `result` and the catalog class: use `ResultKind`")]
+pub type ResultClass = ResultKind;
+
+impl ResultKind {
+    /// The classes of the catalog's codes, in the catalog's order (every
+    /// value but [`ResultKind::SuccessOrder`]).
+    pub const ERROR_CLASSES: [ResultKind; 4] = [
+        ResultKind::Invalid,
+        ResultKind::FailureOrder,
+        ResultKind::Maintenance,
+        ResultKind::Unhandled,
+    ];
+
+    /// The name: the gateway's exact `result` value (`Success_order`,
+    /// `failure_order`, `maintenance`, `invalid`), and `unhandled` for
+    /// [`ResultKind::Unhandled`], a name of this project that the gateway
+    /// never sends as a `result`.
     pub fn wire_name(self) -> &'static str {
         self.into()
+    }
+
+    /// Parses a `result` the gateway sends (case-sensitive): one of the four
+    /// gateway values; `unhandled` is not one of them.
+    pub fn from_wire(s: &str) -> Option<ResultKind> {
+        match s {
+            "Success_order" => Some(ResultKind::SuccessOrder),
+            "failure_order" => Some(ResultKind::FailureOrder),
+            "maintenance" => Some(ResultKind::Maintenance),
+            "invalid" => Some(ResultKind::Invalid),
+            _ => None,
+        }
+    }
+
+    /// Whether the gateway sends this value as a `result` (all but
+    /// [`ResultKind::Unhandled`]).
+    pub const fn is_gateway_result(self) -> bool {
+        match self {
+            ResultKind::SuccessOrder
+            | ResultKind::Invalid
+            | ResultKind::FailureOrder
+            | ResultKind::Maintenance => true,
+            ResultKind::Unhandled => false,
+        }
     }
 
     /// The Japanese heading for the class, after the manual's wording of
     /// each `result` value.
     pub const fn label_ja(self) -> &'static str {
         match self {
-            ResultClass::Invalid => "パラメータ不正",
-            ResultClass::FailureOrder => "失敗",
-            ResultClass::Maintenance => "メンテナンス中",
-            ResultClass::Unhandled => "未対応コード",
+            ResultKind::SuccessOrder => "成功",
+            ResultKind::Invalid => "パラメータ不正",
+            ResultKind::FailureOrder => "失敗",
+            ResultKind::Maintenance => "メンテナンス中",
+            ResultKind::Unhandled => "未対応コード",
         }
     }
 
     /// A one-line English description of the class.
     pub const fn describe(self) -> &'static str {
         match self {
-            ResultClass::Invalid => "a request parameter is malformed",
-            ResultClass::FailureOrder => {
+            ResultKind::SuccessOrder => "the operation succeeded",
+            ResultKind::Invalid => "a request parameter is malformed",
+            ResultKind::FailureOrder => {
                 "the gateway or the carrier refused or failed the operation"
             }
-            ResultClass::Maintenance => "the gateway or the carrier is unavailable for now",
-            ResultClass::Unhandled => "a code the gateway itself does not handle",
+            ResultKind::Maintenance => "the gateway or the carrier is unavailable for now",
+            ResultKind::Unhandled => "a code the gateway itself does not handle",
         }
     }
 
-    /// The catalog entries of this class, in code order.
+    /// The catalog entries of this class, in code order (none for
+    /// [`ResultKind::SuccessOrder`]).
     pub fn entries(self) -> impl Iterator<Item = &'static ErrorCode> {
         CATALOG.iter().filter(move |e| e.class == self)
     }
 }
 
-impl fmt::Display for ResultClass {
+impl fmt::Display for ResultKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.wire_name())
     }
@@ -189,7 +244,7 @@ pub struct ErrorCode {
     /// The code exactly as the gateway sends it (8 or 9 characters).
     pub code: &'static str,
     /// The `result` the code comes with.
-    pub class: ResultClass,
+    pub class: ResultKind,
     /// The manual's meaning (意味), verbatim.
     pub meaning_ja: &'static str,
     /// A short English gloss of the meaning, written for this project.

@@ -51,18 +51,18 @@ pub struct Mail {
 pub fn notification_mail(order: &Order, status: Status, to: &str, at: JstDateTime) -> Option<Mail> {
     let title = status.mail_title()?;
     let text = MailText::of(status)?;
-    let d = &order.details;
+    let d = &order.details();
     let mut b = Body::new(order);
     b.line(&format!("キャリア決済 {title}"));
     b.blank();
     b.field("IPコード", &d.clientip);
     b.field("処理時刻", &format_mail_time(at));
     b.field("申込金額", &format_yen(order.original_money()));
-    if order.money != order.original_money() {
-        b.field("売上金額", &format_yen(order.money));
+    if order.money() != order.original_money() {
+        b.field("売上金額", &format_yen(order.money()));
     }
     b.field("電話番号", &d.telno);
-    b.field("オーダNo", &order.order_no);
+    b.field("オーダNo", order.order_no());
     b.field("利用キャリア", d.carrier.display_name());
     b.field("E-mail", &d.email);
     b.field("sendid", &d.sendid);
@@ -100,9 +100,9 @@ pub fn cgi_error_mail(
     b.blank();
     b.line("加盟店様指定のCGIへの決済結果の送信が完了しませんでした。");
     b.blank();
-    b.field("IPコード", &order.details.clientip);
+    b.field("IPコード", &order.details().clientip);
     b.field("処理時刻", &format_mail_time(at));
-    b.field("オーダNo", &order.order_no);
+    b.field("オーダNo", order.order_no());
     b.field("ステータス", &status.to_string());
     b.field("送信先URL", url);
     b.field("送信結果", outcome.label_ja());
@@ -223,7 +223,7 @@ struct Body(String);
 impl Body {
     fn new(order: &Order) -> Body {
         let mut b = Body(String::new());
-        if order.details.test {
+        if order.details().test {
             b.line(TEST_MARK);
             b.blank();
         }
@@ -353,8 +353,9 @@ mod tests {
 
     #[test]
     fn r_st_2_changed_amount_is_shown_beside_the_applied_one() {
-        let mut o = order(false);
-        o.money = 800;
+        let mut p = order(false).into_parts();
+        p.money = 800;
+        let o = Order::from_parts(p).expect("parts");
         let m = notification_mail(&o, Status::Completed, TO, at("2026-01-10T10:00:00+09:00"))
             .expect("mailed");
         assert!(

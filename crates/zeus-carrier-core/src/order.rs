@@ -30,6 +30,24 @@ impl PaymentMode {
     }
 }
 
+/// Whether an order is a test payment (R-TM-1): the test ID in the
+/// shopper's name makes it one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentKind {
+    /// A test payment (R-TM-1): nothing is billed.
+    Test,
+    /// A real payment.
+    Live,
+}
+
+impl PaymentKind {
+    /// Whether this is a test payment.
+    pub const fn is_test(self) -> bool {
+        matches!(self, PaymentKind::Test)
+    }
+}
+
 /// An event with the data it carries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -164,8 +182,22 @@ pub struct OrderDetails {
 
 /// A carrier-billing order as the gateway keeps it (the sandbox's state,
 /// and the model the pre-checks reason about).
+///
+/// Its fields are read through getters; its status, amount, dates and
+/// history change only through [`Order::accept`] and [`Order::apply`], so
+/// every change is checked against the transition table (R-TR-1). A stored
+/// order is rebuilt with [`Order::from_parts`], which checks its history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "OrderParts", into = "OrderParts")]
 pub struct Order {
+    p: OrderParts,
+}
+
+/// The fields of an [`Order`], for storing and restoring it
+/// ([`Order::from_parts`], [`Order::into_parts`]). Plain data: nothing here
+/// is checked until it becomes an [`Order`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderParts {
     /// The gateway's order number.
     pub order_no: String,
     /// The fields taken at acceptance.
@@ -181,8 +213,48 @@ pub struct Order {
     /// When the sale was confirmed (売上確定日時): the start of the
     /// Completed cancel window (R-CN-1).
     pub settled_at: Option<JstDateTime>,
-    /// Every step, oldest first.
+    /// Every step, oldest first; may be empty for a model rebuilt from
+    /// facts alone.
     pub history: Vec<HistoryEntry>,
+}
+
+/// Parts that do not make an [`Order`]: the history contradicts the status
+/// or the transition table (R-TR-1).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OrderPartsError {
+    /// The history's last status is not the order's status.
+    #[error("order {order_no}: history ends in {last} but the status is {status}")]
+    HistoryDisagrees {
+        /// The order number.
+        order_no: String,
+        /// The status of the parts.
+        status: Status,
+        /// The last status of the history.
+        last: Status,
+    },
+    /// A step of the history is not a transition of the table, or a step
+    /// does not start where the previous one ended.
+    #[error("order {order_no}: history step {index} is not allowed (R-TR-1)")]
+    BadStep {
+        /// The order number.
+        order_no: String,
+        /// The index of the step in the history.
+        index: usize,
+    },
+}
+
+impl TryFrom<OrderParts> for Order {
+    type Error = OrderPartsError;
+    fn try_from(p: OrderParts) -> Result<Order, OrderPartsError> {
+        Order::from_parts(p)
+    }
+}
+
+impl From<Order> for OrderParts {
+    fn from(o: Order) -> OrderParts {
+        o.p
+    }
 }
 
 impl Order {
@@ -190,30 +262,116 @@ impl Order {
     pub fn accept(order_no: impl Into<String>, details: OrderDetails, now: JstDateTime) -> Order {
         let now = to_jst(&now);
         Order {
-            order_no: order_no.into(),
-            money: details.money,
-            details,
-            status: Status::Accepting,
-            accepted_at: now,
-            settle_date: None,
-            settled_at: None,
-            history: vec![HistoryEntry {
-                at: now,
-                from: None,
-                to: Status::Accepting,
-                event: HistoryEvent::Accepted,
-            }],
+            p: OrderParts {
+                order_no: order_no.into(),
+                money: details.money,
+                details,
+                status: Status::Accepting,
+                accepted_at: now,
+                settle_date: None,
+                settled_at: None,
+                history: vec![HistoryEntry {
+                    at: now,
+                    from: None,
+                    to: Status::Accepting,
+                    event: HistoryEvent::Accepted,
+                }],
+            },
         }
+    }
+
+    /// Rebuilds a stored order (or a model of one known only from its
+    /// facts, with an empty history). The history, when there is one, must
+    /// follow the table step by step (R-TR-1) and end in the status.
+    pub fn from_parts(p: OrderParts) -> Result<Order, OrderPartsError> {
+        let bad = |index| OrderPartsError::BadStep {
+            order_no: p.order_no.clone(),
+            index,
+        };
+        let mut prev: Option<Status> = None;
+        for (index, h) in p.history.iter().enumerate() {
+            let ok = match (h.from, h.event) {
+                (None, HistoryEvent::Accepted) => index == 0 && h.to == Status::Accepting,
+                (Some(from), HistoryEvent::Event(kind)) => {
+                    prev.is_none_or(|p| p == from) && next_status(from, kind) == Ok(h.to)
+                }
+                (None, HistoryEvent::Event(_)) | (Some(_), HistoryEvent::Accepted) => false,
+            };
+            if !ok {
+                return Err(bad(index));
+            }
+            prev = Some(h.to);
+        }
+        if let Some(last) = prev.filter(|l| *l != p.status) {
+            return Err(OrderPartsError::HistoryDisagrees {
+                order_no: p.order_no.clone(),
+                status: p.status,
+                last,
+            });
+        }
+        Ok(Order { p })
+    }
+
+    /// The stored fields.
+    pub fn parts(&self) -> &OrderParts {
+        &self.p
+    }
+
+    /// The stored fields, by value.
+    pub fn into_parts(self) -> OrderParts {
+        self.p
+    }
+
+    /// The gateway's order number.
+    pub fn order_no(&self) -> &str {
+        &self.p.order_no
+    }
+
+    /// The fields taken at acceptance.
+    pub fn details(&self) -> &OrderDetails {
+        &self.p.details
+    }
+
+    /// The current amount: the original, or the amount of the latest
+    /// settle.
+    pub fn money(&self) -> u32 {
+        self.p.money
+    }
+
+    /// The current status.
+    pub fn status(&self) -> Status {
+        self.p.status
+    }
+
+    /// When the shopper's order was accepted (受付完了日時).
+    pub fn accepted_at(&self) -> JstDateTime {
+        self.p.accepted_at
+    }
+
+    /// The reserved or used settle date.
+    pub fn settle_date(&self) -> Option<NaiveDate> {
+        self.p.settle_date
+    }
+
+    /// When the sale was confirmed (売上確定日時), the start of the
+    /// Completed cancel window (R-CN-1).
+    pub fn settled_at(&self) -> Option<JstDateTime> {
+        self.p.settled_at
+    }
+
+    /// Every step, oldest first.
+    pub fn history(&self) -> &[HistoryEntry] {
+        &self.p.history
     }
 
     /// The amount the shopper agreed to at acceptance.
     pub fn original_money(&self) -> u32 {
-        self.details.money
+        self.p.details.money
     }
 
     /// The carrier.
     pub fn carrier(&self) -> Carrier {
-        self.details.carrier
+        self.p.details.carrier
     }
 
     /// Applies `event` at `now`: checks the table (R-TR-1), updates the
@@ -221,27 +379,27 @@ impl Order {
     /// status. A refused event changes nothing.
     pub fn apply(&mut self, event: &Event, now: JstDateTime) -> Result<Status, TransitionError> {
         let now = to_jst(&now);
-        let from = self.status;
+        let from = self.p.status;
         let to = next_status(from, event.kind())?;
         match *event {
             Event::SettleToday { money } => {
-                self.money = money;
-                self.settle_date = Some(crate::time::jst_date(&now));
+                self.p.money = money;
+                self.p.settle_date = Some(crate::time::jst_date(&now));
             }
             Event::SettleFuture { date, money } => {
-                self.money = money;
-                self.settle_date = Some(date);
+                self.p.money = money;
+                self.p.settle_date = Some(date);
             }
             Event::WithdrawReservation => {
                 // The reservation is gone: the order is an authorization of
                 // the original amount again (R-SL-6).
-                self.settle_date = None;
-                self.money = self.details.money;
+                self.p.settle_date = None;
+                self.p.money = self.p.details.money;
             }
             Event::Approve {
                 mode: PaymentMode::Immediate,
             }
-            | Event::CarrierConfirmsSettle => self.settled_at = Some(now),
+            | Event::CarrierConfirmsSettle => self.p.settled_at = Some(now),
             Event::Approve {
                 mode: PaymentMode::Authorization,
             }
@@ -251,8 +409,8 @@ impl Order {
             | Event::CancelOk
             | Event::CancelFail => {}
         }
-        self.status = to;
-        self.history.push(HistoryEntry {
+        self.p.status = to;
+        self.p.history.push(HistoryEntry {
             at: now,
             from: Some(from),
             to,
@@ -330,21 +488,21 @@ mod tests {
         o.apply(&Event::SettleFuture { date, money: 800 }, t0)
             .expect("reserve");
         assert_eq!(
-            (o.status, o.money, o.settle_date),
+            (o.status(), o.money(), o.settle_date()),
             (Status::SettleReserved, 800, Some(date))
         );
         o.apply(&Event::WithdrawReservation, t0).expect("withdraw");
         assert_eq!(
-            (o.status, o.money, o.settle_date),
+            (o.status(), o.money(), o.settle_date()),
             (Status::Authorized, 1000, None)
         );
         let t1 = at("2026-01-11T09:00:00+09:00");
         o.apply(&Event::SettleToday { money: 1000 }, t1)
             .expect("settle");
         o.apply(&Event::CarrierConfirmsSettle, t1).expect("confirm");
-        assert_eq!(o.status, Status::Completed);
-        assert_eq!(o.settled_at, Some(t1));
-        let codes: Vec<_> = o.history.iter().map(|h| h.to.code()).collect();
+        assert_eq!(o.status(), Status::Completed);
+        assert_eq!(o.settled_at(), Some(t1));
+        let codes: Vec<_> = o.history().iter().map(|h| h.to.code()).collect();
         assert_eq!(codes, ["01", "03", "04", "03", "05", "07"]);
     }
 
@@ -356,6 +514,49 @@ mod tests {
         let err = o.apply(&Event::CancelOk, t0).expect_err("refused");
         assert_eq!(err.from, Status::Accepting);
         assert_eq!(o, before);
+    }
+
+    #[test]
+    fn r_tr_1_from_parts_checks_the_history_against_the_table() {
+        let t0 = at("2026-01-10T10:00:00+09:00");
+        let mut o = Order::accept("ORD-4", details(Carrier::Docomo, 500), t0);
+        o.apply(
+            &Event::Approve {
+                mode: PaymentMode::Authorization,
+            },
+            t0,
+        )
+        .expect("approve");
+        assert_eq!(Order::from_parts(o.clone().into_parts()), Ok(o.clone()));
+        // A status the history does not end in.
+        let mut p = o.clone().into_parts();
+        p.status = Status::Completed;
+        assert!(matches!(
+            Order::from_parts(p),
+            Err(OrderPartsError::HistoryDisagrees { .. })
+        ));
+        // A step outside the table (01 → 07 by a settle).
+        let mut p = o.clone().into_parts();
+        p.history[1].event = HistoryEvent::Event(EventKind::SettleToday);
+        assert_eq!(
+            Order::from_parts(p),
+            Err(OrderPartsError::BadStep {
+                order_no: "ORD-4".into(),
+                index: 1
+            })
+        );
+        // JSON goes through the same check.
+        let mut v = serde_json::to_value(&o).expect("json");
+        v["status"] = serde_json::json!("07");
+        assert!(serde_json::from_value::<Order>(v).is_err());
+        // A model known only from its facts has no history.
+        let mut p = o.into_parts();
+        p.history.clear();
+        p.status = Status::Completed;
+        assert_eq!(
+            Order::from_parts(p).map(|o| o.status()),
+            Ok(Status::Completed)
+        );
     }
 
     #[test]

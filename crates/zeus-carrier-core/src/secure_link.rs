@@ -30,27 +30,19 @@ mod outcome;
 mod request;
 mod response;
 
+pub use crate::error_code::ResultKind;
 pub use outcome::{Outcome, UnknownReason};
 pub use request::{CancelRequest, Field, InvalidField, Request, SettleRequest};
-pub use response::{NO_ERROR_CODE, Response, ResponseError, ResultKind};
+pub use response::{NO_ERROR_CODE, Response, ResponseError};
 
+use chrono::NaiveDate;
 use strum::{EnumIter, IntoStaticStr};
 
+use crate::error_code::ErrorCode;
 use crate::order::Event;
 
 /// The path of the Secure Link endpoint on the gateway's host (SPEC §1).
 pub const SECURE_LINK_PATH: &str = "/cgi-bin/carrier/secure.cgi";
-
-/// `failure_order` code: the zkey does not authenticate the merchant
-/// (認証失敗, SPEC §5).
-pub const AUTH_FAILED_CODE: &str = "010010000";
-
-/// `failure_order` code: no order with that number (申込データなし, SPEC §5).
-pub const ORDER_NOT_FOUND_CODE: &str = "010010001";
-
-/// `failure_order` code: the 50-day window has passed (処理期限切, R-SL-7,
-/// R-CN-1).
-pub const EXPIRED_CODE: &str = "010010013";
 
 /// The operation a Secure Link request asks for (`act`, SPEC §5, §6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, IntoStaticStr)]
@@ -106,6 +98,17 @@ impl Autype {
             _ => None,
         }
     }
+}
+
+/// Whether a request's `clientip` and `zkey` authenticate the order's
+/// merchant at the gateway (SPEC §5, §6): a wrong one is answered
+/// `010010000` 認証失敗.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter)]
+pub enum ZkeyCheck {
+    /// The request authenticates the merchant.
+    Matches,
+    /// It does not: `010010000`.
+    Wrong,
 }
 
 /// The merchant's authentication key (認証キー, SPEC §5). A secret: its
@@ -164,54 +167,121 @@ impl std::fmt::Display for Zkey {
 
 /// A request the gateway would refuse, with the exact answer it would give
 /// and the rule that refuses it (R-SL-1..7, R-CN-1, R-TR-1).
+///
+/// The answer's `result` is the code's class in the catalog.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("the gateway would answer {result} {code} ({rule})")]
+#[error("the gateway would answer {} {} ({rule})", code.class, code.code)]
 pub struct Refusal {
-    /// The `result` of the answer (`failure_order` for every rule of §5–§6).
-    pub result: ResultKind,
-    /// The `error_code` of the answer.
-    pub code: &'static str,
-    /// The SPEC id of the rule, e.g. `"R-SL-4"`.
-    pub rule: &'static str,
+    code: &'static ErrorCode,
+    rule: &'static str,
 }
 
 impl Refusal {
-    /// A `failure_order` refusal.
-    pub const fn failure(code: &'static str, rule: &'static str) -> Refusal {
-        Refusal {
-            result: ResultKind::FailureOrder,
-            code,
-            rule,
-        }
+    /// A refusal with a catalog code (see [`crate::error_code::codes`]) and
+    /// the SPEC id of the rule, e.g. `"R-SL-4"`.
+    pub const fn new(code: &'static ErrorCode, rule: &'static str) -> Refusal {
+        Refusal { code, rule }
+    }
+
+    /// The `result` of the answer: the code's class (`failure_order` for
+    /// every rule of §5–§6).
+    pub const fn result(&self) -> ResultKind {
+        self.code.class
+    }
+
+    /// The catalog entry of the answer's `error_code`.
+    pub const fn error_code(&self) -> &'static ErrorCode {
+        self.code
+    }
+
+    /// The `error_code` as the gateway sends it.
+    pub const fn code(&self) -> &'static str {
+        self.code.code
+    }
+
+    /// The SPEC id of the rule, e.g. `"R-SL-4"`.
+    pub const fn rule(&self) -> &'static str {
+        self.rule
     }
 
     /// The response the gateway sends for this refusal (no `date`).
     pub fn response(&self) -> Response {
-        Response {
-            result: self.result,
-            error_code: self.code.to_owned(),
-            date: None,
-        }
+        Response::error(self.code)
     }
 }
 
-/// What the gateway does for one Secure Link request: the response it
-/// sends and the events it applies to its order, in order (empty when the
-/// request was refused).
+/// What the gateway does for one Secure Link request: the answer it sends
+/// (`Success_order` with an optional date, or a catalog code) and the events
+/// it applies to its order, in order (empty when the request was refused).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GatewayAnswer {
-    /// The response body's parameters.
-    pub response: Response,
-    /// The events to apply to the gateway's order, oldest first.
-    pub events: Vec<Event>,
+    code: Option<&'static ErrorCode>,
+    date: Option<NaiveDate>,
+    events: Vec<Event>,
 }
 
 impl GatewayAnswer {
-    /// A refusal: the response and no event.
-    pub fn refused(refusal: &Refusal) -> GatewayAnswer {
+    /// `Success_order` with the date the response carries (a settle,
+    /// R-SL-3) and the events to apply.
+    pub fn success(date: Option<NaiveDate>, events: Vec<Event>) -> GatewayAnswer {
         GatewayAnswer {
-            response: refusal.response(),
-            events: Vec::new(),
+            code: None,
+            date,
+            events,
+        }
+    }
+
+    /// An answer with a catalog code whose operation still moved the order
+    /// (the carrier failed it, R-TR-2): the code's class as `result`, no
+    /// date, and the events to apply.
+    pub fn failed(code: &'static ErrorCode, events: Vec<Event>) -> GatewayAnswer {
+        GatewayAnswer {
+            code: Some(code),
+            date: None,
+            events,
+        }
+    }
+
+    /// A refusal: the refusal's code and no event.
+    pub fn refused(refusal: &Refusal) -> GatewayAnswer {
+        GatewayAnswer::failed(refusal.error_code(), Vec::new())
+    }
+
+    /// The `result`: `Success_order`, or the code's class.
+    pub fn result(&self) -> ResultKind {
+        self.code.map_or(ResultKind::SuccessOrder, |c| c.class)
+    }
+
+    /// The catalog entry of the `error_code`; `None` for `Success_order`.
+    pub const fn error_code(&self) -> Option<&'static ErrorCode> {
+        self.code
+    }
+
+    /// The `error_code` as the gateway sends it: `-` on success.
+    pub fn code(&self) -> &'static str {
+        self.code.map_or(NO_ERROR_CODE, |c| c.code)
+    }
+
+    /// The date the response carries (a settle, R-SL-3).
+    pub const fn date(&self) -> Option<NaiveDate> {
+        self.date
+    }
+
+    /// The events to apply to the gateway's order, oldest first.
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// The events, owned.
+    pub fn into_events(self) -> Vec<Event> {
+        self.events
+    }
+
+    /// The response body's parameters.
+    pub fn response(&self) -> Response {
+        match self.code {
+            None => Response::success(self.date),
+            Some(code) => Response::error(code),
         }
     }
 }
@@ -284,7 +354,7 @@ mod tests {
 
     #[test]
     fn refusal_response_carries_result_and_code() {
-        let r = Refusal::failure("010010012", "R-SL-4");
+        let r = Refusal::new(crate::error_code::codes::DATE_AFTER_CUTOFF, "R-SL-4");
         assert_eq!(
             r.response().render(0),
             "result=failure_order&error_code=010010012"

@@ -31,45 +31,23 @@
 
 use chrono::NaiveDate;
 
-use crate::carrier::Carrier;
+use crate::carrier::{Carrier, CarrierResult};
+use crate::error_code::codes::{
+    AMOUNT_ABOVE_ORIGINAL, AMOUNT_NOT_ORIGINAL, AUTH_FAILED, DATE_AFTER_CUTOFF, DATE_OUT_OF_RANGE,
+    EXPIRED, NOT_ALLOWED, ORDER_NOT_FOUND, SETTLE_CARRIER_FAILURE, WITHDRAW_NOT_ALLOWED,
+};
 use crate::error_code::reconcile_first;
 use crate::order::{Event, Order};
 use crate::secure_link::{
-    AUTH_FAILED_CODE, Autype, EXPIRED_CODE, GatewayAnswer, ORDER_NOT_FOUND_CODE, Outcome, Response,
-    ResultKind, SettleRequest, is_carrier_code,
+    Autype, GatewayAnswer, Outcome, SettleRequest, ZkeyCheck, is_carrier_code,
 };
 use crate::status::Status;
 use crate::time::{
     JstDateTime, after_settle_cutoff, default_settle_date, jst_date, last_settle_date,
 };
-use crate::transition::{EventKind, NOT_ALLOWED_CODE, next_status};
+use crate::transition::{EventKind, next_status};
 
 pub use crate::secure_link::Refusal;
-
-/// `010010010` (処理できないステータス): `autype=auth` without a
-/// reservation to withdraw, or on/after its date (R-SL-6).
-pub const WITHDRAW_NOT_ALLOWED_CODE: &str = "010010010";
-
-/// `010010011` (売上指定日不正): the date is in the past or after the
-/// 50-day window (R-SL-1).
-pub const DATE_OUT_OF_RANGE_CODE: &str = "010010011";
-
-/// `010010012` (売上指定日不正): date = today at 23:55:00 or later (R-SL-4).
-pub const DATE_AFTER_CUTOFF_CODE: &str = "010010012";
-
-/// `010010014` (決済金額不正): docomo/au amount 0 or above the original
-/// (R-SL-5).
-pub const AMOUNT_ABOVE_ORIGINAL_CODE: &str = "010010014";
-
-/// `010010015` (決済金額不正): a SoftBank amount other than the original
-/// (R-SL-5).
-pub const AMOUNT_NOT_ORIGINAL_CODE: &str = "010010015";
-
-/// The carrier code the sandbox answers when the carrier rejects a settle
-/// dated today (R-TR-2): `010100034` 決済センターにてエラーが発生したため、
-/// 処理を中止しました (the manual's generic carrier-side failure; the
-/// specific ones name causes the sandbox does not model).
-pub const SETTLE_CARRIER_FAILURE_CODE: &str = "010100034";
 
 /// What the rules need to know about an order: the gateway's copy or the
 /// merchant's own.
@@ -92,12 +70,12 @@ pub struct OrderFacts {
 impl From<&Order> for OrderFacts {
     fn from(o: &Order) -> OrderFacts {
         OrderFacts {
-            status: o.status,
+            status: o.status(),
             carrier: o.carrier(),
             original_money: o.original_money(),
-            accepted_at: o.accepted_at,
-            settled_at: o.settled_at,
-            settle_date: o.settle_date,
+            accepted_at: o.accepted_at(),
+            settled_at: o.settled_at(),
+            settle_date: o.settle_date(),
         }
     }
 }
@@ -166,7 +144,7 @@ pub fn check_settle(
 ) -> Result<SettlePlan, Refusal> {
     let today = jst_date(&now);
     if next_status(order.status, EventKind::SettleToday).is_err() {
-        return Err(Refusal::failure(NOT_ALLOWED_CODE, "R-TR-1"));
+        return Err(Refusal::new(NOT_ALLOWED, "R-TR-1"));
     }
     match params.autype.unwrap_or_default() {
         Autype::Auth => {
@@ -176,30 +154,30 @@ pub fn check_settle(
             {
                 Ok(SettlePlan::Withdraw)
             } else {
-                Err(Refusal::failure(WITHDRAW_NOT_ALLOWED_CODE, "R-SL-6"))
+                Err(Refusal::new(WITHDRAW_NOT_ALLOWED, "R-SL-6"))
             };
         }
         Autype::Sale => {}
     }
     let last = last_settle_date(&order.accepted_at);
     if today > last {
-        return Err(Refusal::failure(EXPIRED_CODE, "R-SL-7"));
+        return Err(Refusal::new(EXPIRED, "R-SL-7"));
     }
     let date = params.date.unwrap_or_else(|| default_settle_date(&now));
     if date < today || date > last {
-        return Err(Refusal::failure(DATE_OUT_OF_RANGE_CODE, "R-SL-1"));
+        return Err(Refusal::new(DATE_OUT_OF_RANGE, "R-SL-1"));
     }
     if date == today && after_settle_cutoff(&now) {
-        return Err(Refusal::failure(DATE_AFTER_CUTOFF_CODE, "R-SL-4"));
+        return Err(Refusal::new(DATE_AFTER_CUTOFF, "R-SL-4"));
     }
     let original = order.original_money;
     let money = params.money.unwrap_or(original);
     if order.carrier.may_change_amount() {
         if money == 0 || money > original {
-            return Err(Refusal::failure(AMOUNT_ABOVE_ORIGINAL_CODE, "R-SL-5"));
+            return Err(Refusal::new(AMOUNT_ABOVE_ORIGINAL, "R-SL-5"));
         }
     } else if money != original {
-        return Err(Refusal::failure(AMOUNT_NOT_ORIGINAL_CODE, "R-SL-5"));
+        return Err(Refusal::new(AMOUNT_NOT_ORIGINAL, "R-SL-5"));
     }
     Ok(if date == today {
         SettlePlan::Today { date, money }
@@ -212,52 +190,49 @@ pub fn check_settle(
 /// events it applies to its order.
 ///
 /// `order` is the order with the request's number (`None`: unknown →
-/// `010010001`); `zkey_ok` says whether the request's clientip and zkey
-/// authenticate the order's merchant (`false` → `010010000`); `carrier_ok`
-/// decides a settle dated today: confirmed (`Success_order`, events
+/// `010010001`); `zkey` says whether the request's clientip and zkey
+/// authenticate the order's merchant ([`ZkeyCheck::Wrong`] → `010010000`);
+/// `carrier` decides a settle dated today: confirmed (`Success_order`, events
 /// SettleToday + CarrierConfirmsSettle) or rejected (`failure_order`
-/// [`SETTLE_CARRIER_FAILURE_CODE`], events SettleToday +
+/// [`SETTLE_CARRIER_FAILURE`], events SettleToday +
 /// CarrierRejectsSettle) in the same response (R-TR-2). A reservation
 /// answers `Success_order` with its date (SettleFuture); a withdrawal
 /// answers `Success_order` without a date (WithdrawReservation).
 pub fn answer_settle(
     order: Option<&Order>,
-    zkey_ok: bool,
+    zkey: ZkeyCheck,
     params: &SettleParams,
-    carrier_ok: bool,
+    carrier: CarrierResult,
     now: JstDateTime,
 ) -> GatewayAnswer {
     let Some(order) = order else {
-        return GatewayAnswer::refused(&Refusal::failure(ORDER_NOT_FOUND_CODE, "SPEC §5"));
+        return GatewayAnswer::refused(&Refusal::new(ORDER_NOT_FOUND, "SPEC §5"));
     };
-    if !zkey_ok {
-        return GatewayAnswer::refused(&Refusal::failure(AUTH_FAILED_CODE, "SPEC §5"));
+    match zkey {
+        ZkeyCheck::Matches => {}
+        ZkeyCheck::Wrong => {
+            return GatewayAnswer::refused(&Refusal::new(AUTH_FAILED, "SPEC §5"));
+        }
     }
     let plan = match check_settle(&OrderFacts::from(order), params, now) {
         Ok(plan) => plan,
         Err(refusal) => return GatewayAnswer::refused(&refusal),
     };
     match plan {
-        SettlePlan::Today { date, money } if carrier_ok => GatewayAnswer {
-            response: Response::success(Some(date)),
-            events: vec![Event::SettleToday { money }, Event::CarrierConfirmsSettle],
-        },
-        SettlePlan::Today { money, .. } => GatewayAnswer {
-            response: Response {
-                result: ResultKind::FailureOrder,
-                error_code: SETTLE_CARRIER_FAILURE_CODE.to_owned(),
-                date: None,
-            },
-            events: vec![Event::SettleToday { money }, Event::CarrierRejectsSettle],
-        },
-        SettlePlan::Reserve { date, money } => GatewayAnswer {
-            response: Response::success(Some(date)),
-            events: vec![Event::SettleFuture { date, money }],
-        },
-        SettlePlan::Withdraw => GatewayAnswer {
-            response: Response::success(None),
-            events: vec![Event::WithdrawReservation],
-        },
+        SettlePlan::Today { date, money } if carrier == CarrierResult::Succeeds => {
+            GatewayAnswer::success(
+                Some(date),
+                vec![Event::SettleToday { money }, Event::CarrierConfirmsSettle],
+            )
+        }
+        SettlePlan::Today { money, .. } => GatewayAnswer::failed(
+            SETTLE_CARRIER_FAILURE,
+            vec![Event::SettleToday { money }, Event::CarrierRejectsSettle],
+        ),
+        SettlePlan::Reserve { date, money } => {
+            GatewayAnswer::success(Some(date), vec![Event::SettleFuture { date, money }])
+        }
+        SettlePlan::Withdraw => GatewayAnswer::success(None, vec![Event::WithdrawReservation]),
     }
 }
 
@@ -273,13 +248,12 @@ pub fn settle_window_closes(accepted_at: &JstDateTime) -> JstDateTime {
 /// The gateway's side when a reservation's date arrives (00:00 Japan time
 /// of the date, R-SL-2): the order moves to Settling, then the carrier
 /// confirms (→ Completed) or rejects (→ SettleFailed) (SPEC §3).
-pub fn date_arrival_events(carrier_ok: bool) -> [Event; 2] {
+pub const fn date_arrival_events(carrier: CarrierResult) -> [Event; 2] {
     [
         Event::SettleDateArrives,
-        if carrier_ok {
-            Event::CarrierConfirmsSettle
-        } else {
-            Event::CarrierRejectsSettle
+        match carrier {
+            CarrierResult::Succeeds => Event::CarrierConfirmsSettle,
+            CarrierResult::Fails => Event::CarrierRejectsSettle,
         },
     ]
 }

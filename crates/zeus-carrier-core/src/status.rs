@@ -48,6 +48,18 @@ pub enum CgiRule {
     Optional,
 }
 
+/// The merchant's choice for the optional CGI calls (△: statuses 04, 10,
+/// 11; R-CG-6, D-13: off by default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, EnumIter, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OptionalCgi {
+    /// Send the optional calls too (the merchant opted in).
+    Send,
+    /// Do not send them (the default, D-13).
+    #[default]
+    Skip,
+}
+
 /// The prefix every notification mail subject carries (R-ST-2).
 pub const MAIL_SUBJECT_PREFIX: &str = "【ZEUS】キャリア決済 ";
 
@@ -187,12 +199,12 @@ impl Status {
     }
 
     /// Whether a CGI call is sent for this status given the merchant's
-    /// opt-in to the optional ones (R-CG-6, D-13).
-    pub const fn sends_cgi(self, optional_opted_in: bool) -> bool {
+    /// choice for the optional ones (R-CG-6, D-13).
+    pub const fn sends_cgi(self, optional: OptionalCgi) -> bool {
         match self.cgi_rule() {
             CgiRule::Never => false,
             CgiRule::Always => true,
-            CgiRule::Optional => optional_opted_in,
+            CgiRule::Optional => matches!(optional, OptionalCgi::Send),
         }
     }
 
@@ -312,12 +324,12 @@ mod tests {
     #[test]
     fn d13_cgi_column_and_optional_statuses() {
         let always: Vec<_> = Status::iter()
-            .filter(|s| s.sends_cgi(false))
+            .filter(|s| s.sends_cgi(OptionalCgi::Skip))
             .map(Status::code)
             .collect();
         assert_eq!(always, ["02", "03", "06", "07", "08", "09"]);
         let opted: Vec<_> = Status::iter()
-            .filter(|s| s.sends_cgi(true))
+            .filter(|s| s.sends_cgi(OptionalCgi::Send))
             .map(Status::code)
             .collect();
         assert_eq!(

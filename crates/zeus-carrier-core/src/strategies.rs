@@ -15,8 +15,8 @@
 //!
 //! proptest!(ProptestConfig::with_cases(32), |(order in strategies::order())| {
 //!     // A merchant invariant: payout iff Completed or CompletedCancelFailed (R-ST-1).
-//!     let paid = order.status.payout_eligible();
-//!     prop_assert_eq!(paid, matches!(order.status.code(), "07" | "09"));
+//!     let paid = order.status().payout_eligible();
+//!     prop_assert_eq!(paid, matches!(order.status().code(), "07" | "09"));
 //! });
 //! proptest!(ProptestConfig::with_cases(32), |(q in strategies::callback_query(Charset::ShiftJis))| {
 //!     let parsed = zeus_carrier_core::callback::Callback::parse_query(q.as_bytes(), Charset::ShiftJis);

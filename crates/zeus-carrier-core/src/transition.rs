@@ -157,10 +157,6 @@ pub const TRANSITIONS: &[Transition] = &[
     t(S::Completed, E::CancelFail, S::CompletedCancelFailed),
 ];
 
-/// The gateway's error code for an operation the status does not allow
-/// (処理できないステータス, R-TR-1).
-pub const NOT_ALLOWED_CODE: &str = "010010007";
-
 /// An event that the order's status does not allow (R-TR-1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("event {event} is not allowed in status {from} (R-TR-1; gateway code 010010007)")]
@@ -169,6 +165,14 @@ pub struct TransitionError {
     pub from: Status,
     /// The event that was refused.
     pub event: EventKind,
+}
+
+impl TransitionError {
+    /// The gateway's answer to an operation the status does not allow:
+    /// `010010007` 処理できないステータス (R-TR-1).
+    pub const fn error_code(&self) -> &'static crate::error_code::ErrorCode {
+        crate::error_code::codes::NOT_ALLOWED
+    }
 }
 
 /// [`TRANSITIONS`] as a (status, event) → status array, built from it at

@@ -62,7 +62,7 @@ impl CallError {
     /// The `result` the gateway would answer: `failure_order` or `invalid`.
     pub fn result(&self) -> &'static str {
         match self {
-            CallError::Refused(r) => r.result.wire_name(),
+            CallError::Refused(r) => r.result().wire_name(),
             CallError::Malformed(f) => f.response().result.wire_name(),
         }
     }
@@ -70,7 +70,7 @@ impl CallError {
     /// The `error_code` the gateway would answer.
     pub fn error_code(&self) -> &'static str {
         match self {
-            CallError::Refused(r) => r.code,
+            CallError::Refused(r) => r.code(),
             CallError::Malformed(f) => f.field.invalid_code(),
         }
     }
@@ -78,7 +78,7 @@ impl CallError {
     /// The SPEC id of the rule that refuses the request.
     pub fn rule(&self) -> &'static str {
         match self {
-            CallError::Refused(r) => r.rule,
+            CallError::Refused(r) => r.rule(),
             CallError::Malformed(_) => "SPEC §5",
         }
     }

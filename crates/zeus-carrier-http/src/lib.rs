@@ -14,7 +14,6 @@
 //! | [`Receiver`] | the CGI receiver (SPEC §9) as one framework-neutral async function, [`Receiver::receive`]: allowlist, trusted proxies, parsing through the core, signature and integrity checks, `successok` only after the store committed |
 //! | `callback_router` | the receiver as an axum `Router` (feature `axum`) |
 //! | [`signing`] | optional signed `sendpoint` (a truncated HMAC-SHA256 of the order's key fields) |
-//! | [`integrity`], [`operation`] | a callback against the saved checkout; a Secure Link answer as a store operation |
 //!
 //! ## Feature flags
 //!
@@ -79,15 +78,14 @@
 //! ## Decisions (where the spec is silent)
 //!
 //! Each is documented next to its code: the receiver's order of checks and
-//! its answers ([`receiver`]), the source address rules ([`source`]), the
-//! integrity check against the saved checkout ([`integrity`]), the signed
-//! sendpoint ([`signing`]).
+//! its answers ([`receiver`]), the source address rules ([`source`]) and the
+//! signed sendpoint ([`signing`]). The integrity check against the saved
+//! checkout is the core's merchant model
+//! ([`zeus_carrier_core::merchant::on_notification`]), run by the store.
 
 pub mod client;
 pub mod clock;
 pub mod config;
-pub mod integrity;
-pub mod operation;
 pub mod receiver;
 pub mod secret;
 pub mod signing;

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset};
 use clap::{Parser, ValueEnum};
+use zeus_carrier_core::status::OptionalCgi;
 use zeus_carrier_core::{Charset, PaymentMode};
 
 /// The eleven CGI parameters, comma separated: the default of `--cgi-params`.
@@ -145,6 +146,16 @@ struct Standalone {
 }
 
 impl SandboxConfig {
+    /// `--cgi-optional` as the core's choice for the optional CGI calls
+    /// (D-13).
+    pub fn optional_cgi(&self) -> OptionalCgi {
+        if self.cgi_optional {
+            OptionalCgi::Send
+        } else {
+            OptionalCgi::Skip
+        }
+    }
+
     /// Parses flags as the command line would (without the program name):
     /// `SandboxConfig::from_flags(["--mode", "immediate"])`.
     pub fn from_flags<I, T>(flags: I) -> Result<SandboxConfig, clap::Error>

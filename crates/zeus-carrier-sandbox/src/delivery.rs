@@ -11,7 +11,7 @@
 use std::time::Duration;
 
 use tokio::sync::oneshot;
-use zeus_carrier_core::callback::{DeliveryPolicy, NextStep, judge_attempt};
+use zeus_carrier_core::callback::{DeliveryPolicy, NextStep, TransportFailure, judge_attempt};
 use zeus_carrier_core::{Order, Status};
 
 use crate::state::{CgiAttempt, SandboxState};
@@ -34,8 +34,7 @@ pub struct CgiJob {
 struct Exchange {
     http_status: Option<u16>,
     body: Option<Vec<u8>>,
-    timed_out: bool,
-    connect_error: bool,
+    failure: Option<TransportFailure>,
 }
 
 /// Starts delivering `job` in a background task with `policy`. The
@@ -89,15 +88,14 @@ async fn deliver(
         let outcome = judge_attempt(
             exchange.http_status,
             exchange.body.as_deref(),
-            exchange.timed_out,
-            exchange.connect_error,
+            exchange.failure,
         );
         let record = {
             let mut store = state.store();
             let record = CgiAttempt {
                 id: store.cgi.len() as u64 + 1,
                 delivery,
-                order_no: job.order.order_no.clone(),
+                order_no: job.order.order_no().to_owned(),
                 status: job.status,
                 url: job.url.clone(),
                 attempt: attempt_no,
@@ -150,8 +148,7 @@ async fn exchange(client: &reqwest::Client, url: &str, timeout: Duration) -> Exc
         Ok(body) => Exchange {
             http_status: Some(status),
             body: Some(body.to_vec()),
-            timed_out: false,
-            connect_error: false,
+            failure: None,
         },
         Err(e) => transport_failure(&e, Some(status)),
     }
@@ -161,9 +158,14 @@ fn transport_failure(e: &reqwest::Error, http_status: Option<u16>) -> Exchange {
     Exchange {
         http_status,
         body: None,
-        timed_out: e.is_timeout(),
         // Without an answer the core counts the attempt as a connection
         // error; with a status but a broken body, the status decides.
-        connect_error: http_status.is_none() && !e.is_timeout(),
+        failure: if e.is_timeout() {
+            Some(TransportFailure::TimedOut)
+        } else if http_status.is_none() {
+            Some(TransportFailure::ConnectError)
+        } else {
+            None
+        },
     }
 }

@@ -4,8 +4,9 @@
 
 use zeus_carrier_core::callback::{Callback, should_notify};
 use zeus_carrier_core::cancel::answer_cancel;
+use zeus_carrier_core::error_code::{ErrorCode, codes};
 use zeus_carrier_core::order::OrderDetails;
-use zeus_carrier_core::secure_link::{Request, Zkey};
+use zeus_carrier_core::secure_link::{Request, Zkey, ZkeyCheck};
 use zeus_carrier_core::settle::{SettleParams, answer_settle};
 use zeus_carrier_core::time::{jst_date, start_of_jst_day};
 use zeus_carrier_core::{Event, JstDateTime, Order, Status};
@@ -46,7 +47,7 @@ pub(crate) fn apply_events(
                 error_code: error_code(status),
             }),
             Err(e) => {
-                tracing::error!(order_no = %rec.order.order_no, error = %e, "core answer refused by the transition table");
+                tracing::error!(order_no = %rec.order.order_no(), error = %e, "core answer refused by the transition table");
                 break;
             }
         }
@@ -114,7 +115,11 @@ pub(crate) enum DecideError {
 /// The error code a declined payment's CGI call carries. The sandbox plays
 /// the carrier here, and a carrier decline on the shopper's side is
 /// reported with the manual's "購入NG画面(結果通知エラー)" code.
-pub const DECLINE_ERROR_CODE: &str = "010201301";
+pub const DECLINE_ERROR_CODE: &str = DECLINE.code;
+
+/// The catalog entry of [`DECLINE_ERROR_CODE`]: `010201301`
+/// 購入NG画面(結果通知エラー), checked against the catalog at compile time.
+pub const DECLINE: &ErrorCode = codes::entry("010201301");
 
 /// Takes the shopper's decision: 01 → 03/07 (by mode) or → 02 (SPEC §3).
 pub(crate) fn decide(
@@ -126,7 +131,7 @@ pub(crate) fn decide(
     let mode = state.payment_mode();
     let mut store = state.store();
     let rec = store.order_mut(order_no).ok_or(DecideError::Unknown)?;
-    if rec.order.status != Status::Accepting {
+    if rec.order.status() != Status::Accepting {
         return Err(DecideError::AlreadyDecided(Box::new(rec.clone())));
     }
     let event = match decision {
@@ -150,14 +155,14 @@ pub(crate) fn settle_due(state: &SandboxState) -> Vec<Entered> {
     let mut store = state.store();
     let mut entered = Vec::new();
     for rec in store.orders.iter_mut() {
-        let due = match (rec.order.status, rec.order.settle_date) {
+        let due = match (rec.order.status(), rec.order.settle_date()) {
             (Status::SettleReserved, Some(date)) if date <= today => date,
             _ => continue,
         };
         let at = start_of_jst_day(due);
-        let carrier_ok = rec.next_settle.take().is_none_or(|o| o.is_ok());
-        let events = crate::rules::reservation_events(carrier_ok);
-        let code = zeus_carrier_core::settle::SETTLE_CARRIER_FAILURE_CODE;
+        let carrier = CarrierOutcome::or_default(rec.next_settle.take());
+        let events = crate::rules::reservation_events(carrier);
+        let code = codes::SETTLE_CARRIER_FAILURE.code;
         entered.extend(apply_events(rec, &events, at, &|s| match s {
             Status::SettleFailed => code.to_owned(),
             _ => NO_ERROR.to_owned(),
@@ -176,14 +181,18 @@ pub(crate) fn dispatch(
     for e in entered {
         // 処理時刻 is when the order entered the status (00:00 of the date
         // for a reservation settled by a clock jump), not when it is mailed.
-        let at = e.order.history.last().map_or_else(|| state.now(), |h| h.at);
+        let at = e
+            .order
+            .history()
+            .last()
+            .map_or_else(|| state.now(), |h| h.at);
         if let Some(draft) = crate::rules::notification_mail(state, e, at) {
             crate::mail::send(state, draft);
         }
         let Some(base) = &state.config().cgi_url else {
             continue;
         };
-        if !should_notify(e.status, state.config().cgi_optional) {
+        if !should_notify(e.status, state.config().optional_cgi()) {
             continue;
         }
         let callback =
@@ -191,7 +200,7 @@ pub(crate) fn dispatch(
         let query = match callback.to_query(state.charset()) {
             Ok(q) => q,
             Err(err) => {
-                tracing::error!(order_no = %e.order.order_no, error = %err, "cgi query cannot be encoded");
+                tracing::error!(order_no = %e.order.order_no(), error = %err, "cgi query cannot be encoded");
                 continue;
             }
         };
@@ -278,27 +287,26 @@ pub(crate) fn secure(state: &SandboxState, body: &[u8]) -> (String, Vec<Entered>
     let config = state.config();
     // The request authenticates the merchant when both its IP code and its
     // key are this sandbox's (the zkey is compared by the core's `Zkey`).
-    let zkey_ok = request.clientip() == config.clientip
-        && request.zkey().matches(&Zkey::new(config.zkey.clone()));
+    let zkey = if request.clientip() == config.clientip
+        && request.zkey().matches(&Zkey::new(config.zkey.clone()))
+    {
+        ZkeyCheck::Matches
+    } else {
+        ZkeyCheck::Wrong
+    };
     let rec = store.order_mut(request.order_no());
     let order = rec.as_ref().map(|r| &r.order);
     let answer = match &request {
         Request::Settle(settle) => {
-            let carrier_ok = rec
-                .as_ref()
-                .and_then(|r| r.next_settle)
-                .is_none_or(CarrierOutcome::is_ok);
-            answer_settle(order, zkey_ok, &SettleParams::from(settle), carrier_ok, now)
+            let carrier = CarrierOutcome::or_default(rec.as_ref().and_then(|r| r.next_settle));
+            answer_settle(order, zkey, &SettleParams::from(settle), carrier, now)
         }
         Request::Cancel(_) => {
-            let carrier_ok = rec
-                .as_ref()
-                .and_then(|r| r.next_cancel)
-                .is_none_or(CarrierOutcome::is_ok);
-            answer_cancel(order, zkey_ok, carrier_ok, now)
+            let carrier = CarrierOutcome::or_default(rec.as_ref().and_then(|r| r.next_cancel));
+            answer_cancel(order, zkey, carrier, now)
         }
     };
-    let text = answer.response.render(variant);
+    let text = answer.response().render(variant);
     tracing::info!(
         act = request.act().wire_name(),
         order_no = request.order_no(),
@@ -310,7 +318,7 @@ pub(crate) fn secure(state: &SandboxState, body: &[u8]) -> (String, Vec<Entered>
     };
     // The carrier outcome set for "the next" settle or cancel is used up
     // once an operation reached the carrier.
-    for event in &answer.events {
+    for event in answer.events() {
         match event {
             Event::CarrierConfirmsSettle | Event::CarrierRejectsSettle => rec.next_settle = None,
             Event::CancelOk | Event::CancelFail => rec.next_cancel = None,
@@ -322,8 +330,8 @@ pub(crate) fn secure(state: &SandboxState, body: &[u8]) -> (String, Vec<Entered>
             | Event::SettleDateArrives => {}
         }
     }
-    let failure_code = answer.response.error_code.clone();
-    let entered = apply_events(rec, &answer.events, now, &|s| match s {
+    let failure_code = answer.code().to_owned();
+    let entered = apply_events(rec, answer.events(), now, &|s| match s {
         // A status the carrier's failure caused carries the response's code.
         Status::SettleFailed
         | Status::CompletedCancelFailed

@@ -44,7 +44,7 @@ use zeus_carrier_core::JstDateTime;
 pub use clock::Clock;
 pub use config::{ALL_CGI_PARAMS, CharsetArg, ModeArg, SandboxConfig};
 pub use delivery::CgiJob;
-pub use engine::{DECLINE_ERROR_CODE, Decision};
+pub use engine::{DECLINE, DECLINE_ERROR_CODE, Decision};
 pub use error::SandboxError;
 pub use http::router;
 pub use mail::{MAIL_FROM, MailDraft, eml_file_name, to_eml};

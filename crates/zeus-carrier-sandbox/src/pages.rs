@@ -51,12 +51,12 @@ impl TestPage {
     pub(crate) fn of(rec: &OrderRecord) -> TestPage {
         let o = &rec.order;
         TestPage {
-            order_no: o.order_no.clone(),
+            order_no: o.order_no().to_owned(),
             carrier: o.carrier().display_name().to_owned(),
-            money: yen(o.money),
-            status: status_text(o.status),
-            test: o.details.test,
-            open: o.status == zeus_carrier_core::Status::Accepting,
+            money: yen(o.money()),
+            status: status_text(o.status()),
+            test: o.details().test,
+            open: o.status() == zeus_carrier_core::Status::Accepting,
         }
     }
 }
@@ -79,8 +79,8 @@ impl ResultPage {
             heading: "お支払い完了",
             message: vec!["お支払いが完了しました", "ご利用ありがとうございました。"],
             link: rec.success_link.clone(),
-            order_no: rec.order.order_no.clone(),
-            status: status_text(rec.order.status),
+            order_no: rec.order.order_no().to_owned(),
+            status: status_text(rec.order.status()),
         }
     }
 
@@ -93,8 +93,8 @@ impl ResultPage {
                 "再度お支払い手続きをお願いします",
             ],
             link: rec.failure_link.clone(),
-            order_no: rec.order.order_no.clone(),
-            status: status_text(rec.order.status),
+            order_no: rec.order.order_no().to_owned(),
+            status: status_text(rec.order.status()),
         }
     }
 }
@@ -135,19 +135,19 @@ pub(crate) struct OrderRow {
 impl OrderRow {
     pub(crate) fn of(rec: &OrderRecord) -> OrderRow {
         let o = &rec.order;
-        let d = &o.details;
+        let d = o.details();
         OrderRow {
-            order_no: o.order_no.clone(),
-            status: status_text(o.status),
+            order_no: o.order_no().to_owned(),
+            status: status_text(o.status()),
             carrier: d.carrier.display_name().to_owned(),
             original_money: yen(o.original_money()),
-            money: yen(o.money),
-            accepted_at: rfc3339(&o.accepted_at),
+            money: yen(o.money()),
+            accepted_at: rfc3339(&o.accepted_at()),
             settle_date: o
-                .settle_date
+                .settle_date()
                 .map(|d| d.format("%Y/%m/%d").to_string())
                 .unwrap_or_default(),
-            settled_at: o.settled_at.as_ref().map(rfc3339).unwrap_or_default(),
+            settled_at: o.settled_at().as_ref().map(rfc3339).unwrap_or_default(),
             test: d.test,
             username: d.username.clone(),
             telno: d.telno.clone(),
@@ -240,12 +240,12 @@ pub(crate) struct OrderPage {
 
 impl OrderPage {
     pub(crate) fn of(rec: &OrderRecord, cgi: &[CgiAttempt], mails: &[MailRecord]) -> OrderPage {
-        let no = &rec.order.order_no;
+        let no = rec.order.order_no();
         OrderPage {
             o: OrderRow::of(rec),
             history: rec
                 .order
-                .history
+                .history()
                 .iter()
                 .map(|h| HistoryRow {
                     at: rfc3339(&h.at),
@@ -256,12 +256,12 @@ impl OrderPage {
                 .collect(),
             cgi: cgi
                 .iter()
-                .filter(|a| &a.order_no == no)
+                .filter(|a| a.order_no == no)
                 .map(CgiRow::from)
                 .collect(),
             mails: mails
                 .iter()
-                .filter(|m| m.order_no.as_ref() == Some(no))
+                .filter(|m| m.order_no.as_deref() == Some(no))
                 .map(MailRow::from)
                 .collect(),
         }

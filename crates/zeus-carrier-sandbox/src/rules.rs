@@ -1,6 +1,7 @@
 //! Thin adapters from the sandbox's records to the core's rules. Nothing
 //! here decides anything the core owns.
 
+use zeus_carrier_core::carrier::CarrierResult;
 use zeus_carrier_core::{Event, JstDateTime, Order};
 
 use crate::engine::Entered;
@@ -9,8 +10,8 @@ use crate::state::{CgiAttempt, SandboxState};
 
 /// The events of a reservation whose date has come (SPEC §3, R-SL-2):
 /// the core's [`zeus_carrier_core::settle::date_arrival_events`].
-pub(crate) fn reservation_events(carrier_ok: bool) -> Vec<Event> {
-    zeus_carrier_core::settle::date_arrival_events(carrier_ok).to_vec()
+pub(crate) fn reservation_events(carrier: CarrierResult) -> Vec<Event> {
+    zeus_carrier_core::settle::date_arrival_events(carrier).to_vec()
 }
 
 /// The notification mail for a status entered, if the status is mailed
@@ -29,7 +30,7 @@ pub(crate) fn notification_mail(
     Some(MailDraft {
         subject: mail.subject,
         body: mail.body,
-        order_no: Some(e.order.order_no.clone()),
+        order_no: Some(e.order.order_no().to_owned()),
     })
 }
 
@@ -52,6 +53,6 @@ pub(crate) fn cgi_error_mail(
     MailDraft {
         subject: mail.subject,
         body: mail.body,
-        order_no: Some(order.order_no.clone()),
+        order_no: Some(order.order_no().to_owned()),
     }
 }

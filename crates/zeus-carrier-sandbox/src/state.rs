@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use zeus_carrier_core::callback::{AttemptOutcome, CgiParam, ClientIp, DeliveryPolicy};
+use zeus_carrier_core::carrier::CarrierResult;
 use zeus_carrier_core::secure_link::Zkey;
 use zeus_carrier_core::test_mode::is_test_id;
 use zeus_carrier_core::{Charset, JstDateTime, Order, PaymentMode, Status};
@@ -28,6 +29,20 @@ impl CarrierOutcome {
     /// Whether the carrier carries it out.
     pub fn is_ok(self) -> bool {
         matches!(self, CarrierOutcome::Ok)
+    }
+
+    /// The core's name for it.
+    pub fn result(self) -> CarrierResult {
+        match self {
+            CarrierOutcome::Ok => CarrierResult::Succeeds,
+            CarrierOutcome::Fail => CarrierResult::Fails,
+        }
+    }
+
+    /// The carrier's answer for an operation: the outcome set for it, or ok
+    /// by default.
+    pub fn or_default(next: Option<CarrierOutcome>) -> CarrierResult {
+        next.map_or(CarrierResult::Succeeds, CarrierOutcome::result)
     }
 }
 
@@ -125,7 +140,7 @@ impl Store {
 
     pub(crate) fn insert(&mut self, record: OrderRecord) {
         self.index
-            .insert(record.order.order_no.clone(), self.orders.len());
+            .insert(record.order.order_no().to_owned(), self.orders.len());
         self.orders.push(record);
     }
 }

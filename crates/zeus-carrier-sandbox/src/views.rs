@@ -79,26 +79,26 @@ pub struct OrderView {
 impl OrderView {
     /// The view of an order.
     pub fn of(order: &Order) -> OrderView {
-        let d = &order.details;
+        let d = order.details();
         OrderView {
-            order_no: order.order_no.clone(),
+            order_no: order.order_no().to_owned(),
             clientip: d.clientip.clone(),
             carrier: d.carrier.code(),
-            money: order.money,
+            money: order.money(),
             original_money: order.original_money(),
-            status: order.status.into(),
-            accepted_at: rfc3339(&order.accepted_at),
-            settle_date: order.settle_date.map(format_yyyymmdd),
-            settled_at: order.settled_at.as_ref().map(rfc3339),
+            status: order.status().into(),
+            accepted_at: rfc3339(&order.accepted_at()),
+            settle_date: order.settle_date().map(format_yyyymmdd),
+            settled_at: order.settled_at().as_ref().map(rfc3339),
             test: d.test,
             username: d.username.clone(),
             telno: d.telno.clone(),
             email: d.email.clone(),
             sendid: d.sendid.clone(),
             sendpoint: d.sendpoint.clone(),
-            payout_eligible: order.status.payout_eligible(),
+            payout_eligible: order.status().payout_eligible(),
             history: order
-                .history
+                .history()
                 .iter()
                 .map(|h| HistoryView {
                     at: rfc3339(&h.at),

@@ -5,17 +5,15 @@
 //! - The body is a urlencoded form (UTF-8, as browsers send a UTF-8 page's
 //!   form) or JSON (`Content-Type: application/json`, the core's
 //!   [`OrderRequest`] shape; `money` may be a number). Anything else → `415`.
-//! - `clientip` is always the service's own; a value in the body is
-//!   replaced.
-//! - A missing `sendid` is generated (`zc-` + 16 hex digits from the OS's
-//!   random source): the checkout is saved under it, so the CGI calls can
-//!   be checked against it ([`zeus_carrier_http::integrity`]). The answer carries it in
-//!   the `X-Zeus-Carrier-Sendid` header.
-//! - With a signing key, `sendpoint` is the signature of the order
-//!   ([`zeus_carrier_http::signing`]); a given value is replaced.
-//! - A `sendid` already saved with another amount or carrier → `422` with
-//!   `{"errors": [{"field": "sendid", "rule": …}]}`: reusing it would make
-//!   the integrity check compare against the wrong order.
+//! - Everything else is one call of the merchant facade,
+//!   [`zeus_carrier_merchant::Merchant::checkout`]: `clientip` replaced by
+//!   the service's own, a missing `sendid` generated, `sendpoint` signed
+//!   when a signing key is configured, the checkout saved before the form
+//!   is rendered (its decisions are documented there). The answer carries
+//!   the `sendid` in the `X-Zeus-Carrier-Sendid` header.
+//! - Every violation → `422` `{"errors": [{"field", "rule"}]}`; a `sendid`
+//!   already saved with another amount or carrier → `422` with
+//!   `{"errors": [{"field": "sendid", "rule": …}]}`.
 //! - The page is sent in the configured charset (`--charset`, D-3), which
 //!   is also the charset the request is validated in.
 
@@ -27,12 +25,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 use zeus_carrier_core::link_point::OrderRequest;
-use zeus_carrier_core::merchant::Checkout;
-use zeus_carrier_core::values::{Money, SendId};
-use zeus_carrier_store::StoreError;
+use zeus_carrier_merchant::CheckoutError;
 
 use super::{ServeState, json_error, store_error};
-use zeus_carrier_http::signing::sign_sendpoint;
 
 /// The header carrying the checkout's `sendid`.
 pub const SENDID_HEADER: &str = "x-zeus-carrier-sendid";
@@ -42,90 +37,38 @@ pub(super) async fn checkout(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let mut request = match read_request(&headers, &body) {
+    let request = match read_request(&headers, &body) {
         Ok(r) => r,
         Err((status, message)) => return json_error(status, message),
     };
-    let settings = &state.settings;
-    request.clientip = settings.clientip.clone();
-    if request.sendid.is_empty() {
-        match new_sendid() {
-            Ok(id) => request.sendid = id,
-            Err(e) => {
-                tracing::error!(error = %e, "no random source for a sendid");
-                return json_error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "cannot generate a sendid",
-                );
-            }
-        }
-    }
-    if settings.signing_key.is_some() {
-        request.sendpoint.clear();
-    }
-    let mut valid = match request.validate(settings.charset) {
-        Ok(v) => v,
-        Err(violations) => {
+    let form = match state.merchant.checkout(request).await {
+        Ok(form) => form,
+        Err(CheckoutError::Invalid(violations)) => {
             return (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Json(json!({"errors": violations})),
             )
                 .into_response();
         }
-    };
-    if let Some(key) = &settings.signing_key {
-        let (money, carrier) = (valid.money(), valid.carrier());
-        let mut signed = valid.into_request();
-        signed.sendpoint = sign_sendpoint(key, &signed.clientip, &signed.sendid, money, carrier);
-        valid = match signed.validate(settings.charset) {
-            Ok(v) => v,
-            Err(violations) => {
-                tracing::error!(%violations, "signed request no longer valid");
-                return json_error(StatusCode::INTERNAL_SERVER_ERROR, violations.to_string());
-            }
-        };
-    }
-    let sendid = valid.request().sendid.clone();
-    let now = state.clock.now();
-    // The validated request's sendid and money are within the manual's
-    // rules, so these conversions only fail on a bug.
-    let checkout = match (SendId::parse(&sendid), Money::from_yen(valid.money())) {
-        (Ok(id), Ok(money)) => Checkout::new(id, money, valid.carrier(), now),
-        (Err(e), _) | (_, Err(e)) => {
-            tracing::error!(error = %e, "validated checkout has an invalid value");
-            return json_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
-        }
-    };
-    match state.store.save_checkout(&checkout).await {
-        Ok(_) => {}
-        Err(StoreError::CheckoutConflict { .. }) => {
+        Err(CheckoutError::SendIdInUse { sendid }) => {
             return (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Json(json!({"errors": [{
                     "field": "sendid",
-                    "rule": format!("{sendid:?} is already used by a checkout with another amount or carrier"),
+                    "rule": format!("{:?} is already used by a checkout with another amount or carrier", sendid.as_str()),
                 }]})),
             )
                 .into_response();
         }
-        Err(e) => return store_error(&e),
-    }
-    let page = valid.render_html_form(&settings.order_url);
-    let bytes = match settings.charset.encode(&page) {
-        Ok(b) => b.into_owned(),
+        Err(CheckoutError::Store(e)) => return store_error(&e),
         Err(e) => {
-            tracing::error!(error = %e, "checkout page not encodable");
+            tracing::error!(error = %e, "checkout not rendered");
             return json_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
         }
     };
-    tracing::info!(
-        sendid = sendid.as_str(),
-        money = valid.money(),
-        carrier = valid.carrier().code(),
-        "checkout rendered"
-    );
-    let content_type = format!("text/html; charset={}", settings.charset.http_label());
-    let mut response = (StatusCode::OK, [(CONTENT_TYPE, content_type)], bytes).into_response();
+    let content_type = format!("text/html; charset={}", form.charset.http_label());
+    let sendid = form.checkout.sendid.as_str().to_owned();
+    let mut response = (StatusCode::OK, [(CONTENT_TYPE, content_type)], form.body).into_response();
     if let Ok(v) = HeaderValue::from_str(&sendid) {
         response.headers_mut().insert(SENDID_HEADER, v);
     }
@@ -168,17 +111,6 @@ fn read_request(headers: &HeaderMap, body: &[u8]) -> Result<OrderRequest, (Statu
             ),
         )),
     }
-}
-
-/// `zc-` + 16 hex digits (19 bytes, inside sendid's 25).
-fn new_sendid() -> Result<String, getrandom::Error> {
-    let mut bytes = [0u8; 8];
-    getrandom::fill(&mut bytes)?;
-    let mut id = String::from("zc-");
-    for b in bytes {
-        id.push_str(&format!("{b:02x}"));
-    }
-    Ok(id)
 }
 
 /// `GET /checkout/done`: a neutral page a checkout's `success_url` can

@@ -7,10 +7,12 @@ use ipnet::IpNet;
 use zeus_carrier_core::Charset;
 use zeus_carrier_core::secure_link::Zkey;
 
-use zeus_carrier_http::SigningKey;
+use zeus_carrier_core::values::ClientIp;
 use zeus_carrier_http::config::{
     ClientConfig, DEFAULT_CALLBACK_PATH, DEFAULT_CONNECT_TIMEOUT, ReceiverConfig,
 };
+use zeus_carrier_http::{ConfigError, SigningKey};
+use zeus_carrier_merchant::MerchantConfig;
 
 /// The flags of `zeus-carrier serve` (INTERFACES §3), as `clap` arguments to
 /// flatten into a subcommand. `Debug` shows no secret: the zkey, the
@@ -105,6 +107,21 @@ impl ServeConfig {
         c.total_timeout = Duration::from_secs(self.gateway_timeout_secs);
         c.connect_timeout = Duration::from_secs(self.gateway_connect_timeout_secs);
         c
+    }
+
+    /// The merchant facade's settings: the order form's `clientip`,
+    /// charset and gateway, the signing key, and an operation lock held
+    /// for the Secure Link timeout plus a minute.
+    pub fn merchant_config(&self) -> Result<MerchantConfig, ConfigError> {
+        let clientip = ClientIp::parse(&self.clientip).map_err(|_| ConfigError::BadClientIp {
+            clientip: self.clientip.clone(),
+        })?;
+        let mut m = MerchantConfig::new(clientip);
+        m.charset = self.charset;
+        m.gateway_url = self.gateway_url.clone();
+        m.signing_key = self.signing_key.clone();
+        m.lock_hold = Duration::from_secs(self.gateway_timeout_secs.saturating_add(60));
+        Ok(m)
     }
 
     /// The CGI receiver's configuration.

@@ -1,10 +1,11 @@
 //! # zeus-carrier-serve
 //!
-//! `zeus-carrier serve`: the reference merchant service (INTERFACES §3),
-//! built on the public API of [`zeus_carrier_http`] (the Secure Link client
-//! and the CGI [`Receiver`]) and [`zeus_carrier_store`]. A merchant can run
-//! it as it is (the CLI's `serve` command) or copy it: it uses no private
-//! helper of the libraries below it.
+//! `zeus-carrier serve`: the reference merchant service (INTERFACES §3), a
+//! thin HTTP face over the public API of [`zeus_carrier_merchant`] (the
+//! merchant facade: checkout, settle, cancel, record, deadlines) and
+//! [`zeus_carrier_http`]'s CGI [`Receiver`]. A merchant can run it as it is
+//! (the CLI's `serve` command) or copy it: it uses no private helper of the
+//! libraries below it.
 //!
 //! It renders the Link Point form (`POST /checkout`), receives CGI calls
 //! durably and idempotently (the callback path, [`zeus_carrier_http::receiver`]), shows
@@ -21,11 +22,9 @@ pub mod checkout;
 mod config;
 pub mod orders;
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::io::Write as _;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 
 use axum::Json;
 use axum::Router;
@@ -35,18 +34,15 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::json;
 use tokio::net::TcpListener;
-use zeus_carrier_core::Charset;
 use zeus_carrier_store::{Store, StoreError};
 
 pub use config::{ServeConfig, redact_url_password};
 
-use zeus_carrier_http::config::{check_gateway_url, join_path};
-use zeus_carrier_http::{
-    Clock, ConfigError, Receiver, SecureLinkClient, SigningKey, callback_router,
-};
+use zeus_carrier_http::{Clock, ConfigError, Receiver, SecureLinkClient, callback_router};
+use zeus_carrier_merchant::Merchant;
 
 /// The path of the Link Point endpoint on the gateway's host (SPEC §1).
-pub const ORDER_CGI_PATH: &str = "/cgi-bin/carrier/order.cgi";
+pub use zeus_carrier_core::link_point::ORDER_CGI_PATH;
 
 /// The largest request body the service reads (checkout forms and settle
 /// requests are far smaller).
@@ -56,29 +52,18 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// path may not be one of them.
 const RESERVED_PATHS: &[&str] = &["/checkout", "/checkout/done", "/deadlines", "/healthz"];
 
-/// What the service's handlers share. Cheap to clone.
+/// What the service's handlers share: the merchant facade and the CGI
+/// receiver. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct ServeState {
-    store: Store,
-    client: SecureLinkClient,
+    merchant: Merchant,
     receiver: Receiver,
-    settings: Arc<Settings>,
-    clock: Clock,
-    locks: OrderLocks,
-}
-
-#[derive(Debug)]
-struct Settings {
-    clientip: String,
-    charset: Charset,
-    order_url: String,
-    signing_key: Option<SigningKey>,
 }
 
 impl ServeState {
-    /// Checks `config` and builds the client and the receiver around
-    /// `store`; uses the system clock.
-    pub fn new(store: Store, config: &ServeConfig) -> Result<ServeState, ConfigError> {
+    /// Checks `config` and builds the merchant facade and the receiver
+    /// around `store`; uses the system clock.
+    pub fn new(store: Store, config: &ServeConfig) -> Result<ServeState, ServeError> {
         let client = SecureLinkClient::new(config.client_config())?;
         let receiver_config = config.receiver_config();
         if RESERVED_PATHS.contains(&receiver_config.path.as_str())
@@ -86,58 +71,34 @@ impl ServeState {
         {
             return Err(ConfigError::BadCallbackPath {
                 path: receiver_config.path,
-            });
+            }
+            .into());
         }
         let receiver = Receiver::new(store.clone(), receiver_config)?;
-        let base = check_gateway_url(&config.gateway_url)?;
-        Ok(ServeState {
-            store,
-            client,
-            receiver,
-            settings: Arc::new(Settings {
-                clientip: config.clientip.clone(),
-                charset: config.charset,
-                order_url: join_path(&base, ORDER_CGI_PATH).to_string(),
-                signing_key: config.signing_key.clone(),
-            }),
-            clock: Clock::system(),
-            locks: OrderLocks::default(),
-        })
+        let merchant = Merchant::new(store, client, config.merchant_config()?)?;
+        Ok(ServeState { merchant, receiver })
     }
 
     /// The same state reading `clock` (the receiver too).
     pub fn with_clock(mut self, clock: Clock) -> ServeState {
         self.receiver = self.receiver.with_clock(clock.clone());
-        self.clock = clock;
+        self.merchant = self.merchant.with_clock(clock);
         self
+    }
+
+    /// The merchant facade.
+    pub fn merchant(&self) -> &Merchant {
+        &self.merchant
     }
 
     /// The store.
     pub fn store(&self) -> &Store {
-        &self.store
+        self.merchant.store()
     }
 
     /// The Secure Link client.
     pub fn client(&self) -> &SecureLinkClient {
-        &self.client
-    }
-}
-
-/// One async lock per order number, so one process never has two settle or
-/// cancel calls for the same order in flight (the second waits and then
-/// runs its pre-check on the updated record).
-#[derive(Clone, Debug, Default)]
-struct OrderLocks(Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>);
-
-impl OrderLocks {
-    async fn lock(&self, order_no: &str) -> tokio::sync::OwnedMutexGuard<()> {
-        let lock = {
-            let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-            // Forget locks nobody holds or waits for.
-            map.retain(|_, l| Arc::strong_count(l) > 1);
-            map.entry(order_no.to_owned()).or_default().clone()
-        };
-        lock.lock_owned().await
+        self.merchant.client()
     }
 }
 
@@ -160,10 +121,9 @@ pub fn serve_router(state: ServeState) -> Router {
 }
 
 async fn healthz(State(state): State<ServeState>) -> Response {
-    match state.store.health().await {
-        Ok(()) => {
-            Json(json!({"status": "ok", "backend": state.store.backend_name()})).into_response()
-        }
+    let store = state.store();
+    match store.health().await {
+        Ok(()) => Json(json!({"status": "ok", "backend": store.backend_name()})).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
             (
@@ -197,6 +157,9 @@ pub enum ServeError {
     /// The configuration cannot work.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// The merchant's settings cannot work.
+    #[error(transparent)]
+    Merchant(#[from] zeus_carrier_merchant::ConfigError),
     /// The store could not be opened.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -239,7 +202,7 @@ impl Server {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
-        let store = self.state.store.clone();
+        let store = self.state.store().clone();
         let app = serve_router(self.state);
         let served = axum::serve(
             self.listener,
@@ -297,6 +260,7 @@ pub async fn bind_listener(
 fn check_config(config: &ServeConfig) -> Result<(), ServeError> {
     SecureLinkClient::new(config.client_config())?;
     config.receiver_config().check()?;
+    config.merchant_config()?.check()?;
     Ok(())
 }
 

@@ -2,25 +2,34 @@
 //! `GET /deadlines` (INTERFACES §3).
 //!
 //! # Settle and cancel
+//! The handler reads the request and answers; everything between is one
+//! call of the merchant facade ([`zeus_carrier_merchant::Merchant::settle`],
+//! [`zeus_carrier_merchant::Merchant::cancel`]), which a shop embedding the
+//! crates calls the same way.
 //! 1. The body (settle only) is JSON `{"money"?, "date"?: "YYYYMMDD",
 //!    "autype"?: "sale"|"auth"}`; an empty body means no options. A value
 //!    of the wrong shape is answered `422` with the `invalid` code the
 //!    gateway would give for that field (SPEC §5); a body that is not JSON
 //!    → `400`.
-//! 2. Per order, one operation at a time in this process (a second waits).
-//! 3. The record must exist (`404` otherwise) and tell the carrier and the
-//!    original amount (from CGI calls or the saved checkout; `409`
-//!    otherwise: the pre-check cannot run without them).
-//! 4. The Secure Link client runs the core's pre-check: a predicted refusal
-//!    is answered `422` `{"result", "error_code", "meaning", "rule",
-//!    "sent": false}` and nothing is sent.
-//! 5. Otherwise the call is made once and answered `200` `{"outcome",
-//!    "error_code", "meaning", "date", …}`. The events the outcome means are
-//!    recorded with [`Store::record_operation`](zeus_carrier_store::Store::record_operation);
-//!    `unknown` changes no status and marks the order for reconciliation
-//!    (R-RS-3). If the store fails after the gateway answered, the answer is
-//!    still `200` with `"recorded": false` (the gateway acted; a retry must
-//!    not be invited) and the error is logged.
+//! 2. The facade locks the order for operations across every instance
+//!    sharing the database, reads the record (`404` when there is none) and
+//!    the facts the pre-check needs (`409` when neither the CGI calls nor
+//!    the saved checkout told the carrier or the original amount).
+//! 3. A request the gateway would refuse is answered `422` `{"result",
+//!    "error_code", "meaning", "rule", "sent": false}`; nothing is sent.
+//! 4. Otherwise the operation is marked in flight, sent once and answered
+//!    `200` `{"outcome", "error_code", "meaning", "date", "order_no",
+//!    "sent", "reconcile", "recorded", "order", …}`. `unknown` and the
+//!    "reconcile first" codes change no status and mark the order for
+//!    reconciliation (R-RS-3). If the store fails after the gateway
+//!    answered, the answer is still `200` with `"recorded": false` (the
+//!    gateway acted; a retry must not be invited).
+//!
+//! # Deadlines
+//! `GET /deadlines?within_days=N` (default 7, at most 3650) answers the
+//! JSON array of INTERFACES §3: reconciliations first (including flagged
+//! notifications of orders never recorded, with `status` null), then the
+//! windows by closing time.
 
 use std::collections::HashMap;
 
@@ -31,15 +40,14 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use zeus_carrier_core::error_code::lookup;
-use zeus_carrier_core::merchant::{Operation, OperationReport};
 use zeus_carrier_core::secure_link::{Autype, Field, Outcome};
 use zeus_carrier_core::settle::SettleParams;
-use zeus_carrier_core::time::{format_yyyymmdd, parse_yyyymmdd};
+use zeus_carrier_core::time::parse_yyyymmdd;
 use zeus_carrier_core::values::OrderNo;
 
 use super::{ServeState, json_error, store_error};
 use zeus_carrier_http::CallError;
-use zeus_carrier_http::operation::order_facts;
+use zeus_carrier_merchant::{OperateError, Recording};
 
 /// The default `within_days` of `GET /deadlines`.
 const DEFAULT_WITHIN_DAYS: u32 = 7;
@@ -63,12 +71,12 @@ pub(super) async fn get_order(
             format!("order {order_no:?} not found"),
         );
     };
-    match state.store.get_order(&number).await {
+    match state.merchant.order(&number).await {
         Ok(Some(order)) => Json(order).into_response(),
         Ok(None) => {
             // Flagged notifications are stored without creating the record:
             // say so instead of a bare "never seen".
-            let stored = match state.store.notifications(&number).await {
+            let stored = match state.merchant.store().notifications(&number).await {
                 Ok(n) => n,
                 Err(e) => return store_error(&e),
             };
@@ -208,129 +216,84 @@ fn parse_settle_body(body: &[u8]) -> Result<SettleParams, BodyError> {
     })
 }
 
+/// Settle or cancel through the merchant facade
+/// ([`zeus_carrier_merchant::Merchant::settle`] / `cancel`), and its
+/// answer as JSON.
 async fn operate(state: &ServeState, order_no: &str, op: Op) -> Response {
-    let _guard = state.locks.lock(order_no).await;
+    // An order number the manual does not allow was never recorded.
     let Ok(number) = OrderNo::parse(order_no) else {
         return json_error(
             StatusCode::NOT_FOUND,
             format!("order {order_no:?} not found"),
         );
     };
-    let order = match state.store.get_order(&number).await {
-        Ok(Some(o)) => o,
-        Ok(None) => {
+    let result = match op {
+        Op::Settle(params) => state.merchant.settle(&number, params).await,
+        Op::Cancel => state.merchant.cancel(&number).await,
+    };
+    let done = match result {
+        Ok(done) => done,
+        Err(OperateError::NotFound(_)) => {
             return json_error(
                 StatusCode::NOT_FOUND,
                 format!("order {order_no:?} not found"),
             );
         }
-        Err(e) => return store_error(&e),
-    };
-    let checkout = match order.sendid() {
-        Some(sendid) => match state.store.find_checkout(sendid).await {
-            Ok(c) => c,
-            Err(e) => return store_error(&e),
-        },
-        None => None,
-    };
-    let facts = match order_facts(&order, checkout.as_ref()) {
-        Ok(f) => f,
-        Err(e) => return json_error(StatusCode::CONFLICT, e.to_string()),
-    };
-    let now = state.clock.now();
-    let result: Result<(Operation, Outcome), CallError> = match &op {
-        Op::Settle(params) => state
-            .client
-            .settle(&facts, order_no, *params, now)
-            .await
-            .map(|c| (Operation::Settle(c.plan), c.outcome)),
-        Op::Cancel => state
-            .client
-            .cancel(&facts, order_no, now)
-            .await
-            .map(|c| (Operation::Cancel(c.plan), c.outcome)),
-    };
-    let (operation, outcome) = match result {
-        Ok(r) => r,
-        Err(e) => {
-            tracing::info!(
-                order_no,
-                op = op.name(),
-                error_code = e.error_code(),
-                rule = e.rule(),
-                "refused locally; nothing sent"
-            );
-            return (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Json(json!({
-                    "result": e.result(),
-                    "error_code": e.error_code(),
-                    "meaning": meaning(e.error_code()),
-                    "rule": e.rule(),
-                    "sent": false,
-                })),
-            )
-                .into_response();
+        Err(OperateError::MissingFact(e)) => {
+            return json_error(StatusCode::CONFLICT, e.to_string());
         }
+        Err(OperateError::NotSent(e)) => return not_sent(order_no, op.name(), &e),
+        Err(OperateError::Store(e)) => return store_error(&e),
+        Err(e) => return json_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     };
-    let at = state.clock.now();
-    let mut store_failure: Option<String> = None;
-    let reason: Option<String> = match &outcome {
-        Outcome::Unknown { reason: why } => Some(why.to_string()),
-        Outcome::Success { .. }
-        | Outcome::Failure { .. }
-        | Outcome::Maintenance { .. }
-        | Outcome::Invalid { .. } => None,
+    let (recorded, store_failure) = match &done.recording {
+        Recording::Recorded { .. } => (true, None),
+        Recording::NotRecorded { reason } => (false, Some(reason.clone())),
+        _ => (false, None),
     };
-    // The core's model decides what the outcome does (an unknown outcome
-    // marks the order for reconciliation, R-RS-3); the store persists it.
-    let report = OperationReport::new(operation, facts.status, outcome.clone(), at);
-    if let Err(e) = state.store.record_operation(&number, report).await {
-        let err = e.to_string();
-        let mark = format!(
-            "{} answered {} but recording it failed ({err})",
-            op.name(),
-            outcome.wire_name()
-        );
-        let _ = state.store.mark_reconciliation(&number, &mark).await;
-        store_failure = Some(err);
-    }
-    if let Some(err) = &store_failure {
-        tracing::error!(
-            order_no,
-            op = op.name(),
-            outcome = outcome.wire_name(),
-            error = err.as_str(),
-            "gateway answered but the store failed"
-        );
-    }
-    let current = state.store.get_order(&number).await.ok().flatten();
-    let date = match &outcome {
-        Outcome::Success { date } => date.map(format_yyyymmdd),
-        Outcome::Failure { .. }
-        | Outcome::Maintenance { .. }
-        | Outcome::Invalid { .. }
-        | Outcome::Unknown { .. } => None,
-    };
-    let error_code = outcome.error_code();
     let mut body = json!({
-        "outcome": outcome.wire_name(),
-        "error_code": error_code,
-        "meaning": error_code.and_then(meaning),
-        "date": date,
+        "outcome": done.outcome.wire_name(),
+        "error_code": done.error_code(),
+        "meaning": done.meaning(),
+        "date": done.date(),
         "order_no": order_no,
         "sent": true,
-        "reconcile": outcome.needs_reconciliation(),
-        "recorded": store_failure.is_none(),
-        "order": current,
+        "reconcile": done.needs_reconciliation(),
+        "recorded": recorded,
+        "order": done.order,
     });
-    if let Some(r) = reason {
-        body["reason"] = json!(r);
+    if let Outcome::Unknown { reason } = &done.outcome {
+        body["reason"] = json!(reason.to_string());
+    }
+    if let Some(why) = &done.reconcile {
+        body["reconciliation"] = json!(why);
     }
     if let Some(err) = store_failure {
         body["store_error"] = json!(err);
     }
     (StatusCode::OK, Json(body)).into_response()
+}
+
+/// `422`: the pre-check predicts the gateway's refusal; nothing was sent.
+fn not_sent(order_no: &str, op: &str, e: &CallError) -> Response {
+    tracing::info!(
+        order_no,
+        op,
+        error_code = e.error_code(),
+        rule = e.rule(),
+        "refused locally; nothing sent"
+    );
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Json(json!({
+            "result": e.result(),
+            "error_code": e.error_code(),
+            "meaning": meaning(e.error_code()),
+            "rule": e.rule(),
+            "sent": false,
+        })),
+    )
+        .into_response()
 }
 
 pub(super) async fn deadlines(
@@ -349,14 +312,8 @@ pub(super) async fn deadlines(
             }
         },
     };
-    let now = state.clock.now();
-    match state.store.list_deadlines(now, within_days).await {
-        Ok(list) => Json(json!({
-            "now": now,
-            "within_days": within_days,
-            "deadlines": list,
-        }))
-        .into_response(),
+    match state.merchant.deadlines(within_days).await {
+        Ok(list) => Json(list).into_response(),
         Err(e) => store_error(&e),
     }
 }

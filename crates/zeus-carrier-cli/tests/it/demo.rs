@@ -36,8 +36,9 @@ fn interfaces_1_demo_runs_the_whole_lifecycle_and_exits_0() {
         "GET /orders/DEMO-000002 → 10 仮売取消完了",
         // resends
         "manual resend of #3) → 200 successok (ok)",
-        "(counted in duplicates)",
-        "(counted in stale)",
+        "duplicates 1 · stale 0 (counted in duplicates)",
+        // R-CG-3: the 03 resent after 07 was stored before: a duplicate.
+        "duplicates 2 · stale 0 (counted in duplicates)",
         "checks behaved as SPEC.md says",
     ] {
         assert!(out.contains(line), "missing {line:?} in:\n{out}");

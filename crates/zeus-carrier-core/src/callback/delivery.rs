@@ -30,7 +30,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use strum::{EnumIter, IntoStaticStr};
 
-use crate::status::Status;
+use crate::status::{OptionalCgi, Status};
 
 /// The manual's CGI timeout: 40 seconds without an answer (R-CG-2).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(40);
@@ -100,25 +100,33 @@ impl std::fmt::Display for AttemptOutcome {
     }
 }
 
+/// Why an attempt produced no answer (R-CG-2): the driver's transport
+/// reports it to [`judge_attempt`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TransportFailure {
+    /// No answer within the timeout (40 s); a late answer is not an answer.
+    TimedOut,
+    /// The connection failed (refused, reset, DNS, TLS).
+    ConnectError,
+}
+
 /// Classifies one attempt (R-CG-1): ok if and only if the answer is HTTP 200
 /// and its body starts with the bytes `successok` (case-sensitive, nothing
 /// before it).
 ///
-/// Precedence: `timed_out` wins over everything (a late answer is not an
-/// answer), then `connect_error`; with neither flag, a missing status means
-/// no answer was received and counts as a connection error. A 200 without a
-/// body is a bad body.
+/// Precedence: a transport failure wins over everything (a late answer is
+/// not an answer); without one, a missing status means no answer was
+/// received and counts as a connection error. A 200 without a body is a bad
+/// body.
 pub fn judge_attempt(
     http_status: Option<u16>,
     body: Option<&[u8]>,
-    timed_out: bool,
-    connect_error: bool,
+    failure: Option<TransportFailure>,
 ) -> AttemptOutcome {
-    if timed_out {
-        return AttemptOutcome::Timeout;
-    }
-    if connect_error {
-        return AttemptOutcome::ConnectError;
+    match failure {
+        Some(TransportFailure::TimedOut) => return AttemptOutcome::Timeout,
+        Some(TransportFailure::ConnectError) => return AttemptOutcome::ConnectError,
+        None => {}
     }
     match http_status {
         None => AttemptOutcome::ConnectError,
@@ -218,8 +226,8 @@ impl DeliveryPolicy {
 
 /// Whether a CGI call is sent when an order enters `status`, given the
 /// merchant's opt-in to the optional statuses 04, 10, 11 (R-CG-6, D-13).
-pub const fn should_notify(status: Status, optional_opted_in: bool) -> bool {
-    status.sends_cgi(optional_opted_in)
+pub const fn should_notify(status: Status, optional: OptionalCgi) -> bool {
+    status.sends_cgi(optional)
 }
 
 #[cfg(test)]
@@ -236,7 +244,7 @@ mod tests {
 
     #[test]
     fn r_cg_1_only_200_with_successok_prefix_is_ok() {
-        let ok = |s, b: &[u8]| judge_attempt(Some(s), Some(b), false, false);
+        let ok = |s, b: &[u8]| judge_attempt(Some(s), Some(b), None);
         assert_eq!(ok(200, b"successok"), AttemptOutcome::Ok);
         assert_eq!(ok(200, b"successok\r\n"), AttemptOutcome::Ok);
         assert_eq!(ok(200, b"successok and more"), AttemptOutcome::Ok);
@@ -251,7 +259,7 @@ mod tests {
             assert_eq!(ok(200, body), AttemptOutcome::BadBody, "{body:?}");
         }
         assert_eq!(
-            judge_attempt(Some(200), None, false, false),
+            judge_attempt(Some(200), None, None),
             AttemptOutcome::BadBody
         );
         for status in [201, 204, 301, 302, 400, 403, 404, 500, 503] {
@@ -266,23 +274,31 @@ mod tests {
     #[test]
     fn r_cg_1_timeout_and_connect_error_take_precedence() {
         assert_eq!(
-            judge_attempt(Some(200), Some(b"successok"), true, false),
+            judge_attempt(
+                Some(200),
+                Some(b"successok"),
+                Some(TransportFailure::TimedOut)
+            ),
             AttemptOutcome::Timeout
         );
         assert_eq!(
-            judge_attempt(None, None, true, true),
+            judge_attempt(None, None, Some(TransportFailure::TimedOut)),
             AttemptOutcome::Timeout
         );
         assert_eq!(
-            judge_attempt(None, None, false, true),
+            judge_attempt(None, None, Some(TransportFailure::ConnectError)),
             AttemptOutcome::ConnectError
         );
         assert_eq!(
-            judge_attempt(None, None, false, false),
+            judge_attempt(None, None, None),
             AttemptOutcome::ConnectError
         );
         assert_eq!(
-            judge_attempt(Some(200), Some(b"successok"), false, true),
+            judge_attempt(
+                Some(200),
+                Some(b"successok"),
+                Some(TransportFailure::ConnectError)
+            ),
             AttemptOutcome::ConnectError
         );
     }
@@ -432,19 +448,27 @@ mod tests {
     #[test]
     fn r_cg_6_optional_statuses_only_when_opted_in() {
         for s in Status::iter() {
-            assert_eq!(should_notify(s, false), s.sends_cgi(false), "{s}");
-            assert_eq!(should_notify(s, true), s.sends_cgi(true), "{s}");
+            assert_eq!(
+                should_notify(s, OptionalCgi::Skip),
+                s.sends_cgi(OptionalCgi::Skip),
+                "{s}"
+            );
+            assert_eq!(
+                should_notify(s, OptionalCgi::Send),
+                s.sends_cgi(OptionalCgi::Send),
+                "{s}"
+            );
         }
         for s in [
             Status::SettleReserved,
             Status::AuthorizationCancelled,
             Status::AuthorizationCancelFailed,
         ] {
-            assert!(!should_notify(s, false), "{s}");
-            assert!(should_notify(s, true), "{s}");
+            assert!(!should_notify(s, OptionalCgi::Skip), "{s}");
+            assert!(should_notify(s, OptionalCgi::Send), "{s}");
         }
         for s in [Status::Accepting, Status::Settling] {
-            assert!(!should_notify(s, true), "{s}");
+            assert!(!should_notify(s, OptionalCgi::Send), "{s}");
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::carrier::Carrier;
+use crate::secure_link::ResultKind;
 use crate::settle::tests::{ACCEPTED, SETTLED, at, facts, order};
 use crate::transition::{EventKind, next_status};
 use chrono::TimeDelta;
@@ -26,8 +27,8 @@ fn window_start(status: Status) -> JstDateTime {
 
 fn refusal(r: Result<CancelPlan, Refusal>) -> Option<(&'static str, &'static str)> {
     r.err().map(|e| {
-        assert_eq!(e.result, ResultKind::FailureOrder);
-        (e.code, e.rule)
+        assert_eq!(e.result(), ResultKind::FailureOrder);
+        (e.code(), e.rule())
     })
 }
 
@@ -56,6 +57,56 @@ fn r_cn_1_cancellable_statuses_are_exactly_those_of_the_transition_table() {
             allowed,
             "{status}"
         );
+    }
+}
+
+/// D-7, R-CN-1: for every status, [`cancel_plan`] exists iff the table has
+/// a CancelOk row from it; an authorization plan is the one whose rows lead
+/// to 10/11 (deadline acceptance + 50 × 24 h), a sale plan the one whose
+/// rows lead to 08/09 (deadline settle time + 50 × 24 h, unknown without a
+/// settle time).
+#[test]
+fn r_cn_1_d7_cancel_plan_exists_iff_the_table_has_a_cancel_ok_row() {
+    use crate::transition::TRANSITIONS;
+    let accepted = at(ACCEPTED);
+    let settled = at(SETTLED);
+    for status in Status::iter() {
+        let row = |event| {
+            TRANSITIONS
+                .iter()
+                .find(|t| t.from == status && t.event == event)
+                .map(|t| t.to)
+        };
+        let plan = cancel_plan(status, &accepted, Some(&settled));
+        let unknown_settle = cancel_plan(status, &accepted, None);
+        match (row(EventKind::CancelOk), row(EventKind::CancelFail)) {
+            (None, None) => {
+                assert_eq!(plan, None, "{status}");
+                assert_eq!(unknown_settle, None, "{status}");
+            }
+            (Some(Status::AuthorizationCancelled), Some(Status::AuthorizationCancelFailed)) => {
+                let want = Some(CancelPlan::Authorization {
+                    deadline: cancel_deadline(&accepted),
+                });
+                assert_eq!(plan, want, "{status}");
+                assert_eq!(unknown_settle, want, "{status}");
+            }
+            (Some(Status::Cancelled), Some(Status::CompletedCancelFailed)) => {
+                assert_eq!(
+                    plan,
+                    Some(CancelPlan::Sale {
+                        deadline: Some(cancel_deadline(&settled)),
+                    }),
+                    "{status}"
+                );
+                assert_eq!(
+                    unknown_settle,
+                    Some(CancelPlan::Sale { deadline: None }),
+                    "{status}"
+                );
+            }
+            other => panic!("{status}: unexpected cancel rows {other:?}"),
+        }
     }
 }
 
@@ -125,17 +176,26 @@ fn r_cn_1_gateway_answers_and_moves_the_order() {
     ];
     for (from, carrier_ok, to) in cases {
         let mut o = order(from, Carrier::SoftBank, 1000);
-        let a = answer_cancel(Some(&o), true, carrier_ok, now);
+        let a = answer_cancel(
+            Some(&o),
+            ZkeyCheck::Matches,
+            if carrier_ok {
+                CarrierResult::Succeeds
+            } else {
+                CarrierResult::Fails
+            },
+            now,
+        );
         let want = if carrier_ok {
             "result=Success_order&error_code=-"
         } else {
             "result=failure_order&error_code=010208451"
         };
-        assert_eq!(a.response.render(0), want);
-        for e in &a.events {
+        assert_eq!(a.response().render(0), want);
+        for e in a.events() {
             o.apply(e, now).expect("the table allows it");
         }
-        assert_eq!(o.status, to, "{from} carrier_ok={carrier_ok}");
+        assert_eq!(o.status(), to, "{from} carrier_ok={carrier_ok}");
     }
 }
 
@@ -143,16 +203,10 @@ fn r_cn_1_gateway_answers_and_moves_the_order() {
 fn r_cn_unknown_order_is_010010001_and_wrong_zkey_is_010010000() {
     let now = at("2026-01-13T10:00:00+09:00");
     let o = order(Status::Completed, Carrier::Au, 1000);
-    let a = answer_cancel(None, true, true, now);
-    assert_eq!(
-        (a.response.error_code.as_str(), a.events.len()),
-        ("010010001", 0)
-    );
-    let a = answer_cancel(Some(&o), false, true, now);
-    assert_eq!(
-        (a.response.error_code.as_str(), a.events.len()),
-        ("010010000", 0)
-    );
+    let a = answer_cancel(None, ZkeyCheck::Matches, CarrierResult::Succeeds, now);
+    assert_eq!((a.code(), a.events().len()), ("010010001", 0));
+    let a = answer_cancel(Some(&o), ZkeyCheck::Wrong, CarrierResult::Succeeds, now);
+    assert_eq!((a.code(), a.events().len()), ("010010000", 0));
 }
 
 #[test]
@@ -202,15 +256,15 @@ proptest! {
     ) {
         let o = order(status, carrier, 1000);
         let now = at(ACCEPTED) + TimeDelta::seconds(secs);
-        let answer = answer_cancel(Some(&o), true, carrier_ok, now);
+        let answer = answer_cancel(Some(&o), ZkeyCheck::Matches, if carrier_ok { CarrierResult::Succeeds } else { CarrierResult::Fails }, now);
         match check_cancel(&OrderFacts::from(&o), now) {
             Err(r) => {
-                prop_assert_eq!(&answer.response, &r.response());
-                prop_assert!(answer.events.is_empty());
+                prop_assert_eq!(&answer.response(), &r.response());
+                prop_assert!(answer.events().is_empty());
             }
             Ok(plan) => {
-                let outcome = Outcome::from_http(200, answer.response.render(variant).as_bytes());
-                prop_assert_eq!(cancel_events_for(&plan, &outcome), answer.events);
+                let outcome = Outcome::from_http(200, answer.response().render(variant).as_bytes());
+                prop_assert_eq!(cancel_events_for(&plan, &outcome), answer.events());
             }
         }
     }

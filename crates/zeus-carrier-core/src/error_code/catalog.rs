@@ -66,13 +66,13 @@
 //! [`ReconcileFirst`]: RetryAdvice::ReconcileFirst
 
 use super::ErrorCode;
-use super::ResultClass;
-use super::ResultClass::{FailureOrder, Invalid, Maintenance, Unhandled};
+use super::ResultKind;
+use super::ResultKind::{FailureOrder, Invalid, Maintenance, Unhandled};
 use super::RetryAdvice::{self, Later, NotWithoutChange, ReconcileFirst};
 
 const fn e(
     code: &'static str,
-    class: ResultClass,
+    class: ResultKind,
     meaning_ja: &'static str,
     gloss_en: &'static str,
     retry: RetryAdvice,

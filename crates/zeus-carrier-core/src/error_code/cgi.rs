@@ -7,7 +7,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::{Lookup, ResultClass, lookup};
+use super::{Lookup, ResultKind, lookup};
 
 /// A CGI `error_code` value, classified by its prefix alone (SPEC §8). The
 /// value is kept as received in every variant, so nothing is lost.
@@ -88,11 +88,11 @@ impl ErrorCodePrefix {
 
     /// The result class the prefix stands for; `None` for `-` and for an
     /// unknown prefix.
-    pub fn class(&self) -> Option<ResultClass> {
+    pub fn class(&self) -> Option<ResultKind> {
         match self {
-            ErrorCodePrefix::ParameterError { .. } => Some(ResultClass::Invalid),
-            ErrorCodePrefix::Failure { .. } => Some(ResultClass::FailureOrder),
-            ErrorCodePrefix::Maintenance { .. } => Some(ResultClass::Maintenance),
+            ErrorCodePrefix::ParameterError { .. } => Some(ResultKind::Invalid),
+            ErrorCodePrefix::Failure { .. } => Some(ResultKind::FailureOrder),
+            ErrorCodePrefix::Maintenance { .. } => Some(ResultKind::Maintenance),
             ErrorCodePrefix::NoError | ErrorCodePrefix::Unknown { .. } => None,
         }
     }

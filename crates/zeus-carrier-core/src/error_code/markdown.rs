@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use strum::IntoEnumIterator;
 
-use super::{CATALOG, ResultClass, RetryAdvice};
+use super::{CATALOG, ResultKind, RetryAdvice};
 
 /// A table cell: `|` would end the cell, so it is escaped (no catalog text
 /// contains one today; this keeps the table well-formed if one is added).
@@ -33,7 +33,7 @@ pub fn catalog_markdown() -> String {
     for r in RetryAdvice::iter() {
         let _ = writeln!(out, "- **{}**: {}.", r.label(), r.describe());
     }
-    for class in ResultClass::iter() {
+    for class in ResultKind::ERROR_CLASSES {
         let _ = write!(
             out,
             "\n## `{}` — {} ({})\n\n{}.\n\n\

@@ -21,12 +21,13 @@ fn r_ec_1_catalog_has_all_137_codes() {
 
 #[test]
 fn r_ec_1_per_class_counts_match_the_manual() {
-    let counts: Vec<_> = ResultClass::iter()
+    let counts: Vec<_> = ResultKind::iter()
         .map(|c| (c.wire_name(), c.entries().count()))
         .collect();
     assert_eq!(
         counts,
         [
+            ("Success_order", 0),
             ("invalid", 19),
             ("failure_order", 96),
             ("maintenance", 21),
@@ -75,20 +76,20 @@ fn r_ec_1_class_ranges_follow_spec_section_8() {
         let expected = if (c.len() == 8 && (c.starts_with("000000") || c.starts_with("000001")))
             || (c.len() == 9 && c.starts_with("0001000"))
         {
-            ResultClass::Invalid
+            ResultKind::Invalid
         } else if c.len() == 9
             && (c.starts_with("0100100")
                 || c.starts_with("0100101")
                 || c.starts_with("0101000")
                 || c.starts_with("0102"))
         {
-            ResultClass::FailureOrder
+            ResultKind::FailureOrder
         } else if c.len() == 9
             && (c.starts_with("0200200") || c.starts_with("0200201") || c.starts_with("0201000"))
         {
-            ResultClass::Maintenance
+            ResultKind::Maintenance
         } else if c == "999999999" {
-            ResultClass::Unhandled
+            ResultKind::Unhandled
         } else {
             panic!("{c} is in no range of SPEC §8");
         };
@@ -99,71 +100,71 @@ fn r_ec_1_class_ranges_follow_spec_section_8() {
 #[test]
 fn r_ec_1_verbatim_meanings_spot_checks() {
     let checks = [
-        ("00000000", ResultClass::Invalid, "処理種別入力エラー"),
-        ("00000102", ResultClass::Invalid, "メールプラグ入力エラー"),
+        ("00000000", ResultKind::Invalid, "処理種別入力エラー"),
+        ("00000102", ResultKind::Invalid, "メールプラグ入力エラー"),
         (
             "000100007",
-            ResultClass::Invalid,
+            ResultKind::Invalid,
             "定義値エラー(決済機関キャリア)",
         ),
         (
             "010010007",
-            ResultClass::FailureOrder,
+            ResultKind::FailureOrder,
             "処理できないステータス",
         ),
-        ("010010030", ResultClass::FailureOrder, "NULL不正"),
+        ("010010030", ResultKind::FailureOrder, "NULL不正"),
         (
             "010100011",
-            ResultClass::FailureOrder,
+            ResultKind::FailureOrder,
             "処理対象 決済処理センターのトランザクションID エラー(決済機関キャリア)",
         ),
         (
             "0101000L0",
-            ResultClass::FailureOrder,
+            ResultKind::FailureOrder,
             "初回申込結果が存在しないため、定期購入処理を中止しました。(決済機関キャリア)",
         ),
         (
             "0101000L1",
-            ResultClass::FailureOrder,
+            ResultKind::FailureOrder,
             "初回申込結果と加盟店顧客ID が異なるため、定期購入処理を中止しました。(決済機関キャリア)",
         ),
         (
             "0101000L2",
-            ResultClass::FailureOrder,
+            ResultKind::FailureOrder,
             "既に解約済みのため、定期購入処理を中止しました。(決済機関キャリア)",
         ),
         (
             "0101000L3",
-            ResultClass::FailureOrder,
+            ResultKind::FailureOrder,
             "決済処理センターによりご指定の定期購入は取扱不可と判定されました。(決済機関キャリア)",
         ),
         (
             "0101000L4",
-            ResultClass::FailureOrder,
+            ResultKind::FailureOrder,
             "決済処理センターにて該当顧客の決済がエラーと判定されました。(決済機関キャリア)",
         ),
         (
             "010201301",
-            ResultClass::FailureOrder,
+            ResultKind::FailureOrder,
             "購入NG画面(結果通知エラー)(決済機関キャリア)",
         ),
         (
             "010208454",
-            ResultClass::FailureOrder,
+            ResultKind::FailureOrder,
             "売上確定可能期間を過ぎているため、売上処理を中止しました。(決済機関キャリア)",
         ),
         (
             "020020008",
-            ResultClass::Maintenance,
+            ResultKind::Maintenance,
             "決済処理センター接続エラー",
         ),
-        ("020020106", ResultClass::Maintenance, "システムエラー"),
+        ("020020106", ResultKind::Maintenance, "システムエラー"),
         (
             "020100008",
-            ResultClass::Maintenance,
+            ResultKind::Maintenance,
             "使用していないエラーコード(決済機関キャリア)",
         ),
-        ("999999999", ResultClass::Unhandled, "キャリア判定エラー"),
+        ("999999999", ResultKind::Unhandled, "キャリア判定エラー"),
     ];
     for (code, class, meaning) in checks {
         let e = entry(code);
@@ -195,10 +196,7 @@ fn r_ec_1_codes_named_by_the_spec_rules_have_the_manuals_meaning() {
     for (code, meaning) in named {
         assert_eq!(entry(code).meaning_ja, meaning, "{code}");
     }
-    assert_eq!(
-        entry(crate::transition::NOT_ALLOWED_CODE).class,
-        ResultClass::FailureOrder
-    );
+    assert_eq!(codes::NOT_ALLOWED.class, ResultKind::FailureOrder);
 }
 
 #[test]
@@ -288,15 +286,16 @@ fn r_ec_2_retry_advice_follows_the_class_with_documented_exceptions() {
             RetryAdvice::Later
         } else {
             match e.class {
-                ResultClass::Invalid | ResultClass::FailureOrder => RetryAdvice::NotWithoutChange,
-                ResultClass::Maintenance => RetryAdvice::Later,
-                ResultClass::Unhandled => RetryAdvice::ReconcileFirst,
+                ResultKind::Invalid | ResultKind::FailureOrder => RetryAdvice::NotWithoutChange,
+                ResultKind::Maintenance => RetryAdvice::Later,
+                ResultKind::Unhandled => RetryAdvice::ReconcileFirst,
+                ResultKind::SuccessOrder => panic!("no catalog code is a success: {}", e.code),
             }
         };
         assert_eq!(e.retry, expected, "{}", e.code);
     }
     for code in later_failures {
-        assert_eq!(entry(code).class, ResultClass::FailureOrder, "{code}");
+        assert_eq!(entry(code).class, ResultKind::FailureOrder, "{code}");
     }
 }
 
@@ -381,7 +380,7 @@ fn r_ec_cgi_prefixes_classify_error_codes() {
             .lookup()
             .and_then(|l| l.known())
             .map(|e| e.class),
-        Some(ResultClass::Unhandled)
+        Some(ResultKind::Unhandled)
     );
 }
 
@@ -390,10 +389,10 @@ fn r_ec_cgi_prefix_agrees_with_every_catalog_class() {
     for e in CATALOG {
         let parsed = ErrorCodePrefix::parse(e.code);
         let expected = match e.class {
-            ResultClass::Invalid | ResultClass::FailureOrder | ResultClass::Maintenance => {
+            ResultKind::Invalid | ResultKind::FailureOrder | ResultKind::Maintenance => {
                 Some(e.class)
             }
-            ResultClass::Unhandled => None,
+            ResultKind::SuccessOrder | ResultKind::Unhandled => None,
         };
         assert_eq!(parsed.class(), expected, "{}", e.code);
         assert!(parsed.is_error());
@@ -401,16 +400,35 @@ fn r_ec_cgi_prefix_agrees_with_every_catalog_class() {
     }
 }
 
+fn names_to_kinds(names: &[&str]) -> Vec<ResultKind> {
+    names
+        .iter()
+        .filter_map(|n| ResultKind::iter().find(|r| r.wire_name() == *n))
+        .collect()
+}
+
 #[test]
 fn r_ec_wire_names_of_the_classes() {
-    let names: Vec<_> = ResultClass::iter().map(ResultClass::wire_name).collect();
+    let names: Vec<_> = ResultKind::iter().map(ResultKind::wire_name).collect();
     assert_eq!(
         names,
-        ["invalid", "failure_order", "maintenance", "unhandled"]
+        [
+            "Success_order",
+            "invalid",
+            "failure_order",
+            "maintenance",
+            "unhandled"
+        ]
     );
-    let json = serde_json::to_string(&ResultClass::FailureOrder).expect("json");
+    assert_eq!(names_to_kinds(&names[1..]), ResultKind::ERROR_CLASSES);
+    for r in ResultKind::iter() {
+        let json = serde_json::to_string(&r).expect("json");
+        assert_eq!(json, format!("\"{}\"", r.wire_name()));
+        assert_eq!(serde_json::from_str::<ResultKind>(&json).ok(), Some(r));
+    }
+    let json = serde_json::to_string(&ResultKind::FailureOrder).expect("json");
     assert_eq!(json, "\"failure_order\"");
-    assert_eq!(ResultClass::Maintenance.to_string(), "maintenance");
+    assert_eq!(ResultKind::Maintenance.to_string(), "maintenance");
 }
 
 #[test]
@@ -509,4 +527,142 @@ fn r_ec_2_retry_advice_names_and_labels() {
     assert_eq!(names, ["later", "not_without_change", "reconcile_first"]);
     let shown: Vec<_> = RetryAdvice::iter().map(|r| r.to_string()).collect();
     assert_eq!(shown, ["later", "not without a change", "reconcile first"]);
+}
+
+/// R-EC-1: every code the core can emit is a catalog entry — every refusal
+/// of `check_settle`, `check_cancel`, `answer_settle` and `answer_cancel`
+/// over their inputs (each status, carrier, `autype`, date, amount, zkey,
+/// carrier result and instants on the edges of the windows), every
+/// `Field::invalid_code`, and the carrier-failure codes — and the set is
+/// exactly the named codes of [`codes`].
+#[test]
+fn r_ec_1_every_code_the_core_emits_is_in_the_catalog() {
+    use crate::cancel::{answer_cancel, check_cancel};
+    use crate::carrier::{Carrier, CarrierResult};
+    use crate::secure_link::{Autype, Field, ZkeyCheck};
+    use crate::settle::tests::{ACCEPTED, SETTLED, at, on, order, reserved_for};
+    use crate::settle::{OrderFacts, SettleParams, answer_settle, check_settle};
+    use crate::status::Status;
+    use chrono::TimeDelta;
+
+    let mut emitted: BTreeSet<&'static str> = BTreeSet::new();
+    let accepted = at(ACCEPTED);
+    let first_day = crate::time::jst_date(&accepted);
+    let nows: Vec<_> = [0i64, 1, 2, 15, 49, 50, 51, 52, 60]
+        .iter()
+        .flat_map(|d| {
+            [
+                (0, 0, 0),
+                (14, 0, 0),
+                (23, 54, 59),
+                (23, 55, 0),
+                (23, 59, 59),
+            ]
+            .map(|(h, m, sec)| on(first_day + TimeDelta::days(*d), h, m, sec))
+        })
+        .chain([accepted, at(SETTLED)])
+        .collect();
+    for status in Status::iter() {
+        for carrier in Carrier::iter() {
+            let o = order(status, carrier, 1000);
+            let facts = OrderFacts::from(&o);
+            for &now in &nows {
+                let today = crate::time::jst_date(&now);
+                let dates = [
+                    None,
+                    Some(today - TimeDelta::days(1)),
+                    Some(today),
+                    Some(today + TimeDelta::days(1)),
+                    Some(reserved_for()),
+                    Some(today + TimeDelta::days(60)),
+                ];
+                for autype in [None, Some(Autype::Sale), Some(Autype::Auth)] {
+                    for date in dates {
+                        for money in [None, Some(0), Some(1), Some(999), Some(1000), Some(1001)] {
+                            let params = SettleParams {
+                                money,
+                                autype,
+                                date,
+                            };
+                            if let Err(r) = check_settle(&facts, &params, now) {
+                                emitted.insert(r.code());
+                            }
+                            for zkey in ZkeyCheck::iter() {
+                                for carrier_result in CarrierResult::iter() {
+                                    for order_arg in [None, Some(&o)] {
+                                        let a = answer_settle(
+                                            order_arg,
+                                            zkey,
+                                            &params,
+                                            carrier_result,
+                                            now,
+                                        );
+                                        if let Some(e) = a.error_code() {
+                                            emitted.insert(e.code);
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                if let Err(r) = check_cancel(&facts, now) {
+                    emitted.insert(r.code());
+                }
+                for zkey in ZkeyCheck::iter() {
+                    for carrier_result in CarrierResult::iter() {
+                        for order_arg in [None, Some(&o)] {
+                            let a = answer_cancel(order_arg, zkey, carrier_result, now);
+                            if let Some(e) = a.error_code() {
+                                emitted.insert(e.code);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for field in Field::iter() {
+        emitted.insert(field.invalid_code());
+    }
+    emitted.insert(codes::SETTLE_CARRIER_FAILURE.code);
+    emitted.insert(codes::CANCEL_CARRIER_FAILURE.code);
+    for code in &emitted {
+        assert!(
+            lookup(code).known().is_some(),
+            "{code} is not in the catalog"
+        );
+    }
+    let named: BTreeSet<&str> = [
+        codes::AUTH_FAILED,
+        codes::ORDER_NOT_FOUND,
+        codes::NOT_ALLOWED,
+        codes::WITHDRAW_NOT_ALLOWED,
+        codes::DATE_OUT_OF_RANGE,
+        codes::DATE_AFTER_CUTOFF,
+        codes::EXPIRED,
+        codes::AMOUNT_ABOVE_ORIGINAL,
+        codes::AMOUNT_NOT_ORIGINAL,
+        codes::SETTLE_CARRIER_FAILURE,
+        codes::CANCEL_CARRIER_FAILURE,
+        codes::INVALID_ACT,
+        codes::INVALID_CLIENTIP,
+        codes::INVALID_MONEY,
+        codes::INVALID_ORDER_NO,
+        codes::INVALID_AUTYPE,
+        codes::INVALID_DATE,
+        codes::INVALID_ZKEY,
+    ]
+    .iter()
+    .map(|e| e.code)
+    .collect();
+    assert_eq!(emitted, named);
+}
+
+#[test]
+fn r_ec_1_named_codes_are_the_catalog_entries() {
+    assert_eq!(codes::entry("010010007"), entry("010010007"));
+    assert_eq!(codes::NOT_ALLOWED.meaning_ja, "処理できないステータス");
+    assert_eq!(codes::EXPIRED.class, ResultKind::FailureOrder);
+    assert_eq!(codes::INVALID_ZKEY.class, ResultKind::Invalid);
 }

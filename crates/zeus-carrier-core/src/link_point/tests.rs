@@ -5,6 +5,7 @@
 use super::*;
 use crate::carrier::Carrier;
 use crate::charset::Charset;
+use crate::order::PaymentKind;
 
 const SJIS: Charset = Charset::ShiftJis;
 const UTF8: Charset = Charset::Utf8;
@@ -301,8 +302,8 @@ fn r_lp_4_test_username_allows_the_digit_suffix() {
     assert_eq!(v.test_id(), Some("12345678"));
     assert!(v.is_test(&["12345678"]));
     assert!(!v.is_test(&["87654321"]));
-    assert!(v.details(true).test);
-    assert!(!v.details(false).test);
+    assert!(v.details(PaymentKind::Test).test);
+    assert!(!v.details(PaymentKind::Live).test);
 }
 
 #[test]

@@ -7,7 +7,7 @@ use super::rules::{CharClass, Rule, Violation, Violations};
 use super::{Field, OrderRequest};
 use crate::carrier::Carrier;
 use crate::charset::{Charset, Unmappable};
-use crate::order::OrderDetails;
+use crate::order::{OrderDetails, PaymentKind};
 use crate::test_mode::{self, Username};
 
 impl OrderRequest {
@@ -313,6 +313,16 @@ impl ValidOrderRequest {
         test_mode::is_test_payment(&self.request.username, known_test_ids)
     }
 
+    /// [`ValidOrderRequest::is_test`] as the kind of payment (R-TM-1), for
+    /// [`ValidOrderRequest::details`].
+    pub fn payment_kind(&self, known_test_ids: &[impl AsRef<str>]) -> PaymentKind {
+        if self.is_test(known_test_ids) {
+            PaymentKind::Test
+        } else {
+            PaymentKind::Live
+        }
+    }
+
     /// The phone number.
     pub fn telno(&self) -> &str {
         &self.request.telno
@@ -350,9 +360,9 @@ impl ValidOrderRequest {
     }
 
     /// The order's fields as the gateway keeps them (the sandbox's
-    /// `order.cgi`); `test` says whether it is a test payment (R-TM-1,
+    /// `order.cgi`); `payment` says whether it is a test payment (R-TM-1,
     /// see [`ValidOrderRequest::is_test`]).
-    pub fn details(&self, test: bool) -> OrderDetails {
+    pub fn details(&self, payment: PaymentKind) -> OrderDetails {
         OrderDetails {
             clientip: self.request.clientip.clone(),
             carrier: self.carrier,
@@ -362,7 +372,7 @@ impl ValidOrderRequest {
             email: self.request.email.clone(),
             sendid: self.request.sendid.clone(),
             sendpoint: self.request.sendpoint.clone(),
-            test,
+            test: payment.is_test(),
         }
     }
 }

@@ -64,7 +64,10 @@ fn details_carry_the_typed_values() {
     req.carrier_type = "S".into();
     req.money = "100000".into();
     req.sendid = "id 1".into();
-    let d = req.validate(SJIS).expect("valid").details(false);
+    let d = req
+        .validate(SJIS)
+        .expect("valid")
+        .details(crate::order::PaymentKind::Live);
     assert_eq!(d.carrier, Carrier::SoftBank);
     assert_eq!(d.money, 100_000);
     assert_eq!(d.sendid, "id 1");

@@ -69,6 +69,13 @@ impl Outcome {
             ResultKind::FailureOrder => Outcome::Failure { code: r.error_code },
             ResultKind::Maintenance => Outcome::Maintenance { code: r.error_code },
             ResultKind::Invalid => Outcome::Invalid { code: r.error_code },
+            // Not a gateway `result` (only the catalog's class of 999999999):
+            // no gateway sent it, so nothing says what happened (R-RS-3).
+            ResultKind::Unhandled => Outcome::Unknown {
+                reason: UnknownReason::BadBody(ResponseError::UnknownResult {
+                    raw: r.result.wire_name().to_owned(),
+                }),
+            },
         }
     }
 

@@ -4,8 +4,9 @@
 use chrono::NaiveDate;
 use strum::{EnumIter, IntoStaticStr};
 
-use super::{Act, Autype, Response, ResultKind, Zkey, zkey_format_ok};
+use super::{Act, Autype, Response, Zkey, zkey_format_ok};
 use crate::charset::{percent_decode, percent_encode};
+use crate::error_code::{ErrorCode, codes};
 use crate::time::{format_yyyymmdd, parse_yyyymmdd};
 
 /// A settle request (`act=settled`, SPEC §5).
@@ -72,17 +73,23 @@ impl Field {
         self.into()
     }
 
-    /// The `error_code` of the `invalid` answer for this field (SPEC §5).
-    pub const fn invalid_code(self) -> &'static str {
+    /// The catalog entry of the `invalid` answer for this field (SPEC §5).
+    pub const fn invalid_error_code(self) -> &'static ErrorCode {
         match self {
-            Field::Act => "00000000",
-            Field::ClientIp => "00000001",
-            Field::Money => "00000002",
-            Field::OrderNo => "00000003",
-            Field::Autype => "00000004",
-            Field::Date => "00000005",
-            Field::Zkey => "00000006",
+            Field::Act => codes::INVALID_ACT,
+            Field::ClientIp => codes::INVALID_CLIENTIP,
+            Field::Money => codes::INVALID_MONEY,
+            Field::OrderNo => codes::INVALID_ORDER_NO,
+            Field::Autype => codes::INVALID_AUTYPE,
+            Field::Date => codes::INVALID_DATE,
+            Field::Zkey => codes::INVALID_ZKEY,
         }
+    }
+
+    /// The `error_code` of the `invalid` answer for this field, as sent
+    /// (SPEC §5).
+    pub const fn invalid_code(self) -> &'static str {
+        self.invalid_error_code().code
     }
 
     /// The format rule, for messages.
@@ -120,11 +127,7 @@ pub struct InvalidField {
 impl InvalidField {
     /// The gateway's answer: `result=invalid&error_code=<field code>`.
     pub fn response(&self) -> Response {
-        Response {
-            result: ResultKind::Invalid,
-            error_code: self.field.invalid_code().to_owned(),
-            date: None,
-        }
+        Response::error(self.field.invalid_error_code())
     }
 }
 

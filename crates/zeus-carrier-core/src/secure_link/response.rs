@@ -2,52 +2,10 @@
 //! parameter order (SPEC §7, R-RS-1, R-RS-2).
 
 use chrono::NaiveDate;
-use strum::{EnumIter, IntoStaticStr};
 
 use crate::charset::{percent_decode, percent_encode};
+use crate::error_code::{ErrorCode, ResultKind};
 use crate::time::{format_yyyymmdd, parse_yyyymmdd};
-
-/// The `result` of a Secure Link response (R-RS-2), with its exact wire
-/// name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, IntoStaticStr)]
-pub enum ResultKind {
-    /// `Success_order`: the operation succeeded; `error_code` is `-`.
-    #[strum(serialize = "Success_order")]
-    SuccessOrder,
-    /// `failure_order`: refused by the gateway or failed at the carrier.
-    #[strum(serialize = "failure_order")]
-    FailureOrder,
-    /// `maintenance`: the gateway or the carrier's center is unavailable.
-    #[strum(serialize = "maintenance")]
-    Maintenance,
-    /// `invalid`: a request parameter is malformed.
-    #[strum(serialize = "invalid")]
-    Invalid,
-}
-
-impl ResultKind {
-    /// The exact wire name.
-    pub fn wire_name(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses the exact wire name (case-sensitive).
-    pub fn from_wire(s: &str) -> Option<ResultKind> {
-        match s {
-            "Success_order" => Some(ResultKind::SuccessOrder),
-            "failure_order" => Some(ResultKind::FailureOrder),
-            "maintenance" => Some(ResultKind::Maintenance),
-            "invalid" => Some(ResultKind::Invalid),
-            _ => None,
-        }
-    }
-}
-
-impl std::fmt::Display for ResultKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.wire_name())
-    }
-}
 
 /// The `error_code` of a success (R-RS-2).
 pub const NO_ERROR_CODE: &str = "-";
@@ -141,6 +99,16 @@ impl Response {
         }
     }
 
+    /// The answer for a catalog code: its class as `result`, the code as
+    /// `error_code`, no date.
+    pub fn error(code: &'static ErrorCode) -> Response {
+        Response {
+            result: code.class,
+            error_code: code.code.to_owned(),
+            date: None,
+        }
+    }
+
     /// Parses a response body: any parameter order, unknown keys ignored
     /// (R-RS-1); leading and trailing ASCII whitespace (a final newline) is
     /// ignored. A `Success_order` without `error_code` reads as `-`; an
@@ -169,7 +137,10 @@ impl Response {
             Some(c) => return Err(ResponseError::BadErrorCode { raw: lossy(&c) }),
             None => match result {
                 ResultKind::SuccessOrder => NO_ERROR_CODE.to_owned(),
-                ResultKind::FailureOrder | ResultKind::Maintenance | ResultKind::Invalid => {
+                ResultKind::FailureOrder
+                | ResultKind::Maintenance
+                | ResultKind::Invalid
+                | ResultKind::Unhandled => {
                     return Err(ResponseError::MissingErrorCode { result });
                 }
             },

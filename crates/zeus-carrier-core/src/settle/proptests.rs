@@ -2,7 +2,7 @@
 //! agreement between the merchant's pre-check and the gateway's answer.
 
 use super::*;
-use crate::settle::tests::{SETTLEABLE, at, order};
+use crate::settle::tests::{SETTLEABLE, at, edit, order};
 use crate::time::start_of_jst_day;
 use chrono::TimeDelta;
 use proptest::prelude::*;
@@ -24,14 +24,14 @@ fn order_strategy() -> impl Strategy<Value = Order> {
         0i64..50 * 86_400,
     )
         .prop_map(|(status, carrier, original, acc, res_day, settled)| {
-            let mut o = order(status, carrier, original);
-            o.accepted_at = at("2026-01-01T00:00:00+09:00") + TimeDelta::seconds(acc);
-            let acc_date = jst_date(&o.accepted_at);
-            o.settle_date = o.settle_date.map(|_| acc_date + TimeDelta::days(res_day));
-            o.settled_at = o
-                .settled_at
-                .map(|_| o.accepted_at + TimeDelta::seconds(settled));
-            o
+            edit(order(status, carrier, original), |o| {
+                o.accepted_at = at("2026-01-01T00:00:00+09:00") + TimeDelta::seconds(acc);
+                let acc_date = jst_date(&o.accepted_at);
+                o.settle_date = o.settle_date.map(|_| acc_date + TimeDelta::days(res_day));
+                o.settled_at = o
+                    .settled_at
+                    .map(|_| o.accepted_at + TimeDelta::seconds(settled));
+            })
         })
 }
 
@@ -51,7 +51,7 @@ fn scenario() -> impl Strategy<Value = (Order, SettleParams, JstDateTime)> {
     )
         .prop_map(
             |(o, day, secs, money_kind, money, autype, date_kind, offset)| {
-                let acc_date = jst_date(&o.accepted_at);
+                let acc_date = jst_date(&o.accepted_at());
                 let today = acc_date + TimeDelta::days(day);
                 let now = start_of_jst_day(today) + TimeDelta::seconds(secs);
                 let original = o.original_money();
@@ -105,7 +105,7 @@ proptest! {
     #[test]
     fn r_sl_1_precheck_never_accepts_a_date_beyond_the_window((o, p, now) in scenario()) {
         if let Some((date, _)) = accepted_plan(&o, &p, now) {
-            prop_assert!(date <= jst_date(&o.accepted_at) + TimeDelta::days(50));
+            prop_assert!(date <= jst_date(&o.accepted_at()) + TimeDelta::days(50));
         }
     }
 
@@ -147,21 +147,27 @@ proptest! {
         carrier_ok in any::<bool>(),
         variant in any::<usize>(),
     ) {
-        let answer = answer_settle(Some(&o), true, &p, carrier_ok, now);
+        let answer = answer_settle(
+            Some(&o),
+            ZkeyCheck::Matches,
+            &p,
+            if carrier_ok { CarrierResult::Succeeds } else { CarrierResult::Fails },
+            now,
+        );
         match check_settle(&OrderFacts::from(&o), &p, now) {
             Err(refusal) => {
-                prop_assert_eq!(&answer.response, &refusal.response());
-                prop_assert!(answer.events.is_empty());
+                prop_assert_eq!(&answer.response(), &refusal.response());
+                prop_assert!(answer.events().is_empty());
             }
             Ok(plan) => {
-                let outcome = Outcome::from_http(200, answer.response.render(variant).as_bytes());
-                prop_assert_eq!(settle_events_for(&plan, &outcome), answer.events.clone());
+                let outcome = Outcome::from_http(200, answer.response().render(variant).as_bytes());
+                prop_assert_eq!(settle_events_for(&plan, &outcome), answer.events().to_vec());
                 if outcome.is_success() {
-                    prop_assert_eq!(answer.response.date, plan.response_date());
+                    prop_assert_eq!(answer.date(), plan.response_date());
                 }
                 let mut gw = o.clone();
-                for e in &answer.events {
-                    prop_assert!(gw.apply(e, now).is_ok(), "{:?} in {}", e, gw.status);
+                for e in answer.events() {
+                    prop_assert!(gw.apply(e, now).is_ok(), "{:?} in {}", e, gw.status());
                 }
             }
         }

@@ -2,7 +2,8 @@
 //! merchant's pre-check and the gateway's answer.
 
 use super::*;
-use crate::order::OrderDetails;
+use crate::order::{OrderDetails, OrderParts};
+use crate::secure_link::ResultKind;
 use crate::time::start_of_jst_day;
 use chrono::{DateTime, TimeDelta};
 use strum::IntoEnumIterator;
@@ -46,18 +47,27 @@ pub(crate) fn order(status: Status, carrier: Carrier, original: u32) -> Order {
         sendpoint: String::new(),
         test: true,
     };
-    let mut o = Order::accept("ORD-1", details, at(ACCEPTED));
-    o.status = status;
-    if status == Status::SettleReserved {
-        o.settle_date = Some(reserved_for());
-    }
-    if matches!(
-        status,
-        Status::Completed | Status::Cancelled | Status::CompletedCancelFailed
-    ) {
-        o.settled_at = Some(at(SETTLED));
-    }
-    o
+    // A model of an order known from its facts: any status, no history.
+    edit(Order::accept("ORD-1", details, at(ACCEPTED)), |o| {
+        o.status = status;
+        o.history.clear();
+        if status == Status::SettleReserved {
+            o.settle_date = Some(reserved_for());
+        }
+        if matches!(
+            status,
+            Status::Completed | Status::Cancelled | Status::CompletedCancelFailed
+        ) {
+            o.settled_at = Some(at(SETTLED));
+        }
+    })
+}
+
+/// `o` with its parts changed by `f`, rebuilt by [`Order::from_parts`].
+pub(crate) fn edit(o: Order, f: impl FnOnce(&mut OrderParts)) -> Order {
+    let mut p = o.into_parts();
+    f(&mut p);
+    Order::from_parts(p).expect("consistent parts")
 }
 
 pub(crate) fn facts(status: Status, carrier: Carrier, original: u32) -> OrderFacts {
@@ -74,8 +84,8 @@ fn sale(money: Option<u32>, date: Option<NaiveDate>) -> SettleParams {
 
 fn code(r: Result<SettlePlan, Refusal>) -> Option<(&'static str, &'static str)> {
     r.err().map(|e| {
-        assert_eq!(e.result, ResultKind::FailureOrder);
-        (e.code, e.rule)
+        assert_eq!(e.result(), ResultKind::FailureOrder);
+        (e.code(), e.rule())
     })
 }
 
@@ -266,8 +276,9 @@ fn r_sl_5_softbank_other_than_original_is_refused_with_010010015() {
 #[test]
 fn r_sl_5_original_is_the_order_amount_not_a_reserved_one() {
     // Reserved at 700; a new settle may go back up to the original 1000.
-    let mut o = order(Status::SettleReserved, Carrier::Au, 1000);
-    o.money = 700;
+    let o = edit(order(Status::SettleReserved, Carrier::Au, 1000), |o| {
+        o.money = 700;
+    });
     let now = at("2026-01-15T12:00:00+09:00");
     assert_eq!(
         check_settle(&OrderFacts::from(&o), &sale(None, None), now),
@@ -371,52 +382,70 @@ fn rule_order_status_then_window_then_date_then_cutoff_then_amount() {
 fn r_tr_2_today_settle_answers_the_carrier_result_in_the_same_response() {
     let o = order(Status::Authorized, Carrier::Docomo, 1000);
     let now = at("2026-01-15T12:00:00+09:00");
-    let ok = answer_settle(Some(&o), true, &sale(None, None), true, now);
+    let ok = answer_settle(
+        Some(&o),
+        ZkeyCheck::Matches,
+        &sale(None, None),
+        CarrierResult::Succeeds,
+        now,
+    );
     assert_eq!(
-        ok.response.render(0),
+        ok.response().render(0),
         "result=Success_order&error_code=-&date=20260115"
     );
     assert_eq!(
-        ok.events,
+        ok.events(),
         [
             Event::SettleToday { money: 1000 },
             Event::CarrierConfirmsSettle
         ]
     );
-    let ng = answer_settle(Some(&o), true, &sale(None, None), false, now);
+    let ng = answer_settle(
+        Some(&o),
+        ZkeyCheck::Matches,
+        &sale(None, None),
+        CarrierResult::Fails,
+        now,
+    );
     assert_eq!(
-        ng.response.render(0),
+        ng.response().render(0),
         "result=failure_order&error_code=010100034"
     );
     assert_eq!(
-        ng.events,
+        ng.events(),
         [
             Event::SettleToday { money: 1000 },
             Event::CarrierRejectsSettle
         ]
     );
     let mut gw = o.clone();
-    for e in &ng.events {
+    for e in ng.events() {
         gw.apply(e, now).expect("table allows it");
     }
-    assert_eq!(gw.status, Status::SettleFailed);
+    assert_eq!(gw.status(), Status::SettleFailed);
 }
 
 #[test]
 fn unknown_order_is_010010001_and_wrong_zkey_is_010010000() {
     let now = at("2026-01-15T12:00:00+09:00");
     let o = order(Status::Authorized, Carrier::Au, 1000);
-    let a = answer_settle(None, false, &sale(None, None), true, now);
-    assert_eq!(
-        (a.response.error_code.as_str(), a.events.len()),
-        ("010010001", 0)
+    let a = answer_settle(
+        None,
+        ZkeyCheck::Wrong,
+        &sale(None, None),
+        CarrierResult::Succeeds,
+        now,
     );
-    let a = answer_settle(Some(&o), false, &sale(None, None), true, now);
-    assert_eq!(
-        (a.response.error_code.as_str(), a.events.len()),
-        ("010010000", 0)
+    assert_eq!((a.code(), a.events().len()), ("010010001", 0));
+    let a = answer_settle(
+        Some(&o),
+        ZkeyCheck::Wrong,
+        &sale(None, None),
+        CarrierResult::Succeeds,
+        now,
     );
-    assert_eq!(a.response.result, ResultKind::FailureOrder);
+    assert_eq!((a.code(), a.events().len()), ("010010000", 0));
+    assert_eq!(a.result(), ResultKind::FailureOrder);
 }
 
 #[test]
@@ -478,10 +507,13 @@ fn r_sl_3_plan_for_today_answered_with_tomorrow_became_a_reservation() {
 #[test]
 fn r_sl_2_reservation_date_arrival_settles_through_05() {
     let t0 = at("2026-01-10T10:00:00+09:00");
-    for (carrier_ok, end) in [(true, Status::Completed), (false, Status::SettleFailed)] {
+    for (carrier, end) in [
+        (CarrierResult::Succeeds, Status::Completed),
+        (CarrierResult::Fails, Status::SettleFailed),
+    ] {
         let mut o = order(Status::SettleReserved, Carrier::Docomo, 1000);
         let mut seen = Vec::new();
-        for e in date_arrival_events(carrier_ok) {
+        for e in date_arrival_events(carrier) {
             seen.push(o.apply(&e, t0).expect("allowed"));
         }
         assert_eq!(seen, [Status::Settling, end]);

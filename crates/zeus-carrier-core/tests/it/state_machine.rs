@@ -10,9 +10,11 @@ use proptest::prelude::*;
 use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};
 
 use zeus_carrier_core::cancel::{answer_cancel, check_cancel};
+use zeus_carrier_core::carrier::CarrierResult;
 use zeus_carrier_core::notification::classify;
-use zeus_carrier_core::secure_link::{Autype, Response, ResultKind, is_carrier_code};
+use zeus_carrier_core::secure_link::{Autype, Response, ResultKind, ZkeyCheck, is_carrier_code};
 use zeus_carrier_core::settle::{OrderFacts, SettleParams, answer_settle, check_settle};
+use zeus_carrier_core::status::OptionalCgi;
 use zeus_carrier_core::time::{start_of_jst_day, to_jst};
 use zeus_carrier_core::{Carrier, Event, JstDateTime, Order, OrderDetails, PaymentMode, Status};
 
@@ -264,7 +266,7 @@ impl Sut {
                 .gateway
                 .apply(e, at)
                 .expect("the gateway's events are allowed");
-            if to.sends_cgi(false) {
+            if to.sends_cgi(OptionalCgi::Skip) {
                 self.merchant = Some(classify(self.merchant, to).resulting_status());
             }
         }
@@ -312,9 +314,11 @@ impl StateMachineTest for CoreTest {
                 } else {
                     Event::Decline
                 };
-                if sut.gateway.apply(&e, now).is_ok() && sut.gateway.status.sends_cgi(false) {
+                if sut.gateway.apply(&e, now).is_ok()
+                    && sut.gateway.status().sends_cgi(OptionalCgi::Skip)
+                {
                     sut.merchant =
-                        Some(classify(sut.merchant, sut.gateway.status).resulting_status());
+                        Some(classify(sut.merchant, sut.gateway.status()).resulting_status());
                 }
             }
             Op::Settle {
@@ -330,34 +334,47 @@ impl StateMachineTest for CoreTest {
                     date: date_offset.map(|d| today + Duration::days(d)),
                 };
                 let predicted = check_settle(&OrderFacts::from(&sut.gateway), &params, now);
-                let answer = answer_settle(Some(&sut.gateway), true, &params, carrier_ok, now);
+                let answer = answer_settle(
+                    Some(&sut.gateway),
+                    ZkeyCheck::Matches,
+                    &params,
+                    if carrier_ok {
+                        CarrierResult::Succeeds
+                    } else {
+                        CarrierResult::Fails
+                    },
+                    now,
+                );
                 if let Err(refusal) = &predicted {
-                    assert_eq!(
-                        refusal.code, answer.response.error_code,
-                        "prediction = answer"
-                    );
-                    assert!(answer.events.is_empty());
+                    assert_eq!(refusal.code(), answer.code(), "prediction = answer");
+                    assert!(answer.events().is_empty());
                 }
-                sut.apply_events(&answer.events, now);
-                sut.last = Some(answer.response);
+                sut.apply_events(answer.events(), now);
+                sut.last = Some(answer.response());
             }
             Op::Cancel { carrier_ok } => {
                 let predicted = check_cancel(&OrderFacts::from(&sut.gateway), now);
-                let answer = answer_cancel(Some(&sut.gateway), true, carrier_ok, now);
+                let answer = answer_cancel(
+                    Some(&sut.gateway),
+                    ZkeyCheck::Matches,
+                    if carrier_ok {
+                        CarrierResult::Succeeds
+                    } else {
+                        CarrierResult::Fails
+                    },
+                    now,
+                );
                 if let Err(refusal) = &predicted {
-                    assert_eq!(
-                        refusal.code, answer.response.error_code,
-                        "prediction = answer"
-                    );
+                    assert_eq!(refusal.code(), answer.code(), "prediction = answer");
                 }
-                sut.apply_events(&answer.events, now);
-                sut.last = Some(answer.response);
+                sut.apply_events(answer.events(), now);
+                sut.last = Some(answer.response());
             }
             Op::Tick { secs } => {
                 sut.now = now + Duration::seconds(secs);
                 let today = zeus_carrier_core::time::jst_date(&sut.now);
                 if let (Status::SettleReserved, Some(date)) =
-                    (sut.gateway.status, sut.gateway.settle_date)
+                    (sut.gateway.status(), sut.gateway.settle_date())
                 {
                     if today >= date {
                         let at = start_of_jst_day(date);
@@ -373,15 +390,15 @@ impl StateMachineTest for CoreTest {
     }
 
     fn check_invariants(sut: &Sut, m: &Model) {
-        assert_eq!(sut.gateway.status.code(), m.status, "status");
-        assert_eq!(sut.gateway.money, m.money, "amount");
+        assert_eq!(sut.gateway.status().code(), m.status, "status");
+        assert_eq!(sut.gateway.money(), m.money, "amount");
         assert_eq!(
-            sut.gateway.settle_date.is_some(),
+            sut.gateway.settle_date().is_some(),
             m.settle_date.is_some(),
             "settle date"
         );
         assert_eq!(
-            sut.gateway.status.payout_eligible(),
+            sut.gateway.status().payout_eligible(),
             matches!(m.status, "07" | "09"),
             "R-ST-1"
         );
@@ -409,14 +426,14 @@ impl StateMachineTest for CoreTest {
         // notified status, never ahead of the gateway (R-CG-3, R-CG-4).
         let notified = sut
             .gateway
-            .history
+            .history()
             .iter()
             .rev()
             .map(|h| h.to)
-            .find(|s| s.sends_cgi(false));
+            .find(|s| s.sends_cgi(OptionalCgi::Skip));
         assert_eq!(sut.merchant, notified, "merchant copy");
         // History is a chain: each entry starts where the last one ended.
-        for w in sut.gateway.history.windows(2) {
+        for w in sut.gateway.history().windows(2) {
             assert_eq!(w[1].from, Some(w[0].to));
         }
     }

@@ -13,8 +13,8 @@ proptest! {
     /// the history starts at 01 and every step is a row of §3 (R-TR-1).
     #[test]
     fn r_tr_1_generated_orders_follow_the_table(order in strategies::order()) {
-        prop_assert_eq!(order.history[0].to.code(), "01");
-        for w in order.history.windows(2) {
+        prop_assert_eq!(order.history()[0].to.code(), "01");
+        for w in order.history().windows(2) {
             let step = &w[1];
             prop_assert_eq!(step.from, Some(w[0].to));
             let zeus_carrier_core::order::HistoryEvent::Event(kind) = step.event else {
@@ -22,7 +22,7 @@ proptest! {
             };
             prop_assert_eq!(next_status(w[0].to, kind), Ok(step.to));
         }
-        prop_assert_eq!(order.history.last().map(|h| h.to), Some(order.status));
+        prop_assert_eq!(order.history().last().map(|h| h.to), Some(order.status()));
     }
 
     /// Property: valid order requests validate in both charsets (R-LP-1, D-3).

@@ -161,7 +161,7 @@ impl World {
         self.sandbox
             .state()
             .order(no.as_str())
-            .map(|o| o.order.status)
+            .map(|o| o.order.status())
             .expect("order at the gateway")
     }
 

@@ -53,7 +53,8 @@ pub(super) async fn order_cgi(State(state): State<SandboxState>, body: Bytes) ->
             spec: "INTERFACES §2".to_owned(),
         }]);
     }
-    let test = valid.is_test(&state.config().test_ids);
+    let payment = valid.payment_kind(&state.config().test_ids);
+    let test = payment.is_test();
     let link = |l: Option<zeus_carrier_core::link_point::BackLink<'_>>| {
         l.map(|l| BackLink {
             url: l.url.to_owned(),
@@ -63,17 +64,17 @@ pub(super) async fn order_cgi(State(state): State<SandboxState>, body: Bytes) ->
     let rec = engine::create_order(
         &state,
         NewOrder {
-            details: valid.details(test),
+            details: valid.details(payment),
             success_link: link(valid.success_link()),
             failure_link: link(valid.failure_link()),
         },
     );
-    let order_no = rec.order.order_no;
+    let order_no = rec.order.order_no();
     tracing::info!(%order_no, test, "order accepted (01)");
     let location = format!("/sandbox/carrier/{order_no}");
     match (
         HeaderValue::from_str(&location),
-        HeaderValue::from_str(&order_no),
+        HeaderValue::from_str(order_no),
     ) {
         (Ok(location), Ok(no)) => (
             StatusCode::SEE_OTHER,
@@ -150,14 +151,14 @@ pub(super) async fn decide(
             return pages::render(
                 StatusCode::CONFLICT,
                 &ConflictPage {
-                    order_no: rec.order.order_no.clone(),
-                    status: status_text(rec.order.status),
+                    order_no: rec.order.order_no().to_owned(),
+                    status: status_text(rec.order.status()),
                 },
             );
         }
     };
     engine::dispatch_and_wait(&state, &entered).await;
-    let page = match rec.order.status {
+    let page = match rec.order.status() {
         Status::PaymentFailed => ResultPage::failed(&rec),
         _ => ResultPage::completed(&rec),
     };

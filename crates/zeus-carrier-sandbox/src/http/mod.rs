@@ -119,7 +119,7 @@ mod tests {
             .expect("infallible");
         assert!(res.status().is_success());
         assert_eq!(
-            state.order("R-1").expect("order").order.status,
+            state.order("R-1").expect("order").order.status(),
             Status::Completed
         );
         assert!(

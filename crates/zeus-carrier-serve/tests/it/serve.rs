@@ -450,9 +450,10 @@ async fn r_rs_3_a_gateway_hang_is_unknown_leaves_the_status_and_marks_reconcilia
     );
     let (s, d) = json_of(&r, "GET", "/deadlines?within_days=60", None).await;
     assert_eq!(s, StatusCode::OK);
-    let kinds: Vec<&str> = d["deadlines"]
+    // INTERFACES §3: a JSON array of deadlines.
+    let kinds: Vec<&str> = d
         .as_array()
-        .expect("deadlines")
+        .expect("deadlines array")
         .iter()
         .filter(|x| x["order_no"] == "ORD-U")
         .filter_map(|x| x["kind"].as_str())
