@@ -21,7 +21,11 @@ use std::path::{Path, PathBuf};
 
 use zeus_carrier_core::callback::Callback;
 use zeus_carrier_core::link_point::OrderRequest;
-use zeus_carrier_core::notification::classify;
+use zeus_carrier_core::merchant::{
+    Checkout, MerchantRecord, Notice, NoticeEffect, RecordParts, StatusSet, Withdrawal,
+    on_notification,
+};
+use zeus_carrier_core::values::{Money, OrderNo, SendId};
 use zeus_carrier_core::secure_link::{Outcome, Response};
 use zeus_carrier_core::{Charset, Status, error_code};
 
@@ -156,9 +160,11 @@ fn replay_cgi_file(file: &Path, raw: &[u8]) -> Result<String, String> {
 }
 
 /// What happens to one CGI call: the core's reading of the query, then
-/// what the merchant's record does with it, for a record not yet created
-/// and for a record in 03 (仮売完了), as `notification::classify` decides
-/// (the store calls it inside each order's transaction).
+/// what the merchant's model ([`on_notification`], which the store runs
+/// inside each order's transaction) does with it, for an order with no
+/// record yet, for a record in 03 (仮売完了) that was notified of 03, and
+/// for no record but a saved checkout for the call's `sendid` (1,000 yen,
+/// docomo, unused).
 fn replay_cgi(raw: &[u8], charset: Charset) -> String {
     let mut out = input(raw, &format!("{charset} CGI query"));
     match Callback::parse_query(raw, charset) {
@@ -176,18 +182,28 @@ fn replay_cgi(raw: &[u8], charset: Charset) -> String {
                 let value = cb.value_of(param).unwrap_or_default();
                 let _ = writeln!(out, "  {param}: {}", shown(&value));
             }
-            match cb.status {
-                None => {
-                    let _ = writeln!(out, "merchant: no status, nothing to classify");
+            let received = chrono::DateTime::parse_from_rfc3339("2026-01-10T10:00:00+09:00")
+                .expect("instant");
+            match Notice::from_callback(&cb, received) {
+                Err(e) => {
+                    let _ = writeln!(
+                        out,
+                        "merchant: not a notification ({e}); the receiver answers 400, nothing is recorded"
+                    );
                 }
-                Some(reported) => {
+                Ok(notice) => {
                     let _ = writeln!(out, "merchant:");
-                    for (record, current) in [
-                        ("no record yet", None),
-                        ("record in 03", Some(Status::Authorized)),
+                    let record = record_in_03(&notice.order_no, received);
+                    let checkout = notice.sendid.clone().map(|sendid| {
+                        Checkout::new(sendid, Money::from_yen(1000).expect("money"), zeus_carrier_core::Carrier::Docomo, received)
+                    });
+                    for (case, record, checkout) in [
+                        ("no record yet", None, None),
+                        ("record in 03", Some(&record), None),
+                        ("no record, checkout saved", None, checkout.as_ref()),
                     ] {
-                        let _ =
-                            writeln!(out, "  {record}: {}", effect(&classify(current, reported)));
+                        let d = on_notification(record, checkout, &notice);
+                        let _ = writeln!(out, "  {case}: {}", effect(&d.effect));
                     }
                 }
             }
@@ -196,16 +212,42 @@ fn replay_cgi(raw: &[u8], charset: Charset) -> String {
     out
 }
 
-/// A notification effect in words.
-fn effect(e: &zeus_carrier_core::notification::NotificationEffect) -> String {
-    use zeus_carrier_core::notification::NotificationEffect as E;
+/// A record in 03, notified of 03.
+fn record_in_03(order_no: &OrderNo, at: zeus_carrier_core::JstDateTime) -> MerchantRecord {
+    MerchantRecord::from_parts(RecordParts {
+        order_no: order_no.clone(),
+        status: Status::Authorized,
+        money: Money::from_yen(1000).ok(),
+        original_money: Money::from_yen(1000).ok(),
+        carrier: Some(zeus_carrier_core::Carrier::Docomo),
+        clientip: None,
+        sendid: SendId::parse("S-1").ok(),
+        sendpoint: None,
+        first_seen_at: at,
+        window_from: at,
+        settle_date: None,
+        settled_at: None,
+        reconciliation: None,
+        notified: StatusSet::EMPTY.with(Status::Authorized),
+        withdrawal: Withdrawal::None,
+        in_flight: None,
+        counters: Default::default(),
+    })
+}
+
+/// A notification's effect in words.
+fn effect(e: &NoticeEffect) -> String {
     match e {
-        E::Create { status } => format!("create in {status}"),
-        E::Duplicate { status } => format!("duplicate of {status}, nothing changes"),
-        E::Advance { from, to } => format!("advance {from} → {to}"),
-        E::Stale { current, reported } => {
+        NoticeEffect::Created { status } => format!("create in {status}"),
+        NoticeEffect::Duplicate { status } => format!("duplicate, stays {status}"),
+        NoticeEffect::Advanced { from, to } => format!("advance {from} → {to}"),
+        NoticeEffect::Stale { current, reported } => {
             format!("stale: stays {current}, {reported} is recorded only")
         }
+        NoticeEffect::Flagged { flag, .. } => {
+            format!("flagged, not applied (reconciliation): {flag}")
+        }
+        other => format!("{other:?}"),
     }
 }
 

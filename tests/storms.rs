@@ -11,11 +11,10 @@
 //! steps forward along the order's own path (so no transition twice), and
 //! the outbox holds exactly the history's transitions.
 //!
-//! Paths use the notifications a merchant receives without the optional
-//! 04 (SettleReserved, D-13): with 04 opted in, a late resend of 03 after
-//! 04 is indistinguishable on the wire from the 03 a withdrawn reservation
-//! sends, and moves the record back to 03 (docs/RELIABILITY.md, "known
-//! limits"). 10 and 11, also optional, are included.
+//! Paths include the optional statuses 04, 10 and 11 (D-13, a merchant that
+//! opted in): a late resend of 03 after 04 is a duplicate and never moves
+//! the record back — only a withdrawal this merchant asked for itself does
+//! (`zeus_carrier_core::merchant`).
 
 use zeus_carrier_system_tests as support;
 
@@ -52,6 +51,12 @@ const PATHS: &[&[&str]] = &[
     &["03", "07", "09"],
     &["03", "10"],
     &["03", "11"],
+    &["03", "04", "07"],
+    &["03", "04", "06"],
+    &["03", "04", "10"],
+    &["03", "04", "11"],
+    &["03", "04", "07", "08"],
+    &["03", "04", "07", "09"],
 ];
 
 /// One delivery of a storm.

@@ -35,7 +35,6 @@ pub mod html;
 pub mod link_point;
 pub mod mail;
 pub mod merchant;
-pub mod notification;
 pub mod order;
 pub mod secure_link;
 pub mod settle;

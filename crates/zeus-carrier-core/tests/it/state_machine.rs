@@ -11,7 +11,8 @@ use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state
 
 use zeus_carrier_core::cancel::{answer_cancel, check_cancel};
 use zeus_carrier_core::carrier::CarrierResult;
-use zeus_carrier_core::notification::classify;
+use zeus_carrier_core::merchant::{MerchantRecord, Notice, on_notification};
+use zeus_carrier_core::values::OrderNo;
 use zeus_carrier_core::secure_link::{Autype, Response, ResultKind, ZkeyCheck, is_carrier_code};
 use zeus_carrier_core::settle::{OrderFacts, SettleParams, answer_settle, check_settle};
 use zeus_carrier_core::status::OptionalCgi;
@@ -255,11 +256,20 @@ struct Sut {
     gateway: Order,
     mode: PaymentMode,
     now: JstDateTime,
-    merchant: Option<Status>,
+    merchant: Option<MerchantRecord>,
     last: Option<Response>,
 }
 
 impl Sut {
+    /// The merchant's model receives the gateway's notification of `status`.
+    fn notify(&mut self, status: Status, at: JstDateTime) {
+        let order_no = OrderNo::parse(self.gateway.order_no()).expect("order number");
+        let d = on_notification(self.merchant.as_ref(), None, &Notice::new(order_no, status, at));
+        if d.record.is_some() {
+            self.merchant = d.record;
+        }
+    }
+
     fn apply_events(&mut self, events: &[Event], at: JstDateTime) {
         for e in events {
             let to = self
@@ -267,7 +277,7 @@ impl Sut {
                 .apply(e, at)
                 .expect("the gateway's events are allowed");
             if to.sends_cgi(OptionalCgi::Skip) {
-                self.merchant = Some(classify(self.merchant, to).resulting_status());
+                self.notify(to, at);
             }
         }
     }
@@ -317,8 +327,8 @@ impl StateMachineTest for CoreTest {
                 if sut.gateway.apply(&e, now).is_ok()
                     && sut.gateway.status().sends_cgi(OptionalCgi::Skip)
                 {
-                    sut.merchant =
-                        Some(classify(sut.merchant, sut.gateway.status()).resulting_status());
+                    let status = sut.gateway.status();
+                    sut.notify(status, now);
                 }
             }
             Op::Settle {
@@ -431,7 +441,11 @@ impl StateMachineTest for CoreTest {
             .rev()
             .map(|h| h.to)
             .find(|s| s.sends_cgi(OptionalCgi::Skip));
-        assert_eq!(sut.merchant, notified, "merchant copy");
+        assert_eq!(
+            sut.merchant.as_ref().map(MerchantRecord::status),
+            notified,
+            "merchant copy"
+        );
         // History is a chain: each entry starts where the last one ended.
         for w in sut.gateway.history().windows(2) {
             assert_eq!(w[1].from, Some(w[0].to));
