@@ -1,0 +1,158 @@
+//! A shop on this machine, for the examples: the sandbox gateway (the
+//! offline stand-in for ZEUS) on loopback, a SQLite store in a temporary
+//! directory, the merchant facade, and the CGI receiver mounted in the
+//! shop's axum app — the same wiring a real shop uses, with the sandbox's
+//! URL instead of the gateway's.
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::future::IntoFuture as _;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use zeus_carrier_core::Charset;
+use zeus_carrier_core::link_point::OrderRequest;
+use zeus_carrier_core::secure_link::Zkey;
+use zeus_carrier_core::values::{ClientIp, OrderNo};
+use zeus_carrier_http::{
+    ClientConfig, Clock, Receiver, ReceiverConfig, SecureLinkClient, callback_router,
+};
+use zeus_carrier_merchant::{Merchant, MerchantConfig};
+use zeus_carrier_sandbox::{ORDER_NO_HEADER, Sandbox, SandboxConfig};
+use zeus_carrier_store::Store;
+
+/// The merchant's IP code and Secure Link key (the sandbox's, here).
+const CLIENTIP: &str = "1234567890";
+const ZKEY: &str = "example-zkey-0123456789";
+
+/// The running shop.
+pub struct Shop {
+    pub merchant: Merchant,
+    pub sandbox: Sandbox,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    _dir: tempfile::TempDir,
+}
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+impl Shop {
+    /// Starts the shop's CGI receiver, then the sandbox calling it back.
+    pub async fn start() -> Result<Shop, Error> {
+        let dir = tempfile::tempdir()?;
+        let store = Store::connect(&format!(
+            "sqlite://{}",
+            dir.path().join("shop.db").display()
+        ))
+        .await?;
+        // The shop's app with the receiver on its callback path.
+        let mut config = ReceiverConfig::new(CLIENTIP);
+        config.allow = vec!["127.0.0.1/32".parse()?];
+        let receiver = Receiver::new(store.clone(), config)?;
+        let path = receiver.path().to_owned();
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let shop_addr = listener.local_addr()?;
+        // The sandbox gateway, in authorization mode, calling the shop.
+        let sandbox = Sandbox::spawn(SandboxConfig::from_flags([
+            "--mode",
+            "auth",
+            "--clientip",
+            CLIENTIP,
+            "--zkey",
+            ZKEY,
+            "--cgi-url",
+            &format!("http://{shop_addr}{path}"),
+        ])?)
+        .await?;
+        let app = axum::Router::new()
+            .route("/", axum::routing::get(|| async { "the shop\n" }))
+            .merge(callback_router(receiver));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .into_future(),
+        );
+        let mut client = ClientConfig::new(sandbox.base_url(), CLIENTIP, Zkey::new(ZKEY));
+        client.total_timeout = Duration::from_secs(15);
+        let mut settings = MerchantConfig::new(ClientIp::parse(CLIENTIP)?);
+        settings.gateway_url = sandbox.base_url().to_owned();
+        let state = sandbox.state().clone();
+        let merchant = Merchant::new(store, SecureLinkClient::new(client)?, settings)?
+            .with_clock(Clock::from_fn(move || state.now()));
+        Ok(Shop {
+            merchant,
+            sandbox,
+            stop,
+            server,
+            _dir: dir,
+        })
+    }
+
+    /// A shopper checks out and pays on the gateway's test page; returns the
+    /// order number once the gateway's CGI call (03, authorized) is recorded.
+    pub async fn shopper_pays(&self, money: u32) -> Result<OrderNo, Error> {
+        let request = OrderRequest::from_pairs([
+            ("money", money.to_string()),
+            ("carrier_type", "D".to_owned()),
+            ("username", "ゼウステスト_12345678".to_owned()),
+            ("telno", "0312345678".to_owned()),
+        ]);
+        let form = self.merchant.checkout(request.clone()).await?;
+        println!(
+            "checkout: sendid {} saved, form of {} bytes",
+            form.checkout.sendid,
+            form.body.len()
+        );
+        // What the shopper's browser does with the auto-submitting form.
+        let mut posted = request;
+        posted.clientip = CLIENTIP.to_owned();
+        posted.sendid = form.checkout.sendid.as_str().to_owned();
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        let r = http
+            .post(self.sandbox.order_cgi_url())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(posted.to_urlencoded(Charset::ShiftJis)?)
+            .send()
+            .await?;
+        let no = r
+            .headers()
+            .get(ORDER_NO_HEADER)
+            .ok_or("no order number")?
+            .to_str()?
+            .to_owned();
+        http.post(format!("{}/sandbox/carrier/{no}", self.sandbox.base_url()))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("decision=complete")
+            .send()
+            .await?
+            .error_for_status()?;
+        let order_no = OrderNo::parse(&no)?;
+        // The gateway's CGI call arrives at the shop's receiver.
+        for _ in 0..100 {
+            if self.merchant.order(&order_no).await?.is_some() {
+                println!("order {order_no}: paid by the shopper, CGI 03 recorded");
+                return Ok(order_no);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Err("the gateway's CGI call did not arrive".into())
+    }
+
+    /// Stops the receiver and the sandbox.
+    pub async fn stop(self) -> Result<(), Error> {
+        let _ = self.stop.send(());
+        self.server.await??;
+        self.merchant.store().close().await;
+        self.sandbox.shutdown().await?;
+        Ok(())
+    }
+}
