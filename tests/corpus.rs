@@ -25,8 +25,8 @@ use zeus_carrier_core::merchant::{
     Checkout, MerchantRecord, Notice, NoticeEffect, RecordParts, StatusSet, Withdrawal,
     on_notification,
 };
-use zeus_carrier_core::values::{Money, OrderNo, SendId};
 use zeus_carrier_core::secure_link::{Outcome, Response};
+use zeus_carrier_core::values::{Money, OrderNo, SendId};
 use zeus_carrier_core::{Charset, Status, error_code};
 
 /// Values and inputs longer than this are cut in the snapshots (the bytes
@@ -182,8 +182,8 @@ fn replay_cgi(raw: &[u8], charset: Charset) -> String {
                 let value = cb.value_of(param).unwrap_or_default();
                 let _ = writeln!(out, "  {param}: {}", shown(&value));
             }
-            let received = chrono::DateTime::parse_from_rfc3339("2026-01-10T10:00:00+09:00")
-                .expect("instant");
+            let received =
+                chrono::DateTime::parse_from_rfc3339("2026-01-10T10:00:00+09:00").expect("instant");
             match Notice::from_callback(&cb, received) {
                 Err(e) => {
                     let _ = writeln!(
@@ -195,7 +195,12 @@ fn replay_cgi(raw: &[u8], charset: Charset) -> String {
                     let _ = writeln!(out, "merchant:");
                     let record = record_in_03(&notice.order_no, received);
                     let checkout = notice.sendid.clone().map(|sendid| {
-                        Checkout::new(sendid, Money::from_yen(1000).expect("money"), zeus_carrier_core::Carrier::Docomo, received)
+                        Checkout::new(
+                            sendid,
+                            Money::from_yen(1000).expect("money"),
+                            zeus_carrier_core::Carrier::Docomo,
+                            received,
+                        )
                     });
                     for (case, record, checkout) in [
                         ("no record yet", None, None),

@@ -1,5 +1,6 @@
 //! Integration tests of `zeus-carrier-core`, compiled into one binary.
 
+mod architecture;
 mod generated_docs;
 mod spec_coverage;
 mod state_machine;

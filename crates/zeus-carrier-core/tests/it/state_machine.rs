@@ -12,11 +12,11 @@ use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state
 use zeus_carrier_core::cancel::{answer_cancel, check_cancel};
 use zeus_carrier_core::carrier::CarrierResult;
 use zeus_carrier_core::merchant::{MerchantRecord, Notice, on_notification};
-use zeus_carrier_core::values::OrderNo;
 use zeus_carrier_core::secure_link::{Autype, Response, ResultKind, ZkeyCheck, is_carrier_code};
 use zeus_carrier_core::settle::{OrderFacts, SettleParams, answer_settle, check_settle};
 use zeus_carrier_core::status::OptionalCgi;
 use zeus_carrier_core::time::{start_of_jst_day, to_jst};
+use zeus_carrier_core::values::OrderNo;
 use zeus_carrier_core::{Carrier, Event, JstDateTime, Order, OrderDetails, PaymentMode, Status};
 
 /// What the model expects the gateway to answer.
@@ -264,7 +264,11 @@ impl Sut {
     /// The merchant's model receives the gateway's notification of `status`.
     fn notify(&mut self, status: Status, at: JstDateTime) {
         let order_no = OrderNo::parse(self.gateway.order_no()).expect("order number");
-        let d = on_notification(self.merchant.as_ref(), None, &Notice::new(order_no, status, at));
+        let d = on_notification(
+            self.merchant.as_ref(),
+            None,
+            &Notice::new(order_no, status, at),
+        );
         if d.record.is_some() {
             self.merchant = d.record;
         }
