@@ -144,7 +144,9 @@ impl Drop for OperationLock {
 /// session and frees its advisory locks.
 fn close_detached(conn: Conn) {
     match conn {
+        #[cfg(feature = "postgres")]
         Conn::Postgres(c) => drop(c.detach()),
+        #[cfg(feature = "sqlite")]
         Conn::Sqlite(c) => drop(c.detach()),
     }
 }

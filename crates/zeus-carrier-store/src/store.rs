@@ -526,6 +526,8 @@ pub(crate) async fn record_in_tx(
     let record = load_record(ex, CTX, &notice.order_no).await?;
     let checkout = match &notice.sendid {
         Some(sendid) => {
+            #[cfg(feature = "postgres")]
+            #[allow(irrefutable_let_patterns)] // only PostgreSQL compiled in
             if let Exec::Postgres(_) = ex {
                 // Two orders naming one sendid are not serialized by their
                 // order locks: serialize their claim of the checkout. Always
