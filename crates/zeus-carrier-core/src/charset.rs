@@ -22,6 +22,7 @@ pub enum Charset {
 /// A character the charset cannot represent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("character {ch:?} cannot be encoded in {charset} (D-3)")]
+#[non_exhaustive]
 pub struct Unmappable {
     /// The first character that could not be encoded.
     pub ch: char,
@@ -32,6 +33,7 @@ pub struct Unmappable {
 /// Bytes that are not valid in the charset.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("bytes are not valid {charset} (D-3)")]
+#[non_exhaustive]
 pub struct Malformed {
     /// The charset.
     pub charset: Charset,
@@ -39,6 +41,7 @@ pub struct Malformed {
 
 /// A urlencoded form that could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum FormError {
     /// A `%` not followed by two hex digits.
     #[error("bad percent escape at byte {at}")]

@@ -240,6 +240,7 @@ impl fmt::Display for RetryAdvice {
 /// One row of the manual's error tables (R-EC-1), with this project's
 /// English gloss and retry advice (R-EC-2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[non_exhaustive]
 pub struct ErrorCode {
     /// The code exactly as the gateway sends it (8 or 9 characters).
     pub code: &'static str,
@@ -282,6 +283,7 @@ impl fmt::Display for ErrorCode {
 /// received.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, thiserror::Error)]
 #[error("error code {raw:?} is not in the gateway's error code catalog (R-EC-1)")]
+#[non_exhaustive]
 pub struct UnknownErrorCode {
     /// The value as received.
     pub raw: String,

@@ -37,6 +37,7 @@ pub const FOOTER: &str = "ご不明な点がございましたら、ご契約の
 
 /// A rendered mail.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Mail {
     /// The recipient address, as configured by the merchant.
     pub to: String,

@@ -144,6 +144,7 @@ impl<'de> Deserialize<'de> for HistoryEvent {
 
 /// One step of an order's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct HistoryEntry {
     /// When it happened (Japan time).
     pub at: JstDateTime,

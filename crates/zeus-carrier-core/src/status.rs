@@ -66,6 +66,7 @@ pub const MAIL_SUBJECT_PREFIX: &str = "【ZEUS】キャリア決済 ";
 /// A status code that is not one of the eleven (D-1). The raw value is kept.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("status: {raw:?} is not one of the eleven status codes 01..11 (D-1)")]
+#[non_exhaustive]
 pub struct UnknownStatus {
     /// The value as received.
     pub raw: String,
@@ -225,6 +226,7 @@ impl std::fmt::Display for Status {
 /// The JSON shape of a status: `{"code": "03", "name": "Authorized",
 /// "label": "仮売完了"}` (INTERFACES.md).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct StatusJson {
     /// Two-digit code.
     pub code: String,

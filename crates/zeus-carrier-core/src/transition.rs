@@ -114,6 +114,7 @@ pub enum Actor {
 
 /// One row of the transition table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Transition {
     /// The status the order is in.
     pub from: Status,
@@ -160,6 +161,7 @@ pub const TRANSITIONS: &[Transition] = &[
 /// An event that the order's status does not allow (R-TR-1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("event {event} is not allowed in status {from} (R-TR-1; gateway code 010010007)")]
+#[non_exhaustive]
 pub struct TransitionError {
     /// The status the order was in.
     pub from: Status,

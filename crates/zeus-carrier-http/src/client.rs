@@ -86,6 +86,7 @@ impl CallError {
 
 /// A settle that was sent, and what came of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SettleCall {
     /// What the pre-check planned (today, a reservation, a withdrawal).
     pub plan: SettlePlan,
@@ -100,6 +101,7 @@ pub struct SettleCall {
 
 /// A cancel that was sent, and what came of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CancelCall {
     /// What the pre-check planned.
     pub plan: CancelPlan,

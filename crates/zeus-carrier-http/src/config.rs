@@ -98,6 +98,7 @@ pub enum ConfigError {
 ///
 /// `Debug` never shows the zkey (it prints `Zkey(***)`).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ClientConfig {
     /// The gateway's base URL, e.g. `https://linkpt.cardservice.co.jp`; the
     /// client appends `/cgi-bin/carrier/secure.cgi`.

@@ -61,6 +61,7 @@ fn opt_code<S: Serializer>(s: &Option<Status>, ser: S) -> Result<S::Ok, S::Error
 /// One accepted status change of an order. In JSON: `{"at", "from" (code or
 /// null), "to" (code), "source"}` (INTERFACES §3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct HistoryRow {
     /// When it was recorded (Japan time; RFC 3339 `+09:00` in JSON).
     pub at: JstDateTime,
@@ -210,6 +211,7 @@ impl Serialize for MerchantOrder {
 /// The answer of [`crate::Store::record_notification`]. It is returned only
 /// after the transaction committed: the caller may answer `successok`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Recorded {
     /// The stored notification's id.
     pub notification_id: i64,
@@ -223,6 +225,7 @@ pub struct Recorded {
 
 /// A stored CGI notification, for audit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct StoredNotification {
     /// Its id, in arrival order.
     pub id: i64,
@@ -259,6 +262,7 @@ pub struct StoredNotification {
 
 /// The answer of [`crate::Store::record_operation`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct OperationRecorded {
     /// The steps that moved the record (a step a CGI call had already
     /// recorded, or one the record has moved past, is left out).
@@ -274,6 +278,7 @@ pub struct OperationRecorded {
 /// One accepted transition, for the embedding service. Delivered
 /// at-least-once: deduplicate by [`OutboxEvent::id`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct OutboxEvent {
     /// Increasing id; the consumer's key to deduplicate with.
     pub id: i64,

@@ -283,6 +283,7 @@ impl fmt::Display for Rule {
 /// `Serialize`: `{"field": "<wire name>", "rule": "<rule text>", "spec":
 /// "<SPEC id>"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct Violation {
     /// The field.
     pub field: Field,

@@ -12,6 +12,7 @@ use crate::html::Escaped;
 /// A field whose value the charset cannot encode (D-3).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {source}")]
+#[non_exhaustive]
 pub struct EncodeError {
     /// The field.
     pub field: Field,

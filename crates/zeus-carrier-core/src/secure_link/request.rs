@@ -117,6 +117,7 @@ impl std::fmt::Display for Field {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {problem}; {rule} (SPEC §5, answered invalid {code})",
     rule = field.rule(), code = field.invalid_code())]
+#[non_exhaustive]
 pub struct InvalidField {
     /// The first malformed field in code order.
     pub field: Field,
