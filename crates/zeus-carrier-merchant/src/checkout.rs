@@ -77,6 +77,22 @@ pub enum CheckoutError {
 impl Merchant {
     /// Validates `request` in the configured charset, saves its checkout
     /// and renders the auto-submitting form (see the module docs).
+    ///
+    /// ```no_run
+    /// # async fn shop(merchant: zeus_carrier_merchant::Merchant) -> Result<(), Box<dyn std::error::Error>> {
+    /// use zeus_carrier_core::link_point::OrderRequest;
+    /// let request = OrderRequest::from_pairs([
+    ///     ("money", "1000"),
+    ///     ("carrier_type", "D"),
+    ///     ("username", "ゼウス"),
+    ///     ("telno", "0312345678"),
+    /// ]);
+    /// let form = merchant.checkout(request).await?;
+    /// // Send `form.body` as `text/html; charset=…` to the shopper's browser;
+    /// // keep `form.checkout.sendid` with the cart.
+    /// println!("{} bytes, sendid {}", form.body.len(), form.checkout.sendid);
+    /// # Ok(()) }
+    /// ```
     pub async fn checkout(&self, mut request: OrderRequest) -> Result<CheckoutForm, CheckoutError> {
         let config = self.config();
         request.clientip = config.clientip.as_str().to_owned();

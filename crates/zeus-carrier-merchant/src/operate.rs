@@ -139,6 +139,22 @@ impl Merchant {
     /// Settles an order (or reserves a settle date, or withdraws a
     /// reservation with `autype=auth`) and records the outcome. See the
     /// module docs for the steps.
+    ///
+    /// ```no_run
+    /// # async fn shop(merchant: zeus_carrier_merchant::Merchant) -> Result<(), Box<dyn std::error::Error>> {
+    /// use zeus_carrier_core::{OrderNo, settle::SettleParams};
+    /// use zeus_carrier_merchant::OperateError;
+    /// let order = OrderNo::parse("A12345")?;
+    /// match merchant.settle(&order, SettleParams::default()).await {
+    ///     Ok(done) if done.needs_reconciliation() => {
+    ///         // Unknown or ambiguous: compare with the gateway; never retry blindly.
+    ///     }
+    ///     Ok(done) => println!("{}", done.outcome.wire_name()),
+    ///     Err(OperateError::NotSent(refused)) => println!("not sent: {}", refused.error_code()),
+    ///     Err(e) => return Err(e.into()),
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn settle(
         &self,
         order_no: &OrderNo,

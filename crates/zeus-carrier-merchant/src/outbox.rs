@@ -71,6 +71,20 @@ impl Outbox {
     /// `handler` and acknowledges it when the handler returns `Ok`. A
     /// handler's error defers that event and the later events of its order
     /// to the next round, and is logged.
+    ///
+    /// ```no_run
+    /// # async fn shop(merchant: zeus_carrier_merchant::Merchant) -> Result<(), Box<dyn std::error::Error>> {
+    /// let round = merchant
+    ///     .outbox()
+    ///     .drain(|event| async move {
+    ///         // Apply it idempotently, keyed by `event.id` (at-least-once).
+    ///         println!("{} {} → {}", event.order_no, event.from.map_or("-".into(), |s| s.to_string()), event.to);
+    ///         Ok::<(), String>(())
+    ///     })
+    ///     .await?;
+    /// println!("handled {}", round.handled);
+    /// # Ok(()) }
+    /// ```
     pub async fn drain<F, Fut, E>(&self, mut handler: F) -> Result<Drained, StoreError>
     where
         F: FnMut(OutboxEvent) -> Fut,
