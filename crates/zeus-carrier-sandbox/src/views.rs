@@ -7,7 +7,7 @@ use zeus_carrier_core::status::StatusJson;
 use zeus_carrier_core::time::{format_yyyymmdd, to_jst};
 use zeus_carrier_core::{JstDateTime, Order};
 
-use crate::state::{CgiAttempt, MailRecord, OrderRecord};
+use crate::state::{CgiAttempt, MailRecord, OrderRecord, Settings};
 
 /// An instant as RFC 3339 in Japan time, whole seconds:
 /// `2026-01-10T10:00:00+09:00`.
@@ -155,8 +155,12 @@ pub struct CgiView {
     pub order_no: String,
     /// The status code the call reports.
     pub status: &'static str,
-    /// The URL with its query.
+    /// The URL: with its query for GET, the target for POST.
     pub url: String,
+    /// `GET` or `POST` (sandbox addition).
+    pub method: &'static str,
+    /// The urlencoded form body of a POST, `null` for GET.
+    pub body: Option<String>,
     /// 1-based within its delivery.
     pub attempt: u32,
     /// When the attempt started.
@@ -178,12 +182,38 @@ impl From<&CgiAttempt> for CgiView {
             order_no: a.order_no.clone(),
             status: a.status.code(),
             url: a.url.clone(),
+            method: a.method.as_str(),
+            body: a.body.clone(),
             attempt: a.attempt,
             at: rfc3339(&a.at),
             http_status: a.http_status,
             outcome: a.outcome.name(),
             delivery: a.delivery,
             resend_of: a.resend_of,
+        }
+    }
+}
+
+/// `GET /_sandbox/settings`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SettingsView {
+    /// Where mails go.
+    pub mail_to: String,
+    /// Status codes whose notification mail is not sent.
+    pub mail_off: Vec<&'static str>,
+    /// Whether test payments send notification mails.
+    pub test_mail: bool,
+    /// Whether test payments send CGI calls.
+    pub test_cgi: bool,
+}
+
+impl From<&Settings> for SettingsView {
+    fn from(s: &Settings) -> Self {
+        SettingsView {
+            mail_to: s.mail_to.clone(),
+            mail_off: s.mail_off.iter().map(|s| s.code()).collect(),
+            test_mail: s.test_mail,
+            test_cgi: s.test_cgi,
         }
     }
 }
