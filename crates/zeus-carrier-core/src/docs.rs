@@ -71,12 +71,7 @@ pub fn transitions_markdown() -> String {
 pub fn transitions_mermaid() -> String {
     let mut out = String::from("stateDiagram-v2\n    [*] --> S01: order.cgi accepted\n");
     for s in Status::iter() {
-        let _ = writeln!(
-            out,
-            "    S{}: {}",
-            s.code(),
-            status_cell(s)
-        );
+        let _ = writeln!(out, "    S{}: {}", s.code(), status_cell(s));
     }
     for t in TRANSITIONS {
         let _ = writeln!(

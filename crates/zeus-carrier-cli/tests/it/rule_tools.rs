@@ -1,9 +1,9 @@
 //! `transitions`, `check-order` and `error-code`.
 
 use crate::{stdout, zeus};
-use zeus_carrier_core::error_code::CATALOG;
 use strum::IntoEnumIterator;
 use zeus_carrier_core::Status;
+use zeus_carrier_core::error_code::CATALOG;
 use zeus_carrier_core::transition::TRANSITIONS;
 
 #[test]

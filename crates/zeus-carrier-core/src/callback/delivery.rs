@@ -511,11 +511,7 @@ mod tests {
 
     #[test]
     fn r_cg_2_refused_connections_are_retried_40_s_after_they_started() {
-        let (starts, gave_up) = timeline(
-            &retrying(),
-            AttemptOutcome::ConnectError,
-            Duration::ZERO,
-        );
+        let (starts, gave_up) = timeline(&retrying(), AttemptOutcome::ConnectError, Duration::ZERO);
         assert_eq!(starts, [0, 40, 80, 120, 160, 200]);
         assert_eq!(gave_up, 200);
         // An attempt that failed after 15 s waits the remaining 25 s.

@@ -785,8 +785,8 @@ fn d7_r_sl_1_r_sl_7_settle_windows_minute_by_minute_merchant_never_refuses_what_
             assert_eq!(merchant.accepted_at, r);
             // Around the last day of both windows: its 23:55 cutoff and
             // the next day's start.
-            let first = crate::time::start_of_jst_day(last_settle_date(&g))
-                + chrono::TimeDelta::hours(23);
+            let first =
+                crate::time::start_of_jst_day(last_settle_date(&g)) + chrono::TimeDelta::hours(23);
             let last = crate::time::start_of_jst_day(last_settle_date(&r))
                 + chrono::TimeDelta::hours(24 + 1);
             for now in minutes(first, last) {
@@ -870,7 +870,10 @@ fn d7_the_gateway_counts_from_acceptance_completed_not_from_01() {
     // 11th: the last settle date is the 11th + 50, not the 10th + 50.
     let g = at("2026-01-11T00:03:00+09:00");
     let o = gateway_order(g, PaymentMode::Authorization);
-    assert_eq!(jst_date(&o.accepted_at()), jst_date(&at("2026-01-10T12:00:00+09:00")));
+    assert_eq!(
+        jst_date(&o.accepted_at()),
+        jst_date(&at("2026-01-10T12:00:00+09:00"))
+    );
     let f = OrderFacts::from(&o);
     assert_eq!(
         last_settle_date(&f.accepted_at),

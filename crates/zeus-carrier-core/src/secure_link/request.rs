@@ -102,10 +102,7 @@ impl Field {
             (Some(Act::Return), Field::ClientIp) => codes::CANCEL_INVALID_CLIENTIP,
             (Some(Act::Return), Field::OrderNo) => codes::CANCEL_INVALID_ORDER_NO,
             (Some(Act::Return), Field::Zkey) => codes::CANCEL_INVALID_ZKEY,
-            (
-                Some(Act::Return),
-                Field::Act | Field::Money | Field::Autype | Field::Date,
-            )
+            (Some(Act::Return), Field::Act | Field::Money | Field::Autype | Field::Date)
             | (Some(Act::Settled) | None, _) => self.invalid_error_code(),
         }
     }
@@ -298,7 +295,9 @@ impl ActFields<'_> {
         field: Field,
         parse: fn(&str) -> Option<T>,
     ) -> Result<Option<T>, InvalidField> {
-        self.f.optional(field, parse).map_err(|e| e.in_act(self.act))
+        self.f
+            .optional(field, parse)
+            .map_err(|e| e.in_act(self.act))
     }
 }
 
