@@ -54,6 +54,10 @@ pub struct OrderView {
     pub status: StatusJson,
     /// When the shopper's order was accepted.
     pub accepted_at: String,
+    /// When the acceptance completed (受付完了: 01 → 03/07), where the
+    /// 50-day windows count from; `null` in 01 and after 02 (sandbox
+    /// addition, docs/DECISIONS.md).
+    pub acceptance_completed_at: Option<String>,
     /// The reserved or used settle date, `YYYYMMDD`.
     pub settle_date: Option<String>,
     /// When the sale was confirmed.
@@ -88,6 +92,7 @@ impl OrderView {
             original_money: order.original_money(),
             status: order.status().into(),
             accepted_at: rfc3339(&order.accepted_at()),
+            acceptance_completed_at: order.acceptance_completed_at().as_ref().map(rfc3339),
             settle_date: order.settle_date().map(format_yyyymmdd),
             settled_at: order.settled_at().as_ref().map(rfc3339),
             test: d.test,

@@ -537,3 +537,47 @@ async fn r_cg_2_refused_connections_are_retried_one_interval_after_they_started(
     })
     .await;
 }
+
+/// D-7 (docs/DECISIONS.md): the windows count from 受付完了, the order
+/// leaving 01 — here a day after order.cgi accepted it.
+#[tokio::test]
+async fn d7_windows_count_from_acceptance_completed_not_from_order_cgi() {
+    within(async {
+        let (app, _) = sandbox(&[]);
+        let no = create_order(&app).await;
+        let r = post_json(&app, "/_sandbox/clock", json!({"advance_secs": 86_400})).await;
+        assert_eq!(r.status, StatusCode::OK);
+        let r = post_form(&app, &format!("/sandbox/carrier/{no}"), "decision=complete").await;
+        assert_eq!(r.status, StatusCode::OK);
+        let o = order_json(&app, &no).await;
+        assert_eq!(o["accepted_at"], T0);
+        assert_eq!(o["acceptance_completed_at"], "2026-01-11T10:00:00+09:00");
+        // 2026-01-11 + 50 days = 2026-03-02: still open, though 2026-01-10
+        // + 50 has passed.
+        let r = post_json(
+            &app,
+            "/_sandbox/clock",
+            json!({"now": "2026-03-02T10:00:00+09:00"}),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK);
+        let answer = secure(
+            &app,
+            &[
+                ("clientip", "1234567890"),
+                ("act", "settled"),
+                ("order_no", no.as_str()),
+                ("zkey", ZKEY),
+            ],
+        )
+        .await
+        .text();
+        assert_eq!(
+            param(&answer, "result").as_deref(),
+            Some("Success_order"),
+            "{answer}"
+        );
+        assert_eq!(status_of(&app, &no).await, "07");
+    })
+    .await;
+}
