@@ -1,7 +1,9 @@
 //! The checkout and the management screen in a real headless browser
 //! (Chromium driven over WebDriver by chromedriver): the pages' forms,
 //! charsets, auto-submit script, buttons and links work as a shopper and
-//! the merchant's staff use them (R-LP-5, R-TM-1, INTERFACES §2 `GET /`).
+//! the merchant's staff use them (R-LP-5, R-TM-1, INTERFACES §2 `GET /`),
+//! including a cancel from the management screen that the merchant's
+//! service learns of only by CGI (sent by POST, `--cgi-method post`).
 //!
 //! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (Debian's
 //! `chromium` and `chromium-driver`; `scripts/ci-install.sh` installs
@@ -61,6 +63,8 @@ fn browser_paths() -> Result<(PathBuf, PathBuf), String> {
 struct Stack {
     sandbox: Sandbox,
     serve: String,
+    /// The merchant's database, read directly (not through serve's API).
+    db: String,
     shop: String,
     tasks: Vec<tokio::task::AbortHandle>,
     _dir: tempfile::TempDir,
@@ -86,13 +90,20 @@ impl Stack {
                 &cgi_url,
                 "--order-prefix",
                 "BROWSER",
+                // CGI by POST through serve's real receiver, and the
+                // optional 10 (仮売取消完了) so the screen's cancel reaches
+                // the merchant.
+                "--cgi-method",
+                "post",
+                "--cgi-optional",
             ])
             .expect("sandbox flags"),
         )
         .await
         .expect("sandbox");
         let mut config = ServeConfig::new(CLIENTIP, Zkey::new(ZKEY));
-        config.db = format!("sqlite://{}", dir.path().join("merchant.db").display());
+        let db = format!("sqlite://{}", dir.path().join("merchant.db").display());
+        config.db = db.clone();
         config.gateway_url = sandbox.base_url().to_owned();
         let clock_of = sandbox.state().clone();
         let server = bind_listener(&config, listener, Clock::from_fn(move || clock_of.now()))
@@ -112,6 +123,7 @@ impl Stack {
         Stack {
             sandbox,
             serve,
+            db,
             shop,
             tasks: vec![serve_task.abort_handle(), shop_task.abort_handle()],
             _dir: dir,
@@ -242,6 +254,7 @@ async fn r_tm_1_browser_checkout_test_page_and_management_screen_resend() {
     let urls = Urls {
         sandbox: stack.sandbox.base_url().to_owned(),
         serve: stack.serve.clone(),
+        db: stack.db.clone(),
         shop: stack.shop.clone(),
     };
     let profile = tempfile::tempdir().expect("profile directory");
@@ -266,6 +279,7 @@ async fn r_tm_1_browser_checkout_test_page_and_management_screen_resend() {
 struct Urls {
     sandbox: String,
     serve: String,
+    db: String,
     shop: String,
 }
 
@@ -418,4 +432,52 @@ async fn scenario(client: Client, urls: Urls) {
     let merchant = get_json(&format!("{}/orders/{order_no}", urls.serve)).await;
     assert_eq!(merchant["status"]["code"], "03", "{merchant}");
     assert_eq!(merchant["duplicates"], 1, "R-CG-3: {merchant}");
+
+    // The screen's 取消, as the merchant's staff cancel (the manual: 取消 on
+    // the 売上管理画面 ○): 03 → 10 at the gateway, and the merchant's
+    // service learns it only from the CGI call.
+    c.find(Locator::Css("form#cancel button"))
+        .await
+        .expect("the 取消 button")
+        .click()
+        .await
+        .expect("click 取消");
+    let shown = c
+        .wait()
+        .at_most(STEP)
+        .for_element(Locator::Css("p#result"))
+        .await
+        .expect("the operation's answer on the order's page")
+        .text()
+        .await
+        .expect("answer text");
+    assert!(shown.contains("取消: Success_order"), "{shown}");
+    let gateway = get_json(&format!("{sandbox}/_sandbox/orders/{order_no}")).await;
+    assert_eq!(gateway["status"]["code"], "10", "{gateway}");
+    let log = get_json(&format!("{sandbox}/_sandbox/cgi")).await;
+    let call = log
+        .as_array()
+        .expect("CGI list")
+        .iter()
+        .find(|a| a["order_no"] == order_no.as_str() && a["status"] == "10")
+        .unwrap_or_else(|| panic!("no CGI 10 for {order_no}: {log}"))
+        .clone();
+    assert_eq!(call["outcome"], "ok", "{call}");
+    assert_eq!(call["method"], "POST", "{call}");
+    let store = zeus_carrier_store::Store::connect(&urls.db)
+        .await
+        .expect("the merchant's database");
+    let no = zeus_carrier_core::values::OrderNo::parse(&order_no).expect("order number");
+    let record = store
+        .get_order(&no)
+        .await
+        .expect("read the merchant's record")
+        .expect("the merchant knows the order")
+        .into_record();
+    assert_eq!(
+        record.status(),
+        zeus_carrier_core::Status::AuthorizationCancelled,
+        "the merchant learned the screen's cancel by CGI"
+    );
+    store.close().await;
 }

@@ -4,11 +4,34 @@
 //! # Rules, in the order they are checked
 //! 1. status (R-CN-1, R-TR-1): the statuses with a CancelOk row in the
 //!    transition table (Authorized, SettleReserved, Completed) may be
-//!    cancelled; any other status → `010010007` ([`cancel_plan`]);
+//!    cancelled; any other status → `010010107` ([`cancel_plan`]);
 //! 2. window (R-CN-1, D-7): 50 × 24 h from the acceptance time (Authorized,
 //!    SettleReserved) or from the settle time (Completed). The boundary is
 //!    inclusive: a cancel at exactly `from + 50 × 24 h` is accepted, one
-//!    second later → `010010013` ([`crate::time::cancel_deadline`]).
+//!    second later → `010010113` ([`crate::time::cancel_deadline`]).
+//!    "From the acceptance" is the moment the shopper's acceptance
+//!    COMPLETED (ユーザー受付完了日時: the order left 01 for 03 or 07), see
+//!    [`crate::settle::OrderFacts::accepted_at`].
+//!
+//! # The cancel's own codes (`0100101xx`, `000001xx`)
+//! The manual's error tables hold two parallel families. `0100100xx`
+//! (010010000 認証失敗, 010010001 申込データなし, 010010007 処理できない
+//! ステータス, 010010010–012 売上指定日不正 …, 010010013 処理期限切,
+//! 010010014/015 決済金額不正) names settle-only causes (date, amount);
+//! `0100101xx` repeats the same causes at +100 (010010100 認証失敗,
+//! 010010101 申込データなし, 010010107 処理できないステータス, 010010113
+//! 処理期限切) and has no date or amount code — a request without date and
+//! amount, which among the two Secure Link requests is the cancel. The
+//! `invalid` tables split the same way: `000000xx` names act, clientip,
+//! money, order_no, autype, date, zkey (the settle's fields, SPEC §5);
+//! `000001xx` names only 加盟店コード, オーダー番号 and 認証キー (clientip,
+//! order_no, zkey: the cancel's fields, SPEC §6). So a cancel is answered
+//! from the cancel family: unknown order `010010101`, wrong zkey
+//! `010010100`, status `010010107`, window `010010113`, malformed clientip
+//! `00000100`, order_no `00000101`, zkey `00000103` (a malformed `act` is
+//! `00000000`: before `act` is read the request is neither). The family
+//! has three 処理期限切 codes (113–115) the manual does not tell apart; we
+//! answer `010010113`, the settle's `010010013` + 100.
 //!
 //! # Decisions
 //! - A Completed order whose settle time is unknown (a merchant copy that
@@ -28,7 +51,8 @@
 
 use crate::carrier::CarrierResult;
 use crate::error_code::codes::{
-    AUTH_FAILED, CANCEL_CARRIER_FAILURE, EXPIRED, NOT_ALLOWED, ORDER_NOT_FOUND,
+    CANCEL_AUTH_FAILED, CANCEL_CARRIER_FAILURE, CANCEL_EXPIRED, CANCEL_NOT_ALLOWED,
+    CANCEL_ORDER_NOT_FOUND,
 };
 use crate::error_code::reconcile_first;
 use crate::order::{Event, Order};
@@ -103,9 +127,9 @@ pub fn cancel_plan(
 /// docs): the plan, or the refusal with the gateway's code and rule.
 pub fn check_cancel(order: &OrderFacts, now: JstDateTime) -> Result<CancelPlan, Refusal> {
     let plan = cancel_plan(order.status, &order.accepted_at, order.settled_at.as_ref())
-        .ok_or(Refusal::new(NOT_ALLOWED, "R-CN-1"))?;
+        .ok_or(Refusal::new(CANCEL_NOT_ALLOWED, "R-CN-1"))?;
     if plan.deadline().is_some_and(|d| to_jst(&now) > d) {
-        return Err(Refusal::new(EXPIRED, "R-CN-1"));
+        return Err(Refusal::new(CANCEL_EXPIRED, "R-CN-1"));
     }
     Ok(plan)
 }
@@ -113,7 +137,8 @@ pub fn check_cancel(order: &OrderFacts, now: JstDateTime) -> Result<CancelPlan, 
 /// The gateway's side of a cancel (the sandbox): what it answers and which
 /// events it applies to its order.
 ///
-/// Unknown order → `010010001`; [`ZkeyCheck::Wrong`] → `010010000`; a
+/// Unknown order → `010010101`; [`ZkeyCheck::Wrong`] → `010010100`
+/// ([`ZkeyCheck::ScreenLogin`] authenticates: the management screen); a
 /// refusal of [`check_cancel`] → its code; otherwise the carrier decides:
 /// [`CarrierResult::Succeeds`] → `Success_order` (no date) and CancelOk;
 /// [`CarrierResult::Fails`] →
@@ -126,12 +151,12 @@ pub fn answer_cancel(
     now: JstDateTime,
 ) -> GatewayAnswer {
     let Some(order) = order else {
-        return GatewayAnswer::refused(&Refusal::new(ORDER_NOT_FOUND, "SPEC §6"));
+        return GatewayAnswer::refused(&Refusal::new(CANCEL_ORDER_NOT_FOUND, "SPEC §6"));
     };
     match zkey {
-        ZkeyCheck::Matches => {}
+        ZkeyCheck::Matches | ZkeyCheck::ScreenLogin => {}
         ZkeyCheck::Wrong => {
-            return GatewayAnswer::refused(&Refusal::new(AUTH_FAILED, "SPEC §6"));
+            return GatewayAnswer::refused(&Refusal::new(CANCEL_AUTH_FAILED, "SPEC §6"));
         }
     }
     if let Err(refusal) = check_cancel(&OrderFacts::from(order), now) {

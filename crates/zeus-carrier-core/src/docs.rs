@@ -21,6 +21,12 @@ fn cgi_cell(rule: CgiRule) -> &'static str {
     }
 }
 
+/// A status as every format names it: code, the manual's label and the
+/// English name — `03 仮売完了 (Authorized)`.
+pub fn status_cell(s: Status) -> String {
+    format!("{} {} ({})", s.code(), s.label_ja(), s.name())
+}
+
 /// The status table (SPEC §2) as Markdown.
 pub fn statuses_markdown() -> String {
     let mut out = String::from(
@@ -50,13 +56,11 @@ pub fn transitions_markdown() -> String {
     for t in TRANSITIONS {
         let _ = writeln!(
             out,
-            "| {} {} | `{}`: {} | {} {} | {} |",
-            t.from.code(),
-            t.from.name(),
+            "| {} | `{}`: {} | {} | {} |",
+            status_cell(t.from),
             t.event.name(),
             t.event.describe(),
-            t.to.code(),
-            t.to.name(),
+            status_cell(t.to),
             <&str>::from(t.event.actor()),
         );
     }
@@ -67,14 +71,7 @@ pub fn transitions_markdown() -> String {
 pub fn transitions_mermaid() -> String {
     let mut out = String::from("stateDiagram-v2\n    [*] --> S01: order.cgi accepted\n");
     for s in Status::iter() {
-        let _ = writeln!(
-            out,
-            "    S{}: {} {} ({})",
-            s.code(),
-            s.code(),
-            s.label_ja(),
-            s.name()
-        );
+        let _ = writeln!(out, "    S{}: {}", s.code(), status_cell(s));
     }
     for t in TRANSITIONS {
         let _ = writeln!(
@@ -102,7 +99,7 @@ pub fn transitions_dot() -> String {
         };
         let _ = writeln!(
             out,
-            "    s{} [label=\"{} {}\\n{}\"{}];",
+            "    s{} [label=\"{} {}\\n({})\"{}];",
             s.code(),
             s.code(),
             s.label_ja(),

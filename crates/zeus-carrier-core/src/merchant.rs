@@ -19,8 +19,9 @@
 //! # The rules, in one place
 //! - **Create** (R-CG-3): the first notification of an order creates the
 //!   record in the reported status. Its 50-day windows (D-7) count from the
-//!   saved checkout's time when one matches (the acceptance cannot be
-//!   earlier), else from the notification's receipt ([`window_start`]).
+//!   notification's receipt, which is never earlier than the gateway's
+//!   own start (受付完了), so the pre-check never refuses what the gateway
+//!   accepts ([`window_start`]).
 //! - **Duplicate** (R-CG-3): a notification for a status this order has
 //!   already been notified of, or for the status the record is in, changes
 //!   nothing but a counter.

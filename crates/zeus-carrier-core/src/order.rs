@@ -207,8 +207,15 @@ pub struct OrderParts {
     pub money: u32,
     /// The current status.
     pub status: Status,
-    /// When the shopper's order was accepted (受付完了日時).
+    /// When `order.cgi` accepted the order and it entered 01 受付中 (the
+    /// shopper was sent on to the carrier).
     pub accepted_at: JstDateTime,
+    /// When the shopper's acceptance COMPLETED (ユーザー受付完了日時): the
+    /// order left 01 for 03 仮売完了 or 07 決済完了. The 50-day windows of
+    /// settle (R-SL-1, R-SL-7) and of an authorization's cancel (R-CN-1)
+    /// count from here (docs/DECISIONS.md). `None` while in 01 or after 02.
+    #[serde(default)]
+    pub acceptance_completed_at: Option<JstDateTime>,
     /// The reserved or used settle date.
     pub settle_date: Option<NaiveDate>,
     /// When the sale was confirmed (売上確定日時): the start of the
@@ -269,6 +276,7 @@ impl Order {
                 details,
                 status: Status::Accepting,
                 accepted_at: now,
+                acceptance_completed_at: None,
                 settle_date: None,
                 settled_at: None,
                 history: vec![HistoryEntry {
@@ -310,6 +318,23 @@ impl Order {
                 last,
             });
         }
+        let mut p = p;
+        if p.acceptance_completed_at.is_none() {
+            // Stored before the field existed: the history knows it.
+            p.acceptance_completed_at = p
+                .history
+                .iter()
+                .find(|h| {
+                    h.from == Some(Status::Accepting)
+                        && matches!(
+                            h.event,
+                            HistoryEvent::Event(
+                                EventKind::ApproveImmediate | EventKind::ApproveAuthorization
+                            )
+                        )
+                })
+                .map(|h| h.at);
+        }
         Ok(Order { p })
     }
 
@@ -344,9 +369,16 @@ impl Order {
         self.p.status
     }
 
-    /// When the shopper's order was accepted (受付完了日時).
+    /// When `order.cgi` accepted the order (it entered 01 受付中).
     pub fn accepted_at(&self) -> JstDateTime {
         self.p.accepted_at
+    }
+
+    /// When the shopper's acceptance completed (ユーザー受付完了日時: the
+    /// order entered 03 or 07 from 01): where the 50-day windows count
+    /// from. `None` while in 01 or after a decline.
+    pub fn acceptance_completed_at(&self) -> Option<JstDateTime> {
+        self.p.acceptance_completed_at
     }
 
     /// The reserved or used settle date.
@@ -382,6 +414,9 @@ impl Order {
         let now = to_jst(&now);
         let from = self.p.status;
         let to = next_status(from, event.kind())?;
+        if matches!(event, Event::Approve { .. }) {
+            self.p.acceptance_completed_at = Some(now);
+        }
         match *event {
             Event::SettleToday { money } => {
                 self.p.money = money;

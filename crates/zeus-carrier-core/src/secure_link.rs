@@ -100,15 +100,21 @@ impl Autype {
     }
 }
 
-/// Whether a request's `clientip` and `zkey` authenticate the order's
-/// merchant at the gateway (SPEC §5, §6): a wrong one is answered
-/// `010010000` 認証失敗.
+/// Whether an operation authenticates the order's merchant at the gateway
+/// (SPEC §5, §6): a Secure Link request whose `clientip` and `zkey` are
+/// wrong is answered 認証失敗 (`010010000` settle, `010010100` cancel).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter)]
 pub enum ZkeyCheck {
-    /// The request authenticates the merchant.
+    /// The Secure Link request's clientip and zkey authenticate the merchant.
     Matches,
-    /// It does not: `010010000`.
+    /// They do not: 認証失敗.
     Wrong,
+    /// The operation comes from the management screen (売上管理画面), where
+    /// the merchant's staff logged in with the screen's ID and password
+    /// (the manual: "売上管理画面をご利用いただくための、IDとパスワード"); no
+    /// zkey is sent there. Authenticated like [`ZkeyCheck::Matches`]; every
+    /// other rule is the same as for Secure Link.
+    ScreenLogin,
 }
 
 /// The merchant's authentication key (認証キー, SPEC §5). A secret: its

@@ -59,7 +59,11 @@ pub struct OrderFacts {
     pub carrier: Carrier,
     /// The amount of the shopper's order (R-SL-5).
     pub original_money: u32,
-    /// When the shopper's order was accepted (R-SL-1, R-SL-7, R-CN-1).
+    /// Where the 50-day windows count from (R-SL-1, R-SL-7, R-CN-1): the
+    /// moment the shopper's acceptance completed (ユーザー受付完了日時, the
+    /// order entered 03 or 07). The gateway knows it
+    /// ([`Order::acceptance_completed_at`]); the merchant uses the receipt of
+    /// its first notification, never earlier ([`crate::merchant::window_start`]).
     pub accepted_at: JstDateTime,
     /// When the sale was confirmed (R-CN-1 for Completed).
     pub settled_at: Option<JstDateTime>,
@@ -73,7 +77,10 @@ impl From<&Order> for OrderFacts {
             status: o.status(),
             carrier: o.carrier(),
             original_money: o.original_money(),
-            accepted_at: o.accepted_at(),
+            // 受付完了 is the moment the order left 01 (docs/DECISIONS.md);
+            // an order still in 01 (or declined) has no window, and its
+            // status refuses every operation first.
+            accepted_at: o.acceptance_completed_at().unwrap_or(o.accepted_at()),
             settled_at: o.settled_at(),
             settle_date: o.settle_date(),
         }
@@ -209,7 +216,7 @@ pub fn answer_settle(
         return GatewayAnswer::refused(&Refusal::new(ORDER_NOT_FOUND, "SPEC §5"));
     };
     match zkey {
-        ZkeyCheck::Matches => {}
+        ZkeyCheck::Matches | ZkeyCheck::ScreenLogin => {}
         ZkeyCheck::Wrong => {
             return GatewayAnswer::refused(&Refusal::new(AUTH_FAILED, "SPEC §5"));
         }

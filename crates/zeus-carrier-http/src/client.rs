@@ -71,7 +71,7 @@ impl CallError {
     pub fn error_code(&self) -> &'static str {
         match self {
             CallError::Refused(r) => r.code(),
-            CallError::Malformed(f) => f.field.invalid_code(),
+            CallError::Malformed(f) => f.code(),
         }
     }
 

@@ -5,7 +5,9 @@
 use chrono::{DateTime, FixedOffset};
 use serde::Deserialize;
 
-use crate::state::CarrierOutcome;
+use zeus_carrier_core::Status;
+
+use crate::state::{CarrierOutcome, Settings};
 
 /// A control body that cannot be used; the endpoint answers `400
 /// {"error": message}`.
@@ -73,6 +75,87 @@ impl OutcomeChange {
     }
 }
 
+/// The body of `POST /_sandbox/settings`: any subset of `mail_to`,
+/// `mail_off` (status codes of mailed statuses), `test_mail`, `test_cgi`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SettingsChange {
+    /// A new mail address.
+    pub mail_to: Option<String>,
+    /// The statuses whose mail is off (replaces the set).
+    pub mail_off: Option<Vec<Status>>,
+    /// Test payments' notification mails on or off.
+    pub test_mail: Option<bool>,
+    /// Test payments' CGI calls on or off.
+    pub test_cgi: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SettingsBody {
+    mail_to: Option<String>,
+    mail_off: Option<Vec<String>>,
+    test_mail: Option<bool>,
+    test_cgi: Option<bool>,
+}
+
+impl SettingsChange {
+    /// Reads a `POST /_sandbox/settings` body.
+    pub fn parse(body: &[u8]) -> Result<SettingsChange, ControlError> {
+        let b: SettingsBody =
+            serde_json::from_slice(body).map_err(|e| ControlError(format!("settings: {e}")))?;
+        let mail_off = match b.mail_off {
+            None => None,
+            Some(codes) => Some(
+                codes
+                    .iter()
+                    .map(|c| mailed_status(c))
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+        };
+        Ok(SettingsChange {
+            mail_to: b.mail_to,
+            mail_off,
+            test_mail: b.test_mail,
+            test_cgi: b.test_cgi,
+        })
+    }
+
+    /// The settings with this change applied; the mail address must be one
+    /// (checked like `--mail-to`).
+    pub fn apply(&self, mut settings: Settings) -> Result<Settings, ControlError> {
+        if let Some(to) = &self.mail_to {
+            crate::mail::check_address(to)
+                .map_err(|e| ControlError(format!("settings: mail_to: {e}")))?;
+            settings.mail_to.clone_from(to);
+        }
+        if let Some(off) = &self.mail_off {
+            settings.mail_off = off.iter().copied().collect();
+        }
+        if let Some(b) = self.test_mail {
+            settings.test_mail = b;
+        }
+        if let Some(b) = self.test_cgi {
+            settings.test_cgi = b;
+        }
+        Ok(settings)
+    }
+}
+
+/// A status code whose status sends a notification mail (R-ST-2): the only
+/// ones a mail can be turned off for.
+pub fn mailed_status(code: &str) -> Result<Status, ControlError> {
+    match Status::from_code(code) {
+        Ok(s) if s.sends_mail() => Ok(s),
+        Ok(s) => Err(ControlError(format!(
+            "settings: mail_off: {} sends no mail (R-ST-2)",
+            s
+        ))),
+        Err(_) => Err(ControlError(format!(
+            "settings: mail_off: {code:?} is not a status code (01-11)"
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,6 +182,30 @@ mod tests {
         ] {
             let e = ClockChange::parse(bad).expect_err("refused");
             assert!(e.0.starts_with("clock: "), "{e}");
+        }
+    }
+
+    #[test]
+    fn settings_bodies() {
+        let c = SettingsChange::parse(br#"{"mail_off": ["03", "07"], "test_cgi": false}"#)
+            .expect("settings");
+        assert_eq!(
+            c.mail_off,
+            Some(vec![Status::Authorized, Status::Completed])
+        );
+        assert_eq!(c.test_cgi, Some(false));
+        assert_eq!(c.mail_to, None);
+        assert_eq!(SettingsChange::parse(b"{}"), Ok(SettingsChange::default()));
+        for bad in [
+            &br#"{"mail_off": ["01"]}"#[..],
+            br#"{"mail_off": ["12"]}"#,
+            br#"{"mail_off": "03"}"#,
+            br#"{"test_mail": "no"}"#,
+            br#"{"mail": "x@example.com"}"#,
+            b"[]",
+        ] {
+            let e = SettingsChange::parse(bad).expect_err("refused");
+            assert!(e.0.starts_with("settings: "), "{e}");
         }
     }
 

@@ -1,7 +1,9 @@
 //! CGI delivery: the sandbox sends the GET, measures what happened and asks
 //! the core what it was ([`judge_attempt`]) and what to do next
-//! ([`DeliveryPolicy::after_attempt`]): done, retry after a pause, or give
-//! up with or without the error mail (R-CG-1, R-CG-2, R-ST-3).
+//! ([`DeliveryPolicy::after_attempt`]): done, retry at a moment counted
+//! from the previous attempt's START (attempts start `--cgi-retry-interval-secs`
+//! apart, so a timed-out attempt is retried as it times out), or give up
+//! with or without the error mail (R-CG-1, R-CG-2, R-ST-3).
 //!
 //! Every attempt runs in a background task. The endpoint whose action
 //! caused the notification waits for the first attempt, bounded by
@@ -14,7 +16,8 @@ use tokio::sync::oneshot;
 use zeus_carrier_core::callback::{DeliveryPolicy, NextStep, TransportFailure, judge_attempt};
 use zeus_carrier_core::{Order, Status};
 
-use crate::state::{CgiAttempt, SandboxState};
+use crate::config::CgiMethod;
+use crate::state::{CgiAttempt, SandboxState, Shared};
 
 /// A CGI call to deliver: which notification, to which URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,8 +26,12 @@ pub struct CgiJob {
     pub order: Order,
     /// The status it reports.
     pub status: Status,
-    /// The full URL, query included.
+    /// How it is sent (`--cgi-method`).
+    pub method: CgiMethod,
+    /// The URL: with the query for GET, the target for POST.
     pub url: String,
+    /// The urlencoded form body of a POST (`None` for GET).
+    pub body: Option<String>,
     /// For a manual resend: the attempt it repeats.
     pub resend_of: Option<u64>,
 }
@@ -84,7 +91,8 @@ async fn deliver(
     let mut attempt_no: u32 = 1;
     loop {
         let at = state.now();
-        let exchange = exchange(&state.shared.http, &job.url, policy.timeout).await;
+        let started = tokio::time::Instant::now();
+        let exchange = exchange(&state.shared, &job, policy.timeout).await;
         let outcome = judge_attempt(
             exchange.http_status,
             exchange.body.as_deref(),
@@ -97,7 +105,9 @@ async fn deliver(
                 delivery,
                 order_no: job.order.order_no().to_owned(),
                 status: job.status,
+                method: job.method,
                 url: job.url.clone(),
+                body: job.body.clone(),
                 attempt: attempt_no,
                 at,
                 http_status: exchange.http_status,
@@ -118,9 +128,12 @@ async fn deliver(
         if let Some(tx) = first_done.take() {
             let _ = tx.send(());
         }
-        match policy.after_attempt(attempt_no, outcome) {
+        let step = policy.after_attempt(attempt_no, outcome);
+        match step {
             NextStep::Done => break,
-            NextStep::RetryAfter(pause) => {
+            NextStep::Retry { .. } => {
+                // The core counts the interval from this attempt's start.
+                let pause = step.retry_pause(started.elapsed()).unwrap_or_default();
                 tokio::time::sleep(pause).await;
                 attempt_no = attempt_no.saturating_add(1);
             }
@@ -135,10 +148,25 @@ async fn deliver(
     }
 }
 
-/// Sends one GET and reports what happened, without judging it. The
-/// timeout covers the whole exchange, body included (R-CG-2).
-async fn exchange(client: &reqwest::Client, url: &str, timeout: Duration) -> Exchange {
-    let sent = client.get(url).timeout(timeout).send().await;
+/// Sends one call (GET, or POST with the form body in `--charset`) and
+/// reports what happened, without judging it. The timeout covers the
+/// whole exchange, body included (R-CG-2).
+async fn exchange(shared: &Shared, job: &CgiJob, timeout: Duration) -> Exchange {
+    let client = &shared.http;
+    let request = match (job.method, &job.body) {
+        (CgiMethod::Post, body) => client
+            .post(&job.url)
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                format!(
+                    "application/x-www-form-urlencoded; charset={}",
+                    shared.config.charset().http_label()
+                ),
+            )
+            .body(body.clone().unwrap_or_default()),
+        (CgiMethod::Get, _) => client.get(&job.url),
+    };
+    let sent = request.timeout(timeout).send().await;
     let response = match sent {
         Ok(r) => r,
         Err(e) => return transport_failure(&e, None),

@@ -4,15 +4,19 @@
 
 use zeus_carrier_core::callback::{Callback, should_notify};
 use zeus_carrier_core::cancel::answer_cancel;
-use zeus_carrier_core::error_code::{ErrorCode, codes};
+use zeus_carrier_core::error_code::{ErrorCode, codes, lookup};
 use zeus_carrier_core::order::OrderDetails;
+use zeus_carrier_core::secure_link::{Field, GatewayAnswer};
 use zeus_carrier_core::secure_link::{Request, Zkey, ZkeyCheck};
 use zeus_carrier_core::settle::{SettleParams, answer_settle};
 use zeus_carrier_core::time::{jst_date, start_of_jst_day};
 use zeus_carrier_core::{Event, JstDateTime, Order, Status};
 
+use crate::config::CgiMethod;
 use crate::delivery::{self, CgiJob};
-use crate::state::{BackLink, CarrierOutcome, CgiAttempt, OrderRecord, SandboxState};
+use crate::state::{
+    BackLink, CarrierOutcome, CgiAttempt, OrderRecord, SandboxState, ScreenResult, Store,
+};
 
 /// A status an order entered: the mails and CGI calls it causes are built
 /// from this snapshot.
@@ -195,6 +199,12 @@ pub(crate) fn dispatch(
         if !should_notify(e.status, state.config().optional_cgi()) {
             continue;
         }
+        // The screen's setting: test payments may send no CGI (the manual:
+        // "CGIやテスト用決済結果通知メールを“送信しない”設定").
+        if e.order.details().test && !state.settings().test_cgi {
+            tracing::info!(order_no = %e.order.order_no(), status = e.status.code(), "cgi not sent: test payments send no CGI (settings)");
+            continue;
+        }
         let callback =
             Callback::for_order(&e.order, e.status, &e.error_code, &state.shared.cgi_params);
         let query = match callback.to_query(state.charset()) {
@@ -204,10 +214,17 @@ pub(crate) fn dispatch(
                 continue;
             }
         };
+        let method = state.config().cgi_method;
+        let (url, body) = match method {
+            CgiMethod::Get => (join_query(base, &query), None),
+            CgiMethod::Post => (base.clone(), Some(query)),
+        };
         let job = CgiJob {
             order: e.order.clone(),
             status: e.status,
-            url: join_query(base, &query),
+            method,
+            url,
+            body,
             resend_of: None,
         };
         waits.push(delivery::spawn(state, job, state.delivery_policy()));
@@ -246,7 +263,9 @@ pub(crate) fn resend(state: &SandboxState, id: u64) -> Option<tokio::sync::onesh
     let job = CgiJob {
         order,
         status: original.status,
+        method: original.method,
         url: original.url,
+        body: original.body,
         resend_of: Some(id),
     };
     // A manual resend is one attempt: no automatic retries (R-CG-2).
@@ -268,53 +287,39 @@ pub(crate) fn join_query(base: &str, query: &str) -> String {
     }
 }
 
-/// Answers a Secure Link request (settle or cancel, SPEC §5–§7) with the
-/// core's answer functions and applies their events to the order. Returns
-/// the response body, its parameters in a varying order (R-RS-1), and the
-/// statuses entered.
-pub(crate) fn secure(state: &SandboxState, body: &[u8]) -> (String, Vec<Entered>) {
-    let now = state.now();
-    let mut store = state.store();
-    store.responses = store.responses.wrapping_add(1);
-    let variant = usize::try_from(store.responses).unwrap_or_default();
-    let request = match Request::parse_form(body) {
-        Ok(r) => r,
-        Err(invalid) => {
-            tracing::info!(%invalid, "secure.cgi: invalid request");
-            return (invalid.response().render(variant), Vec::new());
-        }
-    };
-    let config = state.config();
-    // The request authenticates the merchant when both its IP code and its
-    // key are this sandbox's (the zkey is compared by the core's `Zkey`).
-    let zkey = if request.clientip() == config.clientip
-        && request.zkey().matches(&Zkey::new(config.zkey.clone()))
-    {
-        ZkeyCheck::Matches
-    } else {
-        ZkeyCheck::Wrong
-    };
-    let rec = store.order_mut(request.order_no());
+/// A settle or cancel, from Secure Link or the management screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Operation {
+    /// `act=settled` / the screen's 売上 form.
+    Settle(SettleParams),
+    /// `act=return` / the screen's 取消 button.
+    Cancel,
+}
+
+/// Answers one settle or cancel with the core's answer functions and
+/// applies their events to the order — the one path of both secure.cgi
+/// and the management screen, so the two cannot differ.
+fn answer_and_apply(
+    store: &mut Store,
+    order_no: &str,
+    operation: Operation,
+    zkey: ZkeyCheck,
+    now: JstDateTime,
+) -> (GatewayAnswer, Vec<Entered>) {
+    let rec = store.order_mut(order_no);
     let order = rec.as_ref().map(|r| &r.order);
-    let answer = match &request {
-        Request::Settle(settle) => {
+    let answer = match &operation {
+        Operation::Settle(params) => {
             let carrier = CarrierOutcome::or_default(rec.as_ref().and_then(|r| r.next_settle));
-            answer_settle(order, zkey, &SettleParams::from(settle), carrier, now)
+            answer_settle(order, zkey, params, carrier, now)
         }
-        Request::Cancel(_) => {
+        Operation::Cancel => {
             let carrier = CarrierOutcome::or_default(rec.as_ref().and_then(|r| r.next_cancel));
             answer_cancel(order, zkey, carrier, now)
         }
     };
-    let text = answer.response().render(variant);
-    tracing::info!(
-        act = request.act().wire_name(),
-        order_no = request.order_no(),
-        response = %text,
-        "secure.cgi answered"
-    );
     let Some(rec) = rec else {
-        return (text, Vec::new());
+        return (answer, Vec::new());
     };
     // The carrier outcome set for "the next" settle or cancel is used up
     // once an operation reached the carrier.
@@ -345,5 +350,136 @@ pub(crate) fn secure(state: &SandboxState, body: &[u8]) -> (String, Vec<Entered>
         | Status::Cancelled
         | Status::AuthorizationCancelled => NO_ERROR.to_owned(),
     });
+    (answer, entered)
+}
+
+/// Answers a Secure Link request (settle or cancel, SPEC §5–§7) with the
+/// core's answer functions and applies their events to the order. Returns
+/// the response body, its parameters in a varying order (R-RS-1), and the
+/// statuses entered.
+pub(crate) fn secure(state: &SandboxState, body: &[u8]) -> (String, Vec<Entered>) {
+    let now = state.now();
+    let mut store = state.store();
+    store.responses = store.responses.wrapping_add(1);
+    let variant = usize::try_from(store.responses).unwrap_or_default();
+    let request = match Request::parse_form(body) {
+        Ok(r) => r,
+        Err(invalid) => {
+            tracing::info!(%invalid, "secure.cgi: invalid request");
+            return (invalid.response().render(variant), Vec::new());
+        }
+    };
+    let config = state.config();
+    // The request authenticates the merchant when both its IP code and its
+    // key are this sandbox's (the zkey is compared by the core's `Zkey`).
+    let zkey = if request.clientip() == config.clientip
+        && request.zkey().matches(&Zkey::new(config.zkey.clone()))
+    {
+        ZkeyCheck::Matches
+    } else {
+        ZkeyCheck::Wrong
+    };
+    let operation = match &request {
+        Request::Settle(settle) => Operation::Settle(SettleParams::from(settle)),
+        Request::Cancel(_) => Operation::Cancel,
+    };
+    let (answer, entered) = answer_and_apply(&mut store, request.order_no(), operation, zkey, now);
+    let text = answer.response().render(variant);
+    tracing::info!(
+        act = request.act().wire_name(),
+        order_no = request.order_no(),
+        response = %text,
+        "secure.cgi answered"
+    );
     (text, entered)
+}
+
+/// The fields of the screen's 売上 form (`date`, `money`), as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct SettleForm {
+    pub(crate) date: String,
+    pub(crate) money: String,
+}
+
+impl SettleForm {
+    /// The settle's parameters: empty means absent (the defaults of
+    /// secure.cgi); a malformed value is refused with secure.cgi's
+    /// `invalid` code for the field.
+    fn params(&self) -> Result<SettleParams, Field> {
+        let date = match self.date.trim() {
+            "" => None,
+            d => Some(zeus_carrier_core::time::parse_yyyymmdd(d).ok_or(Field::Date)?),
+        };
+        let money = match self.money.trim() {
+            "" => None,
+            m if (1..=6).contains(&m.len()) && m.bytes().all(|b| b.is_ascii_digit()) => {
+                Some(m.parse::<u32>().map_err(|_| Field::Money)?)
+            }
+            _ => return Err(Field::Money),
+        };
+        Ok(SettleParams {
+            money,
+            autype: None,
+            date,
+        })
+    }
+}
+
+/// An operation of the management screen (取消 ○, 売上 △ in the manual).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ScreenOperation {
+    /// The 売上 form.
+    Settle(SettleForm),
+    /// The 取消 button.
+    Cancel,
+}
+
+/// Carries out a management-screen operation through exactly secure.cgi's
+/// path ([`answer_and_apply`]): the staff are logged in, so the core is
+/// told [`ZkeyCheck::ScreenLogin`] instead of checking a zkey. The result
+/// (also a refusal, which changes nothing) is kept for the order's page.
+/// `None` for an unknown order.
+pub(crate) fn screen(
+    state: &SandboxState,
+    order_no: &str,
+    operation: &ScreenOperation,
+) -> Option<(ScreenResult, Vec<Entered>)> {
+    let now = state.now();
+    let mut store = state.store();
+    store.order(order_no)?;
+    let (name, parsed) = match operation {
+        ScreenOperation::Settle(form) => ("売上", form.params().map(Operation::Settle)),
+        ScreenOperation::Cancel => ("取消", Ok(Operation::Cancel)),
+    };
+    let (result, error_code, entered) = match parsed {
+        Ok(op) => {
+            let (answer, entered) =
+                answer_and_apply(&mut store, order_no, op, ZkeyCheck::ScreenLogin, now);
+            (
+                answer.result().wire_name(),
+                answer.code().to_owned(),
+                entered,
+            )
+        }
+        Err(field) => {
+            let code = field.invalid_error_code();
+            (code.class.wire_name(), code.code.to_owned(), Vec::new())
+        }
+    };
+    let meaning = match lookup(&error_code).known() {
+        Some(e) => e.meaning_ja.to_owned(),
+        None => "決済成功".to_owned(),
+    };
+    let shown = ScreenResult {
+        at: now,
+        operation: name,
+        result,
+        error_code,
+        meaning,
+    };
+    tracing::info!(order_no, operation = name, result = shown.result, error_code = %shown.error_code, "management screen operation");
+    store
+        .screen_results
+        .insert(order_no.to_owned(), shown.clone());
+    Some((shown, entered))
 }

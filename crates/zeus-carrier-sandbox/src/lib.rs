@@ -42,14 +42,17 @@ use tokio::task::JoinHandle;
 use zeus_carrier_core::JstDateTime;
 
 pub use clock::Clock;
-pub use config::{ALL_CGI_PARAMS, CharsetArg, ModeArg, SandboxConfig};
+pub use config::{ALL_CGI_PARAMS, CgiMethod, CharsetArg, ModeArg, SandboxConfig};
 pub use delivery::CgiJob;
 pub use engine::{DECLINE, DECLINE_ERROR_CODE, Decision};
 pub use error::SandboxError;
 pub use http::router;
 pub use mail::{MAIL_FROM, MailDraft, eml_file_name, to_eml};
-pub use state::{BackLink, CarrierOutcome, CgiAttempt, MailRecord, OrderRecord, SandboxState};
-pub use views::{CgiView, ClockView, HistoryView, MailView, OrderView, rfc3339};
+pub use state::{
+    BackLink, CarrierOutcome, CgiAttempt, MailRecord, OrderRecord, SandboxState, ScreenResult,
+    Settings,
+};
+pub use views::{CgiView, ClockView, HistoryView, MailView, OrderView, SettingsView, rfc3339};
 
 /// The header that carries a new order's number on `order.cgi`'s `303`
 /// (lower case, as HTTP/2 and axum spell header names).

@@ -47,7 +47,7 @@ pub(crate) fn send(state: &SandboxState, draft: MailDraft) -> MailRecord {
         let record = MailRecord {
             id: store.mails.len() as u64 + 1,
             at,
-            to: state.config().mail_to.clone(),
+            to: store.settings.mail_to.clone(),
             subject: draft.subject,
             body: draft.body,
             order_no: draft.order_no,

@@ -5,9 +5,15 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
-use crate::state::{BackLink, CgiAttempt, MailRecord, OrderRecord};
-use crate::views::rfc3339;
+use strum::IntoEnumIterator;
 use zeus_carrier_core::mail::format_yen as yen;
+use zeus_carrier_core::time::{default_settle_date, format_yyyymmdd};
+use zeus_carrier_core::{JstDateTime, Status};
+
+use crate::state::{
+    BackLink, CgiAttempt, MailRecord, OrderRecord, SandboxState, ScreenResult, Settings,
+};
+use crate::views::rfc3339;
 
 /// Renders a template as an HTML response with `status`; a template error
 /// (a bug) becomes a 500 without details.
@@ -28,11 +34,14 @@ pub(crate) struct ViolationLine {
     pub(crate) spec: String,
 }
 
-/// `400` from `order.cgi`: every violation (R-LP-1).
+/// `400` from `order.cgi`: every violation (R-LP-1), and the link back
+/// to `failure_url` when the request carried a usable one (the manual:
+/// the failure link serves "受付・決済失敗後").
 #[derive(Template)]
 #[template(path = "violations.html")]
 pub(crate) struct ViolationsPage {
     pub(crate) violations: Vec<ViolationLine>,
+    pub(crate) failure_link: Option<BackLink>,
 }
 
 /// The payment test page (R-TM-1).
@@ -188,7 +197,9 @@ pub(crate) struct CgiRow {
     pub(crate) http_status: String,
     pub(crate) outcome: String,
     pub(crate) ok: bool,
+    pub(crate) method: &'static str,
     pub(crate) url: String,
+    pub(crate) body: String,
 }
 
 impl From<&CgiAttempt> for CgiRow {
@@ -202,7 +213,9 @@ impl From<&CgiAttempt> for CgiRow {
             http_status: a.http_status.map(|s| s.to_string()).unwrap_or_default(),
             outcome: format!("{} ({})", a.outcome.name(), a.outcome.label_ja()),
             ok: a.outcome.is_ok(),
+            method: a.method.as_str(),
             url: a.url.clone(),
+            body: a.body.clone().unwrap_or_default(),
         }
     }
 }
@@ -228,7 +241,30 @@ impl From<&MailRecord> for MailRow {
     }
 }
 
-/// 売上管理画面: one order's detail.
+/// The answer of the last screen operation, as the order's page shows it.
+pub(crate) struct ResultRow {
+    pub(crate) at: String,
+    pub(crate) operation: &'static str,
+    pub(crate) result: &'static str,
+    pub(crate) error_code: String,
+    pub(crate) meaning: String,
+    pub(crate) ok: bool,
+}
+
+impl From<&ScreenResult> for ResultRow {
+    fn from(r: &ScreenResult) -> Self {
+        ResultRow {
+            at: rfc3339(&r.at),
+            operation: r.operation,
+            result: r.result,
+            error_code: r.error_code.clone(),
+            meaning: r.meaning.clone(),
+            ok: r.result == "Success_order",
+        }
+    }
+}
+
+/// 売上管理画面: one order's detail, with the 取消 and 売上 forms.
 #[derive(Template)]
 #[template(path = "order.html")]
 pub(crate) struct OrderPage {
@@ -236,12 +272,26 @@ pub(crate) struct OrderPage {
     pub(crate) history: Vec<HistoryRow>,
     pub(crate) cgi: Vec<CgiRow>,
     pub(crate) mails: Vec<MailRow>,
+    pub(crate) result: Option<ResultRow>,
+    /// The date secure.cgi would default to (R-SL-3), `YYYYMMDD`.
+    pub(crate) default_date: String,
+    /// The current amount.
+    pub(crate) default_money: u32,
 }
 
 impl OrderPage {
-    pub(crate) fn of(rec: &OrderRecord, cgi: &[CgiAttempt], mails: &[MailRecord]) -> OrderPage {
+    pub(crate) fn of(
+        rec: &OrderRecord,
+        cgi: &[CgiAttempt],
+        mails: &[MailRecord],
+        result: Option<&ScreenResult>,
+        now: JstDateTime,
+    ) -> OrderPage {
         let no = rec.order.order_no();
         OrderPage {
+            result: result.map(ResultRow::from),
+            default_date: format_yyyymmdd(default_settle_date(&now)),
+            default_money: rec.order.money(),
             o: OrderRow::of(rec),
             history: rec
                 .order
@@ -271,4 +321,54 @@ impl OrderPage {
 /// `03 仮売完了`.
 pub(crate) fn status_text(s: zeus_carrier_core::Status) -> String {
     format!("{} {}", s.code(), s.label_ja())
+}
+
+/// The statuses that send a notification mail (R-ST-2): the ones the
+/// settings can turn off.
+pub(crate) fn mailed_statuses() -> impl Iterator<Item = Status> {
+    Status::iter().filter(|s| s.sends_mail())
+}
+
+/// One mail switch of the settings page.
+pub(crate) struct MailSwitch {
+    pub(crate) code: &'static str,
+    pub(crate) subject: String,
+    pub(crate) on: bool,
+}
+
+/// 売上管理画面: settings (mail address, mails, test payments, clock).
+#[derive(Template)]
+#[template(path = "settings.html")]
+pub(crate) struct SettingsPage {
+    pub(crate) mail_to: String,
+    pub(crate) mails: Vec<MailSwitch>,
+    pub(crate) test_mail: bool,
+    pub(crate) test_cgi: bool,
+    pub(crate) now: String,
+    pub(crate) frozen: bool,
+    pub(crate) error: Option<String>,
+}
+
+impl SettingsPage {
+    pub(crate) fn of(
+        settings: &Settings,
+        state: &SandboxState,
+        error: Option<String>,
+    ) -> SettingsPage {
+        SettingsPage {
+            mail_to: settings.mail_to.clone(),
+            mails: mailed_statuses()
+                .map(|s| MailSwitch {
+                    code: s.code(),
+                    subject: s.mail_subject().unwrap_or_default(),
+                    on: !settings.mail_off.contains(&s),
+                })
+                .collect(),
+            test_mail: settings.test_mail,
+            test_cgi: settings.test_cgi,
+            now: rfc3339(&state.now()),
+            frozen: state.clock().is_frozen(),
+            error,
+        }
+    }
 }

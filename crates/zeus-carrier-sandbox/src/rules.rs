@@ -15,18 +15,21 @@ pub(crate) fn reservation_events(carrier: CarrierResult) -> Vec<Event> {
 }
 
 /// The notification mail for a status entered, if the status is mailed
-/// (R-ST-2): the core's text, addressed to `--mail-to`.
+/// (R-ST-2) and the screen's settings do not turn it off (that status's
+/// mail, or every mail of a test payment): the core's text, addressed to
+/// the settings' address.
 pub(crate) fn notification_mail(
     state: &SandboxState,
     e: &Entered,
     at: JstDateTime,
 ) -> Option<MailDraft> {
-    let mail = zeus_carrier_core::mail::notification_mail(
-        &e.order,
-        e.status,
-        &state.config().mail_to,
-        at,
-    )?;
+    let settings = state.settings();
+    if settings.mail_off.contains(&e.status) || (e.order.details().test && !settings.test_mail) {
+        tracing::info!(order_no = %e.order.order_no(), status = e.status.code(), "mail not sent (settings)");
+        return None;
+    }
+    let mail =
+        zeus_carrier_core::mail::notification_mail(&e.order, e.status, &settings.mail_to, at)?;
     Some(MailDraft {
         subject: mail.subject,
         body: mail.body,
@@ -47,7 +50,7 @@ pub(crate) fn cgi_error_mail(
         &attempt.url,
         attempt.outcome,
         attempt.attempt,
-        &state.config().mail_to,
+        &state.settings().mail_to,
         state.now(),
     );
     MailDraft {

@@ -1,7 +1,7 @@
 //! The sandbox's state: orders, the mail outbox and the CGI log, behind one
 //! lock. The state only stores; every decision is the core's.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use zeus_carrier_core::callback::{AttemptOutcome, CgiParam, ClientIp, DeliveryPolicy};
@@ -11,7 +11,7 @@ use zeus_carrier_core::test_mode::is_test_id;
 use zeus_carrier_core::{Charset, JstDateTime, Order, PaymentMode, Status};
 
 use crate::clock::Clock;
-use crate::config::SandboxConfig;
+use crate::config::{CgiMethod, SandboxConfig};
 use crate::error::SandboxError;
 
 /// The next result the carrier gives for one order's settle or cancel
@@ -100,8 +100,12 @@ pub struct CgiAttempt {
     pub order_no: String,
     /// The status the call reports.
     pub status: Status,
-    /// The full URL, query included.
+    /// How it was sent (`--cgi-method`).
+    pub method: CgiMethod,
+    /// The URL: with the query for GET, the target for POST.
     pub url: String,
+    /// The urlencoded form body of a POST; `None` for GET.
+    pub body: Option<String>,
     /// 1 for the first attempt of a delivery, 2 for its first retry, ….
     pub attempt: u32,
     /// When the attempt started (sandbox clock).
@@ -114,8 +118,54 @@ pub struct CgiAttempt {
     pub resend_of: Option<u64>,
 }
 
+/// The management screen's settings (INTERFACES §2 `/_sandbox/settings`):
+/// the manual lets the merchant change the mail address on the screen,
+/// turn each mail off, and have test payments send no mail and no CGI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Settings {
+    /// Where mails go (starts as `--mail-to`).
+    pub mail_to: String,
+    /// Statuses whose notification mail is not sent (mailed statuses only).
+    pub mail_off: BTreeSet<Status>,
+    /// Whether test payments send their notification mails (the CGI error
+    /// mail is sent regardless).
+    pub test_mail: bool,
+    /// Whether test payments send CGI calls.
+    pub test_cgi: bool,
+}
+
+impl Settings {
+    /// The settings at startup: `--mail-to`, every mail on, test payments
+    /// like real ones.
+    pub fn from_config(config: &SandboxConfig) -> Settings {
+        Settings {
+            mail_to: config.mail_to.clone(),
+            mail_off: BTreeSet::new(),
+            test_mail: true,
+            test_cgi: true,
+        }
+    }
+}
+
+/// What the last management-screen operation on an order came to: the
+/// gateway's answer, shown on the order's page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScreenResult {
+    /// When (sandbox clock).
+    pub at: JstDateTime,
+    /// `取消` or `売上`.
+    pub operation: &'static str,
+    /// `Success_order`, `failure_order`, `invalid`, `maintenance`.
+    pub result: &'static str,
+    /// The error code (`-` on success).
+    pub error_code: String,
+    /// The code's meaning in the manual (`決済成功` on success).
+    pub meaning: String,
+}
+
 /// Everything the sandbox remembers.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Store {
     pub(crate) orders: Vec<OrderRecord>,
     pub(crate) index: HashMap<String, usize>,
@@ -124,6 +174,10 @@ pub(crate) struct Store {
     pub(crate) next_delivery: u64,
     /// Counts Secure Link responses: picks the parameter order.
     pub(crate) responses: u64,
+    /// The screen's settings.
+    pub(crate) settings: Settings,
+    /// The last screen operation per order.
+    pub(crate) screen_results: HashMap<String, ScreenResult>,
 }
 
 impl Store {
@@ -135,6 +189,19 @@ impl Store {
         match self.index.get(order_no) {
             Some(i) => self.orders.get_mut(*i),
             None => None,
+        }
+    }
+
+    pub(crate) fn new(settings: Settings) -> Store {
+        Store {
+            orders: Vec::new(),
+            index: HashMap::new(),
+            mails: Vec::new(),
+            cgi: Vec::new(),
+            next_delivery: 0,
+            responses: 0,
+            settings,
+            screen_results: HashMap::new(),
         }
     }
 
@@ -225,14 +292,15 @@ impl SandboxState {
             .no_proxy()
             .build()
             .map_err(|e| SandboxError::Http(e.to_string()))?;
+        let settings = Settings::from_config(&config);
         Ok(SandboxState {
             shared: Arc::new(Shared {
+                store: Mutex::new(Store::new(settings)),
                 config,
                 cgi_params,
                 policy,
                 order_prefix,
                 clock,
-                store: Mutex::new(Store::default()),
                 http,
             }),
         })
@@ -292,6 +360,29 @@ impl SandboxState {
     /// Every finished CGI attempt, oldest first.
     pub fn cgi_attempts(&self) -> Vec<CgiAttempt> {
         self.store().cgi.clone()
+    }
+
+    /// The screen's settings.
+    pub fn settings(&self) -> Settings {
+        self.store().settings.clone()
+    }
+
+    /// Applies a settings change (`POST /_sandbox/settings`, the screen's
+    /// settings form) and returns the whole settings.
+    pub fn update_settings(
+        &self,
+        change: &crate::control::SettingsChange,
+    ) -> Result<Settings, crate::control::ControlError> {
+        let mut store = self.store();
+        let next = change.apply(store.settings.clone())?;
+        store.settings = next.clone();
+        tracing::info!(settings = ?next, "settings changed");
+        Ok(next)
+    }
+
+    /// The last management-screen operation on an order, if any.
+    pub fn screen_result(&self, order_no: &str) -> Option<ScreenResult> {
+        self.store().screen_results.get(order_no).cloned()
     }
 
     /// Sets the carrier's answer to the next settle and/or cancel of an

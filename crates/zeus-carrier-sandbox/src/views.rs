@@ -7,7 +7,7 @@ use zeus_carrier_core::status::StatusJson;
 use zeus_carrier_core::time::{format_yyyymmdd, to_jst};
 use zeus_carrier_core::{JstDateTime, Order};
 
-use crate::state::{CgiAttempt, MailRecord, OrderRecord};
+use crate::state::{CgiAttempt, MailRecord, OrderRecord, Settings};
 
 /// An instant as RFC 3339 in Japan time, whole seconds:
 /// `2026-01-10T10:00:00+09:00`.
@@ -54,6 +54,10 @@ pub struct OrderView {
     pub status: StatusJson,
     /// When the shopper's order was accepted.
     pub accepted_at: String,
+    /// When the acceptance completed (受付完了: 01 → 03/07), where the
+    /// 50-day windows count from; `null` in 01 and after 02 (sandbox
+    /// addition, docs/DECISIONS.md).
+    pub acceptance_completed_at: Option<String>,
     /// The reserved or used settle date, `YYYYMMDD`.
     pub settle_date: Option<String>,
     /// When the sale was confirmed.
@@ -88,6 +92,7 @@ impl OrderView {
             original_money: order.original_money(),
             status: order.status().into(),
             accepted_at: rfc3339(&order.accepted_at()),
+            acceptance_completed_at: order.acceptance_completed_at().as_ref().map(rfc3339),
             settle_date: order.settle_date().map(format_yyyymmdd),
             settled_at: order.settled_at().as_ref().map(rfc3339),
             test: d.test,
@@ -155,8 +160,12 @@ pub struct CgiView {
     pub order_no: String,
     /// The status code the call reports.
     pub status: &'static str,
-    /// The URL with its query.
+    /// The URL: with its query for GET, the target for POST.
     pub url: String,
+    /// `GET` or `POST` (sandbox addition).
+    pub method: &'static str,
+    /// The urlencoded form body of a POST, `null` for GET.
+    pub body: Option<String>,
     /// 1-based within its delivery.
     pub attempt: u32,
     /// When the attempt started.
@@ -178,12 +187,38 @@ impl From<&CgiAttempt> for CgiView {
             order_no: a.order_no.clone(),
             status: a.status.code(),
             url: a.url.clone(),
+            method: a.method.as_str(),
+            body: a.body.clone(),
             attempt: a.attempt,
             at: rfc3339(&a.at),
             http_status: a.http_status,
             outcome: a.outcome.name(),
             delivery: a.delivery,
             resend_of: a.resend_of,
+        }
+    }
+}
+
+/// `GET /_sandbox/settings`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SettingsView {
+    /// Where mails go.
+    pub mail_to: String,
+    /// Status codes whose notification mail is not sent.
+    pub mail_off: Vec<&'static str>,
+    /// Whether test payments send notification mails.
+    pub test_mail: bool,
+    /// Whether test payments send CGI calls.
+    pub test_cgi: bool,
+}
+
+impl From<&Settings> for SettingsView {
+    fn from(s: &Settings) -> Self {
+        SettingsView {
+            mail_to: s.mail_to.clone(),
+            mail_off: s.mail_off.iter().map(|s| s.code()).collect(),
+            test_mail: s.test_mail,
+            test_cgi: s.test_cgi,
         }
     }
 }

@@ -1,5 +1,8 @@
 //! `zeus-carrier transitions [--format markdown|mermaid|dot|json]`: the
-//! transition table, printed from the core's own data (R-TR-1).
+//! statuses and the transition table, printed from the core's own data
+//! (R-TR-1). Every format names each status by its code, its label in the
+//! manual (受付中 …) and its English name (INTERFACES §1); markdown is the
+//! whole document of docs/TRANSITIONS.md.
 
 use std::process::ExitCode;
 
@@ -25,9 +28,12 @@ pub(crate) struct Args {
 
 pub(crate) fn render(format: Format) -> String {
     match format {
-        Format::Markdown => docs::transitions_markdown(),
+        Format::Markdown => docs::transitions_document(),
         Format::Mermaid => docs::transitions_mermaid(),
         Format::Dot => docs::transitions_dot(),
+        // An array of transitions whose `from` and `to` are status objects
+        // `{"code", "name", "label"}` (INTERFACES: the JSON shape of a
+        // status).
         Format::Json => {
             let rows: Vec<_> = TRANSITIONS
                 .iter()

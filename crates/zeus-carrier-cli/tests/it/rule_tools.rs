@@ -1,6 +1,8 @@
 //! `transitions`, `check-order` and `error-code`.
 
 use crate::{stdout, zeus};
+use strum::IntoEnumIterator;
+use zeus_carrier_core::Status;
 use zeus_carrier_core::error_code::CATALOG;
 use zeus_carrier_core::transition::TRANSITIONS;
 
@@ -20,7 +22,28 @@ fn r_tr_1_transitions_prints_every_format_from_the_table() {
             }
             "mermaid" => assert!(text.starts_with("stateDiagram-v2")),
             "dot" => assert!(text.starts_with("digraph")),
-            _ => assert_eq!(text.lines().count(), TRANSITIONS.len() + 2),
+            _ => {
+                // The document of docs/TRANSITIONS.md, byte for byte.
+                let doc = std::fs::read_to_string(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../../docs/TRANSITIONS.md"
+                ))
+                .expect("docs/TRANSITIONS.md");
+                assert_eq!(text, doc);
+            }
+        }
+        // Every status by code, label and English name, in every format.
+        for s in Status::iter() {
+            let (code, label, name) = (s.code(), s.label_ja(), s.name());
+            for part in [code, label, name] {
+                assert!(text.contains(part), "{format}: {part} missing");
+            }
+            if format != "json" {
+                assert!(
+                    text.contains(&format!("{code} {label}")),
+                    "{format}: `{code} {label}` missing"
+                );
+            }
         }
     }
     let default = zeus(&["transitions"]);

@@ -4,8 +4,19 @@
 //! A driver (the sandbox) sends a call, measures what happened, asks
 //! [`judge_attempt`] what the attempt was, then asks
 //! [`DeliveryPolicy::after_attempt`] what to do next: nothing, send again
-//! after a pause, or give up (with or without the "CGI send error" mail).
-//! Nothing here sleeps or reads a clock; the pause is returned as data.
+//! at a moment counted from the previous attempt's start, or give up (with
+//! or without the "CGI send error" mail). Nothing here sleeps or reads a
+//! clock; the moment is returned as data.
+//!
+//! # Cadence (R-CG-2)
+//! The manual: "40秒ごとにCGI再送処理が行われ" — a resend every 40 s. The
+//! interval runs from one attempt's START to the next one's start
+//! ([`NextStep::Retry`] carries the offset from the previous start). An
+//! attempt that timed out after 40 s is therefore retried as it times out,
+//! and one refused at once is retried 40 s after it started: the first
+//! attempt and five retries start at 0, 40, 80, 120, 160 and 200 s, and the
+//! last one gives up at 240 s — not 40 s of timeout plus 40 s of pause
+//! each (80 s apart, 440 s in all).
 //!
 //! The manual's table (CGIコールについて), and how it is encoded:
 //!
@@ -35,7 +46,8 @@ use crate::status::{OptionalCgi, Status};
 /// The manual's CGI timeout: 40 seconds without an answer (R-CG-2).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(40);
 
-/// The manual's pause between automatic retries: 40 seconds (R-CG-2).
+/// The manual's interval between automatic retries, from the start of one
+/// attempt to the start of the next: 40 seconds (R-CG-2).
 pub const DEFAULT_RETRY_INTERVAL: Duration = Duration::from_secs(40);
 
 /// The manual's largest number of automatic retries: 5 (R-CG-2).
@@ -143,13 +155,31 @@ pub fn judge_attempt(
 pub enum NextStep {
     /// Delivered: nothing more to do.
     Done,
-    /// Send the same call again after this pause.
-    RetryAfter(Duration),
+    /// Send the same call again, starting `after_start` after the previous
+    /// attempt STARTED (R-CG-2: attempts start 40 s apart). When that moment
+    /// has already passed (the attempt timed out after at least this long),
+    /// the retry starts at once.
+    Retry {
+        /// The offset from the previous attempt's start.
+        after_start: Duration,
+    },
     /// Stop. The call can still be resent by hand (management screen).
     GiveUp {
         /// Whether the "CGI send error" mail is sent (R-ST-3, D-14).
         error_mail: bool,
     },
+}
+
+impl NextStep {
+    /// For [`NextStep::Retry`]: how long the driver still waits when the
+    /// previous attempt started `elapsed` ago (zero once the moment has
+    /// passed, e.g. after a 40 s timeout). `None` for any other step.
+    pub const fn retry_pause(&self, elapsed: Duration) -> Option<Duration> {
+        match *self {
+            NextStep::Retry { after_start } => Some(after_start.saturating_sub(elapsed)),
+            NextStep::Done | NextStep::GiveUp { .. } => None,
+        }
+    }
 }
 
 /// How the gateway delivers CGI calls for one merchant (R-CG-2). Plain
@@ -161,7 +191,8 @@ pub struct DeliveryPolicy {
     /// Whether timeouts (and connection errors) are retried automatically.
     /// Off unless the merchant asked for it (◎).
     pub retry_enabled: bool,
-    /// The pause before each retry: 40 s (R-CG-2).
+    /// The interval from one attempt's start to the next attempt's start:
+    /// 40 s (R-CG-2).
     pub retry_interval: Duration,
     /// The most automatic retries after the first attempt: 5 (R-CG-2). Not
     /// capped here, so a sandbox can try other values.
@@ -200,8 +231,9 @@ impl DeliveryPolicy {
     /// (R-CG-1, R-CG-2, R-ST-3):
     /// - ok: done;
     /// - timeout or connection error: with retries enabled and attempts
-    ///   left, retry after `retry_interval`; otherwise give up with the
-    ///   error mail;
+    ///   left, retry `retry_interval` after this attempt's start (at once
+    ///   when the attempt took longer); otherwise give up with the error
+    ///   mail;
     /// - non-200: give up at once with the error mail (no automatic retry);
     /// - wrong body: give up at once; the mail only when
     ///   `error_mail_on_bad_body`.
@@ -211,7 +243,9 @@ impl DeliveryPolicy {
             AttemptOutcome::Timeout | AttemptOutcome::ConnectError => {
                 let attempt_no = if attempt_no == 0 { 1 } else { attempt_no };
                 if attempt_no < self.max_attempts() {
-                    NextStep::RetryAfter(self.retry_interval)
+                    NextStep::Retry {
+                        after_start: self.retry_interval,
+                    }
                 } else {
                     NextStep::GiveUp { error_mail: true }
                 }
@@ -336,7 +370,7 @@ mod tests {
         for attempt in 1..=100 {
             let step = p.after_attempt(attempt, outcome);
             steps.push(step);
-            if !matches!(step, NextStep::RetryAfter(_)) {
+            if !matches!(step, NextStep::Retry { .. }) {
                 break;
             }
         }
@@ -345,7 +379,9 @@ mod tests {
 
     #[test]
     fn r_cg_2_five_retries_then_error_mail() {
-        let wait = NextStep::RetryAfter(Duration::from_secs(40));
+        let wait = NextStep::Retry {
+            after_start: Duration::from_secs(40),
+        };
         for outcome in [AttemptOutcome::Timeout, AttemptOutcome::ConnectError] {
             let steps = schedule(&retrying(), outcome);
             assert_eq!(
@@ -381,7 +417,9 @@ mod tests {
             max_retries: 2,
             ..DeliveryPolicy::default()
         };
-        let wait = NextStep::RetryAfter(Duration::from_secs(3));
+        let wait = NextStep::Retry {
+            after_start: Duration::from_secs(3),
+        };
         assert_eq!(
             schedule(&p, AttemptOutcome::Timeout),
             [wait, wait, NextStep::GiveUp { error_mail: true }]
@@ -433,6 +471,80 @@ mod tests {
                 [NextStep::GiveUp { error_mail: true }]
             );
         }
+    }
+
+    /// Drives a policy against a server whose every attempt ends with
+    /// `outcome` after `takes` (capped by the timeout), the way a driver
+    /// does: each retry starts `retry_pause(elapsed)` after the previous
+    /// attempt ended. Returns the start of every attempt and the moment the
+    /// delivery gave up, in seconds from the first start.
+    fn timeline(p: &DeliveryPolicy, outcome: AttemptOutcome, takes: Duration) -> (Vec<u64>, u64) {
+        let takes = takes.min(p.timeout);
+        let mut starts = Vec::new();
+        let mut start = Duration::ZERO;
+        for attempt in 1..=100 {
+            starts.push(start.as_secs());
+            let ended = start + takes;
+            let step = p.after_attempt(attempt, outcome);
+            match step.retry_pause(takes) {
+                Some(pause) => start = ended + pause,
+                None => return (starts, ended.as_secs()),
+            }
+        }
+        unreachable!("a policy gives up within 100 attempts")
+    }
+
+    #[test]
+    fn r_cg_2_attempts_start_40_s_apart_after_timeouts() {
+        // Every attempt times out after 40 s: each retry starts as the
+        // previous one times out ("40秒ごとに"), five retries, error mail at
+        // 240 s (not 80 s apart and 440 s, as a pause after the timeout
+        // would make it).
+        let (starts, gave_up) = timeline(
+            &retrying(),
+            AttemptOutcome::Timeout,
+            Duration::from_secs(40),
+        );
+        assert_eq!(starts, [0, 40, 80, 120, 160, 200]);
+        assert_eq!(gave_up, 240);
+    }
+
+    #[test]
+    fn r_cg_2_refused_connections_are_retried_40_s_after_they_started() {
+        let (starts, gave_up) = timeline(&retrying(), AttemptOutcome::ConnectError, Duration::ZERO);
+        assert_eq!(starts, [0, 40, 80, 120, 160, 200]);
+        assert_eq!(gave_up, 200);
+        // An attempt that failed after 15 s waits the remaining 25 s.
+        let (starts, _) = timeline(
+            &retrying(),
+            AttemptOutcome::ConnectError,
+            Duration::from_secs(15),
+        );
+        assert_eq!(starts, [0, 40, 80, 120, 160, 200]);
+    }
+
+    #[test]
+    fn r_cg_2_retry_pause_counts_from_the_attempts_start() {
+        let step = retrying().after_attempt(1, AttemptOutcome::Timeout);
+        let s = Duration::from_secs;
+        assert_eq!(step.retry_pause(s(0)), Some(s(40)));
+        assert_eq!(step.retry_pause(s(39)), Some(s(1)));
+        assert_eq!(step.retry_pause(s(40)), Some(s(0)));
+        assert_eq!(step.retry_pause(s(41)), Some(s(0)));
+        assert_eq!(NextStep::Done.retry_pause(s(1)), None);
+        assert_eq!(
+            NextStep::GiveUp { error_mail: true }.retry_pause(s(1)),
+            None
+        );
+        // A timeout shorter than the interval: the retry still starts one
+        // interval after the attempt's start.
+        let p = DeliveryPolicy {
+            timeout: s(10),
+            ..retrying()
+        };
+        let (starts, gave_up) = timeline(&p, AttemptOutcome::Timeout, s(40));
+        assert_eq!(starts, [0, 40, 80, 120, 160, 200]);
+        assert_eq!(gave_up, 210);
     }
 
     #[test]

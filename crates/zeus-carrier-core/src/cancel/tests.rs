@@ -33,13 +33,13 @@ fn refusal(r: Result<CancelPlan, Refusal>) -> Option<(&'static str, &'static str
 }
 
 #[test]
-fn r_cn_1_other_statuses_are_refused_with_010010007() {
+fn r_cn_1_other_statuses_are_refused_with_010010107() {
     for status in Status::iter().filter(|s| !CANCELLABLE.contains(s)) {
         for carrier in Carrier::iter() {
             let now = at("2026-01-13T10:00:00+09:00");
             assert_eq!(
                 refusal(check_cancel(&facts(status, carrier, 1000), now)),
-                Some(("010010007", "R-CN-1")),
+                Some(("010010107", "R-CN-1")),
                 "{status} {carrier}"
             );
         }
@@ -111,7 +111,7 @@ fn r_cn_1_d7_cancel_plan_exists_iff_the_table_has_a_cancel_ok_row() {
 }
 
 #[test]
-fn r_cn_1_window_is_inclusive_at_50x24h_and_refused_one_second_later_with_010010013() {
+fn r_cn_1_window_is_inclusive_at_50x24h_and_refused_one_second_later_with_010010113() {
     for status in CANCELLABLE {
         for carrier in Carrier::iter() {
             let f = facts(status, carrier, 1000);
@@ -129,7 +129,7 @@ fn r_cn_1_window_is_inclusive_at_50x24h_and_refused_one_second_later_with_010010
             ] {
                 assert_eq!(
                     refusal(check_cancel(&f, late)),
-                    Some(("010010013", "R-CN-1")),
+                    Some(("010010113", "R-CN-1")),
                     "{status} {carrier} {late}"
                 );
             }
@@ -200,13 +200,13 @@ fn r_cn_1_gateway_answers_and_moves_the_order() {
 }
 
 #[test]
-fn r_cn_unknown_order_is_010010001_and_wrong_zkey_is_010010000() {
+fn r_cn_unknown_order_is_010010101_and_wrong_zkey_is_010010100_the_cancel_family() {
     let now = at("2026-01-13T10:00:00+09:00");
     let o = order(Status::Completed, Carrier::Au, 1000);
     let a = answer_cancel(None, ZkeyCheck::Matches, CarrierResult::Succeeds, now);
-    assert_eq!((a.code(), a.events().len()), ("010010001", 0));
+    assert_eq!((a.code(), a.events().len()), ("010010101", 0));
     let a = answer_cancel(Some(&o), ZkeyCheck::Wrong, CarrierResult::Succeeds, now);
-    assert_eq!((a.code(), a.events().len()), ("010010000", 0));
+    assert_eq!((a.code(), a.events().len()), ("010010100", 0));
 }
 
 #[test]

@@ -91,6 +91,32 @@ pub const SETTLE_CARRIER_FAILURE: &ErrorCode = entry("010100034");
 /// the 0102 family; see [`crate::cancel`] for why it is a `failure_order`).
 pub const CANCEL_CARRIER_FAILURE: &ErrorCode = entry("010208451");
 
+/// `010010100` 認証失敗: a cancel whose zkey does not authenticate the
+/// merchant (SPEC §6). The `0100101xx` family is the cancel's: see
+/// [`crate::cancel`] for the reading.
+pub const CANCEL_AUTH_FAILED: &ErrorCode = entry("010010100");
+
+/// `010010101` 申込データなし: a cancel of an unknown order (SPEC §6).
+pub const CANCEL_ORDER_NOT_FOUND: &ErrorCode = entry("010010101");
+
+/// `010010107` 処理できないステータス: a cancel the order's status does not
+/// allow (R-CN-1, R-TR-1).
+pub const CANCEL_NOT_ALLOWED: &ErrorCode = entry("010010107");
+
+/// `010010113` 処理期限切: a cancel after its 50-day window (R-CN-1).
+pub const CANCEL_EXPIRED: &ErrorCode = entry("010010113");
+
+/// `00000100` 加盟店コード入力エラー: a cancel's `clientip` is malformed
+/// (SPEC §6; the `000001xx` family is the cancel's).
+pub const CANCEL_INVALID_CLIENTIP: &ErrorCode = entry("00000100");
+
+/// `00000101` オーダー番号入力エラー: a cancel's `order_no` is malformed
+/// (SPEC §6).
+pub const CANCEL_INVALID_ORDER_NO: &ErrorCode = entry("00000101");
+
+/// `00000103` 認証キー入力エラー: a cancel's `zkey` is malformed (SPEC §6).
+pub const CANCEL_INVALID_ZKEY: &ErrorCode = entry("00000103");
+
 /// `00000000` 処理種別入力エラー: `act` is malformed (SPEC §5).
 pub const INVALID_ACT: &ErrorCode = entry("00000000");
 

@@ -6,6 +6,7 @@ use proptest::prelude::*;
 use strum::IntoEnumIterator;
 
 use super::*;
+use crate::secure_link::Act;
 
 fn entry(code: &str) -> &'static ErrorCode {
     match lookup(code) {
@@ -623,7 +624,9 @@ fn r_ec_1_every_code_the_core_emits_is_in_the_catalog() {
         }
     }
     for field in Field::iter() {
-        emitted.insert(field.invalid_code());
+        for act in [None, Some(Act::Settled), Some(Act::Return)] {
+            emitted.insert(field.invalid_error_code_in(act).code);
+        }
     }
     emitted.insert(codes::SETTLE_CARRIER_FAILURE.code);
     emitted.insert(codes::CANCEL_CARRIER_FAILURE.code);
@@ -652,6 +655,13 @@ fn r_ec_1_every_code_the_core_emits_is_in_the_catalog() {
         codes::INVALID_AUTYPE,
         codes::INVALID_DATE,
         codes::INVALID_ZKEY,
+        codes::CANCEL_AUTH_FAILED,
+        codes::CANCEL_ORDER_NOT_FOUND,
+        codes::CANCEL_NOT_ALLOWED,
+        codes::CANCEL_EXPIRED,
+        codes::CANCEL_INVALID_CLIENTIP,
+        codes::CANCEL_INVALID_ORDER_NO,
+        codes::CANCEL_INVALID_ZKEY,
     ]
     .iter()
     .map(|e| e.code)

@@ -198,15 +198,22 @@ pub fn amount_consistent(carrier: Carrier, ordered: Money, reported: Status, mon
     }
 }
 
-/// Where the 50-day windows (D-7) of an order first seen at `received_at`
-/// count from: the saved checkout's time when there is one and it is not
-/// later (the shopper's acceptance lies between the checkout and the first
-/// call, so the windows err on the early side), else the receipt.
-pub fn window_start(checkout: Option<&Checkout>, received_at: JstDateTime) -> JstDateTime {
-    checkout
-        .map(|c| c.created_at)
-        .filter(|c| *c <= received_at)
-        .unwrap_or(received_at)
+/// Where the merchant's 50-day windows (D-7) of an order first seen at
+/// `received_at` count from: the receipt of its first notification.
+///
+/// The gateway counts from the moment the shopper's acceptance completed
+/// (G: the order entered 03 or 07, [`crate::order::Order::acceptance_completed_at`]).
+/// A CGI call carries no time, and the gateway sends it only after the
+/// order entered the status it reports, so the receipt R of any first
+/// notification that opens a window (03, 04, 07, …) satisfies R ≥ G. The
+/// merchant's windows therefore close no earlier than the gateway's: its
+/// pre-check refuses only what the gateway refuses too, and between the
+/// gateway's close and its own (a span of R − G, the first call's delivery
+/// delay) it sends and applies the gateway's answer (docs/DECISIONS.md).
+/// A saved checkout's time is NOT used: it precedes G, so windows counted
+/// from it would refuse settles and cancels the gateway still accepts.
+pub const fn window_start(received_at: JstDateTime) -> JstDateTime {
+    received_at
 }
 
 /// What a notification did to the record.
@@ -456,7 +463,7 @@ pub fn on_notification(
 /// The first notification of an order: the record is created in the
 /// reported status.
 fn create(checkout: Option<&Checkout>, n: &Notice, at: JstDateTime) -> NoticeDecision {
-    let window_from = window_start(checkout, at);
+    let window_from = window_start(at);
     let status = n.status;
     let parts = RecordParts {
         order_no: n.order_no.clone(),

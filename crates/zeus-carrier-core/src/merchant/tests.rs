@@ -211,19 +211,17 @@ fn checkout(carrier: Carrier, money: u32, used_by: Option<&str>) -> Checkout {
 }
 
 #[test]
-fn d7_windows_count_from_an_earlier_checkout_only() {
+fn d7_windows_count_from_the_first_notifications_receipt_not_the_checkout() {
     let c = checkout(Carrier::Docomo, 1000, None);
     let mut n = notice(Status::Authorized);
     n.sendid = Some(sendid("S-1"));
     let d = on_notification(None, Some(&c), &n);
-    assert_eq!(d.record.expect("created").window_from(), c.created_at);
-    assert_eq!(d.claim, Some(sendid("S-1")));
-    // A checkout saved after the call (a clock skew) is not earlier.
-    let mut late = c.clone();
-    late.created_at = at("2026-01-12T00:00:00+09:00");
-    let d = on_notification(None, Some(&late), &n);
+    assert!(c.created_at < n.received_at);
     assert_eq!(d.record.expect("created").window_from(), n.received_at);
-    // A checkout for another sendid is not this call's.
+    assert_eq!(d.claim, Some(sendid("S-1")));
+    // Without a checkout, or with another sendid's, the same.
+    let d = on_notification(None, None, &n);
+    assert_eq!(d.record.expect("created").window_from(), n.received_at);
     n.sendid = Some(sendid("S-2"));
     let d = on_notification(None, Some(&c), &n);
     assert_eq!(d.record.expect("created").window_from(), n.received_at);
@@ -692,4 +690,201 @@ fn r_rs_3_an_operation_in_flight_is_listed_until_its_outcome_is_recorded() {
     let d = on_operation(&r, &report).expect("applies");
     assert_eq!(d.record.in_flight(), None);
     assert!(d.record.deadlines(far, far).is_empty());
+}
+
+// --- D-7: the merchant's windows against the gateway's, minute by minute.
+
+use crate::cancel::check_cancel;
+use crate::order::{Event, Order, OrderDetails, PaymentMode};
+use crate::secure_link::Refusal;
+use crate::settle::{OrderFacts, SettleParams, check_settle};
+use crate::time::{jst_date, last_settle_date};
+
+/// The gateway's order: accepted into 01 five minutes before `g`, and
+/// its acceptance completed (01 → 03, or 01 → 07 immediately) at `g`.
+fn gateway_order(g: JstDateTime, mode: PaymentMode) -> Order {
+    let details = OrderDetails {
+        clientip: "1234567890".into(),
+        carrier: Carrier::Docomo,
+        money: 1000,
+        username: "テスト_12345678".into(),
+        telno: "0312345678".into(),
+        email: String::new(),
+        sendid: String::new(),
+        sendpoint: String::new(),
+        test: true,
+    };
+    let mut o = Order::accept("A1", details, g - chrono::TimeDelta::minutes(5));
+    o.apply(&Event::Approve { mode }, g).expect("approve");
+    o
+}
+
+/// The merchant's facts after its first notification of `status` arrived
+/// at `r`.
+fn merchant_facts(status: Status, r: JstDateTime) -> OrderFacts {
+    let mut n = Notice::new(order_no("A1"), status, r);
+    n.money = Some(yen(1000));
+    n.carrier = Some(Carrier::Docomo);
+    let d = on_notification(None, None, &n);
+    d.record.expect("created").facts(None).expect("facts")
+}
+
+/// Every minute from `from` to `to`, inclusive.
+fn minutes(from: JstDateTime, to: JstDateTime) -> impl Iterator<Item = JstDateTime> {
+    let n = (to - from).num_minutes();
+    (0..=n).map(move |i| from + chrono::TimeDelta::minutes(i))
+}
+
+/// Checks one decision of both sides: the merchant never refuses what the
+/// gateway accepts; with no delivery delay they agree exactly.
+fn compare<T: PartialEq + std::fmt::Debug>(
+    what: &str,
+    gateway: Result<T, Refusal>,
+    merchant: Result<T, Refusal>,
+    exact: bool,
+) {
+    if exact {
+        assert_eq!(
+            gateway.as_ref().map_err(Refusal::code),
+            merchant.as_ref().map_err(Refusal::code),
+            "{what}"
+        );
+    }
+    if let Err(refused) = &merchant {
+        assert!(
+            gateway.is_err(),
+            "{what}: the merchant refused {} what the gateway accepts",
+            refused.code()
+        );
+    }
+}
+
+/// The first-notification delays tried: none, a minute, past midnight, a
+/// whole day (a lost first call resent by hand).
+const DELAYS_MIN: [i64; 4] = [0, 1, 130, 24 * 60];
+
+/// The completion instants tried: mid-day, a minute before midnight, and
+/// 23:56 (the settle cutoff lies between G and a 1-minute-later R on the
+/// last day only for these).
+const COMPLETED_AT: [&str; 3] = [
+    "2026-01-10T10:00:00+09:00",
+    "2026-01-10T23:59:00+09:00",
+    "2026-01-10T23:54:30+09:00",
+];
+
+#[test]
+fn d7_r_sl_1_r_sl_7_settle_windows_minute_by_minute_merchant_never_refuses_what_the_gateway_accepts()
+ {
+    let mut cases = 0u64;
+    for g in COMPLETED_AT.map(at) {
+        let gateway = OrderFacts::from(&gateway_order(g, PaymentMode::Authorization));
+        assert_eq!(gateway.accepted_at, g, "the gateway counts from 受付完了");
+        for delay in DELAYS_MIN {
+            let r = g + chrono::TimeDelta::minutes(delay);
+            let merchant = merchant_facts(Status::Authorized, r);
+            assert_eq!(merchant.accepted_at, r);
+            // Around the last day of both windows: its 23:55 cutoff and
+            // the next day's start.
+            let first =
+                crate::time::start_of_jst_day(last_settle_date(&g)) + chrono::TimeDelta::hours(23);
+            let last = crate::time::start_of_jst_day(last_settle_date(&r))
+                + chrono::TimeDelta::hours(24 + 1);
+            for now in minutes(first, last) {
+                let today = jst_date(&now);
+                let dates = [
+                    None,
+                    Some(today),
+                    today.succ_opt(),
+                    Some(last_settle_date(&g)),
+                    Some(last_settle_date(&r)),
+                    last_settle_date(&r).succ_opt(),
+                ];
+                for date in dates {
+                    let params = SettleParams {
+                        date,
+                        ..SettleParams::default()
+                    };
+                    compare(
+                        &format!("settle G={g} R={r} now={now} date={date:?}"),
+                        check_settle(&gateway, &params, now),
+                        check_settle(&merchant, &params, now),
+                        delay == 0,
+                    );
+                    cases += 1;
+                }
+            }
+        }
+    }
+    assert!(cases > 10_000, "{cases}");
+}
+
+#[test]
+fn d7_r_cn_1_cancel_windows_minute_by_minute_merchant_never_refuses_what_the_gateway_accepts() {
+    let window = crate::time::CANCEL_WINDOW;
+    for g in COMPLETED_AT.map(at) {
+        for (mode, status) in [
+            (PaymentMode::Authorization, Status::Authorized),
+            // Immediate sale: 受付完了 and 売上確定 are one moment.
+            (PaymentMode::Immediate, Status::Completed),
+        ] {
+            let order = gateway_order(g, mode);
+            assert_eq!(order.status(), status);
+            let gateway = OrderFacts::from(&order);
+            for delay in DELAYS_MIN {
+                let r = g + chrono::TimeDelta::minutes(delay);
+                let merchant = merchant_facts(status, r);
+                let edge = g + window;
+                let mut gateway_ok_at_edge = false;
+                for now in minutes(
+                    edge - chrono::TimeDelta::minutes(10),
+                    r + window + chrono::TimeDelta::minutes(10),
+                ) {
+                    let gw = check_cancel(&gateway, now);
+                    if now == edge {
+                        gateway_ok_at_edge = gw.is_ok();
+                    }
+                    // The gateway's window: open through G + 50 × 24 h
+                    // inclusive, closed from the next minute (010010113).
+                    assert_eq!(gw.is_ok(), now <= edge, "G={g} now={now}");
+                    if let Err(e) = &gw {
+                        assert_eq!(e.code(), "010010113");
+                    }
+                    let mc = check_cancel(&merchant, now);
+                    assert_eq!(mc.is_ok(), now <= r + window, "R={r} now={now}");
+                    compare(
+                        &format!("cancel {status} G={g} R={r} now={now}"),
+                        gw,
+                        mc,
+                        delay == 0,
+                    );
+                }
+                assert!(gateway_ok_at_edge, "inclusive at the last instant");
+            }
+        }
+    }
+}
+
+#[test]
+fn d7_the_gateway_counts_from_acceptance_completed_not_from_01() {
+    // Accepted into 01 at 23:58 on the 10th, completed (03) at 00:03 on the
+    // 11th: the last settle date is the 11th + 50, not the 10th + 50.
+    let g = at("2026-01-11T00:03:00+09:00");
+    let o = gateway_order(g, PaymentMode::Authorization);
+    assert_eq!(
+        jst_date(&o.accepted_at()),
+        jst_date(&at("2026-01-10T12:00:00+09:00"))
+    );
+    let f = OrderFacts::from(&o);
+    assert_eq!(
+        last_settle_date(&f.accepted_at),
+        NaiveDate::from_ymd_opt(2026, 3, 2).expect("date")
+    );
+    let now = at("2026-03-02T10:00:00+09:00");
+    assert!(check_settle(&f, &SettleParams::default(), now).is_ok());
+    // A model rebuilt from parts stored without the field reads it from
+    // the history.
+    let mut parts = o.clone().into_parts();
+    parts.acceptance_completed_at = None;
+    let rebuilt = Order::from_parts(parts).expect("parts");
+    assert_eq!(rebuilt.acceptance_completed_at(), Some(g));
 }

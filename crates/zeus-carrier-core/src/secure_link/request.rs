@@ -92,6 +92,21 @@ impl Field {
         self.invalid_error_code().code
     }
 
+    /// The catalog entry of the `invalid` answer for this field in a
+    /// request whose `act` is `act` (`None`: `act` itself is unreadable).
+    /// A cancel's clientip, order_no and zkey answer the cancel family
+    /// `00000100`, `00000101`, `00000103` (see [`crate::cancel`]); every
+    /// other case the settle family of [`Field::invalid_error_code`].
+    pub const fn invalid_error_code_in(self, act: Option<Act>) -> &'static ErrorCode {
+        match (act, self) {
+            (Some(Act::Return), Field::ClientIp) => codes::CANCEL_INVALID_CLIENTIP,
+            (Some(Act::Return), Field::OrderNo) => codes::CANCEL_INVALID_ORDER_NO,
+            (Some(Act::Return), Field::Zkey) => codes::CANCEL_INVALID_ZKEY,
+            (Some(Act::Return), Field::Act | Field::Money | Field::Autype | Field::Date)
+            | (Some(Act::Settled) | None, _) => self.invalid_error_code(),
+        }
+    }
+
     /// The format rule, for messages.
     pub const fn rule(self) -> &'static str {
         match self {
@@ -113,22 +128,43 @@ impl std::fmt::Display for Field {
 }
 
 /// A malformed request field: the gateway answers `invalid` with the
-/// field's code (SPEC §5). The value is never included (it may be the zkey).
+/// field's code in the request's family (SPEC §5, §6). The value is never
+/// included (it may be the zkey).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {problem}; {rule} (SPEC §5, answered invalid {code})",
-    rule = field.rule(), code = field.invalid_code())]
+#[error("{field}: {problem}; {rule} (SPEC §5, §6, answered invalid {code})",
+    rule = field.rule(), code = field.invalid_error_code_in(*act).code)]
 #[non_exhaustive]
 pub struct InvalidField {
     /// The first malformed field in code order.
     pub field: Field,
     /// What is wrong: `missing`, `sent twice` or `bad format`.
     pub problem: &'static str,
+    /// The request's `act`, when it was read (it picks the code family).
+    pub act: Option<Act>,
 }
 
 impl InvalidField {
+    /// The catalog entry of the answer's code (see
+    /// [`Field::invalid_error_code_in`]).
+    pub const fn error_code(&self) -> &'static ErrorCode {
+        self.field.invalid_error_code_in(self.act)
+    }
+
+    /// The `error_code` the gateway answers, as sent.
+    pub const fn code(&self) -> &'static str {
+        self.error_code().code
+    }
+
     /// The gateway's answer: `result=invalid&error_code=<field code>`.
     pub fn response(&self) -> Response {
-        Response::error(self.field.invalid_error_code())
+        Response::error(self.error_code())
+    }
+
+    fn in_act(self, act: Act) -> InvalidField {
+        InvalidField {
+            act: Some(act),
+            ..self
+        }
     }
 }
 
@@ -200,7 +236,11 @@ impl Fields {
 
     /// A required field that passes `ok`.
     fn required(&self, field: Field, ok: fn(&[u8]) -> bool) -> Result<String, InvalidField> {
-        let bad = |problem| InvalidField { field, problem };
+        let bad = |problem| InvalidField {
+            field,
+            problem,
+            act: None,
+        };
         match self.get(field) {
             Lookup::Absent => Err(bad(MISSING)),
             Lookup::Bad(p) => Err(bad(p)),
@@ -221,7 +261,11 @@ impl Fields {
         field: Field,
         parse: fn(&str) -> Option<T>,
     ) -> Result<Option<T>, InvalidField> {
-        let bad = |problem| InvalidField { field, problem };
+        let bad = |problem| InvalidField {
+            field,
+            problem,
+            act: None,
+        };
         match self.get(field) {
             Lookup::Absent => Ok(None),
             Lookup::Bad(p) => Err(bad(p)),
@@ -232,6 +276,29 @@ impl Fields {
                 .map(Some)
                 .ok_or(bad(BAD)),
         }
+    }
+}
+
+/// The fields of a request whose `act` is known: a malformed one is
+/// reported in `act`'s code family.
+struct ActFields<'a> {
+    f: &'a Fields,
+    act: Act,
+}
+
+impl ActFields<'_> {
+    fn required(&self, field: Field, ok: fn(&[u8]) -> bool) -> Result<String, InvalidField> {
+        self.f.required(field, ok).map_err(|e| e.in_act(self.act))
+    }
+
+    fn optional<T>(
+        &self,
+        field: Field,
+        parse: fn(&str) -> Option<T>,
+    ) -> Result<Option<T>, InvalidField> {
+        self.f
+            .optional(field, parse)
+            .map_err(|e| e.in_act(self.act))
     }
 }
 
@@ -314,10 +381,12 @@ impl Request {
     /// [`Request::parse_form`] would on the encoded body: the first malformed
     /// field in code order. A merchant calls this before sending.
     pub fn validate(&self) -> Result<(), InvalidField> {
+        let act = Some(self.act());
         let bad = |field| {
             Err(InvalidField {
                 field,
                 problem: BAD,
+                act,
             })
         };
         if !clientip_ok(self.clientip().as_bytes()) {
@@ -360,7 +429,9 @@ impl Request {
         .map_err(|problem| InvalidField {
             field: Field::Act,
             problem,
+            act: None,
         })?;
+        let f = ActFields { f: &f, act };
         let clientip = f.required(Field::ClientIp, clientip_ok)?;
         match act {
             Act::Settled => {

@@ -37,6 +37,9 @@ struct Model {
     status: &'static str,
     money: u32,
     accepted: NaiveDateTime,
+    /// 受付完了: when the order left 01 for 03/07; the windows count from
+    /// here (docs/DECISIONS.md).
+    completed: Option<NaiveDateTime>,
     settle_date: Option<NaiveDate>,
     settled_at: Option<NaiveDateTime>,
     now: NaiveDateTime,
@@ -95,6 +98,7 @@ impl ReferenceStateMachine for Reference {
                     status: "01",
                     money: original,
                     accepted,
+                    completed: None,
                     settle_date: None,
                     settled_at: None,
                     now: accepted,
@@ -132,7 +136,8 @@ impl ReferenceStateMachine for Reference {
     fn apply(mut m: Model, op: &Op) -> Model {
         m.expect = None;
         let today = m.now.date();
-        let last_day = m.accepted.date() + Duration::days(50);
+        let window_from = m.completed.unwrap_or(m.accepted);
+        let last_day = window_from.date() + Duration::days(50);
         match *op {
             Op::Decide { approve } => {
                 if m.status == "01" {
@@ -143,6 +148,9 @@ impl ReferenceStateMachine for Reference {
                     };
                     if m.status == "07" {
                         m.settled_at = Some(m.now);
+                    }
+                    if approve {
+                        m.completed = Some(m.now);
                     }
                 }
             }
@@ -206,13 +214,14 @@ impl ReferenceStateMachine for Reference {
             }
             Op::Cancel { carrier_ok } => {
                 let window_start = match m.status {
-                    "03" | "04" => Some(m.accepted),
+                    "03" | "04" => Some(window_from),
                     "07" => m.settled_at,
                     _ => None,
                 };
                 m.expect = Some(match window_start {
-                    None => Expect::Refused("010010007"),
-                    Some(from) if m.now > from + Duration::days(50) => Expect::Refused("010010013"),
+                    // The cancel's own family, 0100101xx (core `cancel` docs).
+                    None => Expect::Refused("010010107"),
+                    Some(from) if m.now > from + Duration::days(50) => Expect::Refused("010010113"),
                     Some(_) => {
                         m.status = match (m.status, carrier_ok) {
                             ("07", true) => "08",

@@ -259,12 +259,18 @@ async fn r_sl_local_refusal_sends_nothing() {
         .await
         .expect_err("refused locally");
     assert!(matches!(err, CallError::Refused(_)));
-    // SPEC §5: a malformed order_no is `invalid` 00000003, locally.
+    // SPEC §5–§6: a malformed order_no is `invalid`, locally: 00000003 in
+    // a settle, the cancel family's 00000101 in a cancel.
+    let err = c
+        .settle(&authorized(), "ORD_1", SettleParams::default(), now())
+        .await
+        .expect_err("malformed");
+    assert_eq!((err.result(), err.error_code()), ("invalid", "00000003"));
     let err = c
         .cancel(&authorized(), "ORD_1", now())
         .await
         .expect_err("malformed");
-    assert_eq!((err.result(), err.error_code()), ("invalid", "00000003"));
+    assert_eq!((err.result(), err.error_code()), ("invalid", "00000101"));
     assert_eq!(gw.hits(), 0, "nothing reached the gateway");
 }
 

@@ -153,8 +153,9 @@ async fn two_instances_never_both_send(db: Db, test: &str) {
                 sent += 1;
             }
             Err(OperateError::NotSent(e)) => {
-                // The record already says 10: the pre-check refuses (R-TR-1).
-                assert_eq!(e.error_code(), "010010007");
+                // The record already says 10: the pre-check refuses (R-TR-1)
+                // with the cancel family's 010010107.
+                assert_eq!(e.error_code(), "010010107");
                 refused += 1;
             }
             Err(other) => panic!("{other:?}"),

@@ -1,13 +1,17 @@
 //! The management screen (売上管理画面): server-rendered HTML, every value
 //! escaped by the templates.
 
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use zeus_carrier_core::Charset;
+use zeus_carrier_core::charset::parse_form;
 
-use crate::engine;
-use crate::pages::{self, IndexPage, NotFoundPage, OrderPage, OrderRow};
-use crate::state::SandboxState;
+use crate::control::{ClockChange, SettingsChange, mailed_status};
+use crate::engine::{self, ScreenOperation, SettleForm};
+use crate::pages::{self, IndexPage, NotFoundPage, OrderPage, OrderRow, SettingsPage};
+use crate::state::{CarrierOutcome, SandboxState};
 use crate::views::rfc3339;
 
 /// `GET /`: every order, newest first.
@@ -32,7 +36,13 @@ pub(super) async fn order(
 ) -> Response {
     match state.order(&order_no) {
         Some(rec) => {
-            let page = OrderPage::of(&rec, &state.cgi_attempts(), &state.mails());
+            let page = OrderPage::of(
+                &rec,
+                &state.cgi_attempts(),
+                &state.mails(),
+                state.screen_result(&order_no).as_ref(),
+                state.now(),
+            );
             pages::render(StatusCode::OK, &page)
         }
         None => not_found(format!("オーダNo {order_no} はありません。")),
@@ -58,6 +68,153 @@ pub(super) async fn resend(
         crate::delivery::wait_first_attempts(vec![rx], state.config().cgi_answer_wait_secs).await;
     }
     Redirect::to(&format!("/orders/{order_no}")).into_response()
+}
+
+/// The fields of a screen form (the pages are UTF-8); the last value of a
+/// repeated field wins. An undecodable body reads as no fields.
+fn form_fields(body: &[u8]) -> Vec<(String, String)> {
+    parse_form(body, Charset::Utf8).unwrap_or_default()
+}
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// Carries out a screen operation, sends its mails and CGI calls (waiting
+/// for their first attempts like secure.cgi), and goes back to the order.
+async fn operate(state: &SandboxState, order_no: &str, operation: ScreenOperation) -> Response {
+    let Some((_, entered)) = engine::screen(state, order_no, &operation) else {
+        return not_found(format!("オーダNo {order_no} はありません。"));
+    };
+    engine::dispatch_and_wait(state, &entered).await;
+    Redirect::to(&format!("/orders/{order_no}")).into_response()
+}
+
+/// `POST /orders/{order_no}/cancel`: the screen's 取消 (no fields) → `303`
+/// to the order, which shows the answer.
+pub(super) async fn cancel(
+    State(state): State<SandboxState>,
+    Path(order_no): Path<String>,
+) -> Response {
+    operate(&state, &order_no, ScreenOperation::Cancel).await
+}
+
+/// `POST /orders/{order_no}/settle` with `date` (YYYYMMDD) and `money`:
+/// the screen's 売上 → `303` to the order.
+pub(super) async fn settle(
+    State(state): State<SandboxState>,
+    Path(order_no): Path<String>,
+    body: Bytes,
+) -> Response {
+    let fields = form_fields(&body);
+    let form = SettleForm {
+        date: field(&fields, "date").unwrap_or_default().to_owned(),
+        money: field(&fields, "money").unwrap_or_default().to_owned(),
+    };
+    operate(&state, &order_no, ScreenOperation::Settle(form)).await
+}
+
+/// `POST /orders/{order_no}/carrier-outcome` (form: `settle`, `cancel`, each
+/// `ok`, `fail` or empty): the carrier's next answers, as the JSON control
+/// endpoint → `303` to the order.
+pub(super) async fn carrier_outcome(
+    State(state): State<SandboxState>,
+    Path(order_no): Path<String>,
+    body: Bytes,
+) -> Response {
+    let fields = form_fields(&body);
+    let outcome = |name| match field(&fields, name) {
+        Some("ok") => Some(CarrierOutcome::Ok),
+        Some("fail") => Some(CarrierOutcome::Fail),
+        _ => None,
+    };
+    match state.set_carrier_outcome(&order_no, outcome("settle"), outcome("cancel")) {
+        Ok(()) => Redirect::to(&format!("/orders/{order_no}")).into_response(),
+        Err(_) => not_found(format!("オーダNo {order_no} はありません。")),
+    }
+}
+
+/// `GET /settings`: the settings page (mail address, mails on/off, test
+/// payments' mail and CGI, the test clock).
+pub(super) async fn settings_page(State(state): State<SandboxState>) -> Response {
+    pages::render(
+        StatusCode::OK,
+        &SettingsPage::of(&state.settings(), &state, None),
+    )
+}
+
+fn settings_error(state: &SandboxState, message: String) -> Response {
+    pages::render(
+        StatusCode::BAD_REQUEST,
+        &SettingsPage::of(&state.settings(), state, Some(message)),
+    )
+}
+
+/// `POST /settings`: the whole settings form (`mail_to`, a `mail_on` per
+/// mailed status that stays on, `test_mail`, `test_cgi` checkboxes) →
+/// `303` back; a bad value changes nothing and shows the error (`400`).
+pub(super) async fn save_settings(State(state): State<SandboxState>, body: Bytes) -> Response {
+    let fields = form_fields(&body);
+    let on: Vec<&str> = fields
+        .iter()
+        .filter(|(k, _)| k == "mail_on")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let mut off = Vec::new();
+    for s in pages::mailed_statuses() {
+        if !on.contains(&s.code()) {
+            off.push(s);
+        }
+    }
+    for code in &on {
+        if let Err(e) = mailed_status(code) {
+            return settings_error(&state, e.0);
+        }
+    }
+    let change = SettingsChange {
+        mail_to: field(&fields, "mail_to").map(str::to_owned),
+        mail_off: Some(off),
+        test_mail: Some(field(&fields, "test_mail").is_some()),
+        test_cgi: Some(field(&fields, "test_cgi").is_some()),
+    };
+    match state.update_settings(&change) {
+        Ok(_) => Redirect::to("/settings").into_response(),
+        Err(e) => settings_error(&state, e.0),
+    }
+}
+
+/// `POST /settings/clock` (form: `now` RFC 3339, or `advance_secs`): the
+/// test clock, with the effects of `POST /_sandbox/clock` → `303` back.
+pub(super) async fn clock(State(state): State<SandboxState>, body: Bytes) -> Response {
+    let fields = form_fields(&body);
+    let now = field(&fields, "now")
+        .map(str::trim)
+        .filter(|v| !v.is_empty());
+    let advance = field(&fields, "advance_secs")
+        .map(str::trim)
+        .filter(|v| !v.is_empty());
+    let change = match (now, advance) {
+        (Some(now), None) => chrono::DateTime::parse_from_rfc3339(now)
+            .map(ClockChange::SetNow)
+            .map_err(|e| format!("clock: now {now:?} is not RFC 3339: {e}")),
+        (None, Some(secs)) => secs
+            .parse::<i64>()
+            .map(ClockChange::Advance)
+            .map_err(|_| format!("clock: advance_secs {secs:?} is not an integer")),
+        _ => Err("clock: give exactly one of now and advance_secs".to_owned()),
+    };
+    let result = match change {
+        Ok(change) => super::control::change_clock(&state, change).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Redirect::to("/settings").into_response(),
+        Err(e) => settings_error(&state, e),
+    }
 }
 
 pub(super) fn not_found(what: String) -> Response {

@@ -7,10 +7,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::control::{ClockChange, OutcomeChange};
+use crate::control::{ClockChange, OutcomeChange, SettingsChange};
 use crate::engine;
 use crate::state::SandboxState;
-use crate::views::{CgiView, ClockView, MailView, OrderView, rfc3339};
+use crate::views::{CgiView, ClockView, MailView, OrderView, SettingsView, rfc3339};
 
 /// A JSON error: `{"error": "..."}`.
 pub(super) fn json_error(status: StatusCode, message: impl Into<String>) -> Response {
@@ -33,21 +33,13 @@ pub(super) async fn get_clock(State(state): State<SandboxState>) -> Json<ClockVi
 /// settle the reservations that came due, mails and CGI included, before
 /// answering.
 pub(super) async fn set_clock(State(state): State<SandboxState>, body: Bytes) -> Response {
-    match ClockChange::parse(&body) {
-        Ok(ClockChange::SetNow(t)) => {
-            state.clock().set(t);
-        }
-        Ok(ClockChange::Advance(secs)) => {
-            if state.clock().advance(secs).is_none() {
-                return json_error(
-                    StatusCode::BAD_REQUEST,
-                    format!("clock: advance_secs {secs} leaves the representable range"),
-                );
-            }
-        }
+    let change = match ClockChange::parse(&body) {
+        Ok(c) => c,
         Err(e) => return json_error(StatusCode::BAD_REQUEST, e.0),
+    };
+    if let Err(e) = change_clock(&state, change).await {
+        return json_error(StatusCode::BAD_REQUEST, e);
     }
-    engine::run_due(&state).await;
     Json(clock_view(&state)).into_response()
 }
 
@@ -107,4 +99,41 @@ pub(super) async fn resend(State(state): State<SandboxState>, Path(id): Path<Str
         }
         None => json_error(StatusCode::NOT_FOUND, format!("no CGI attempt {id}")),
     }
+}
+
+/// `GET /_sandbox/settings`.
+pub(super) async fn get_settings(State(state): State<SandboxState>) -> Json<SettingsView> {
+    Json(SettingsView::from(&state.settings()))
+}
+
+/// `POST /_sandbox/settings` with any subset of the keys → `200` with the
+/// whole settings; a bad body changes nothing (`400`).
+pub(super) async fn post_settings(State(state): State<SandboxState>, body: Bytes) -> Response {
+    let change = match SettingsChange::parse(&body) {
+        Ok(c) => c,
+        Err(e) => return json_error(StatusCode::BAD_REQUEST, e.0),
+    };
+    match state.update_settings(&change) {
+        Ok(s) => Json(SettingsView::from(&s)).into_response(),
+        Err(e) => json_error(StatusCode::BAD_REQUEST, e.0),
+    }
+}
+
+/// Applies a clock change and settles what came due: the JSON endpoint
+/// and the settings page's form share it.
+pub(super) async fn change_clock(state: &SandboxState, change: ClockChange) -> Result<(), String> {
+    match change {
+        ClockChange::SetNow(t) => {
+            state.clock().set(t);
+        }
+        ClockChange::Advance(secs) => {
+            if state.clock().advance(secs).is_none() {
+                return Err(format!(
+                    "clock: advance_secs {secs} leaves the representable range"
+                ));
+            }
+        }
+    }
+    engine::run_due(state).await;
+    Ok(())
 }

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use zeus_carrier_core::charset::parse_form;
-use zeus_carrier_core::link_point::{OrderRequest, ParseError};
+use zeus_carrier_core::link_point::{Field, OrderRequest, ParseError};
 use zeus_carrier_core::{Charset, Status};
 
 use crate::engine::{self, DecideError, Decision, NewOrder};
@@ -24,11 +24,24 @@ pub(super) async fn order_cgi(State(state): State<SandboxState>, body: Bytes) ->
     let charset = state.charset();
     let request = match OrderRequest::parse_urlencoded(&body, charset) {
         Ok(r) => r,
-        Err(e) => return violations_page(vec![parse_error_line(&e, charset)]),
+        Err(e) => return violations_page(vec![parse_error_line(&e, charset)], None),
     };
     let valid = match request.validate(charset) {
         Ok(v) => v,
         Err(violations) => {
+            // The failure link serves "受付・決済失敗後" (the manual), so the
+            // 400 page carries it — only when both halves were given and
+            // neither breaks a rule (a URL that failed the core's check,
+            // e.g. `javascript:`, is never put in an href).
+            let usable = !request.failure_url.is_empty()
+                && !request.failure_str.is_empty()
+                && !violations
+                    .iter()
+                    .any(|v| matches!(v.field, Field::FailureUrl | Field::FailureStr));
+            let failure_link = usable.then(|| BackLink {
+                url: request.failure_url.clone(),
+                text: request.failure_str.clone(),
+            });
             return violations_page(
                 violations
                     .iter()
@@ -38,20 +51,28 @@ pub(super) async fn order_cgi(State(state): State<SandboxState>, body: Bytes) ->
                         spec: v.rule.spec_id().to_owned(),
                     })
                     .collect(),
+                failure_link,
             );
         }
     };
     // One merchant per process: a form for another IP code is refused.
     if valid.clientip() != state.config().clientip {
-        return violations_page(vec![ViolationLine {
-            field: "clientip".to_owned(),
-            rule: format!(
-                "{} is not this sandbox's IP code (--clientip {})",
-                valid.clientip(),
-                state.config().clientip
-            ),
-            spec: "INTERFACES §2".to_owned(),
-        }]);
+        let failure_link = valid.failure_link().map(|l| BackLink {
+            url: l.url.to_owned(),
+            text: l.text.to_owned(),
+        });
+        return violations_page(
+            vec![ViolationLine {
+                field: "clientip".to_owned(),
+                rule: format!(
+                    "{} is not this sandbox's IP code (--clientip {})",
+                    valid.clientip(),
+                    state.config().clientip
+                ),
+                spec: "INTERFACES §2".to_owned(),
+            }],
+            failure_link,
+        );
     }
     let payment = valid.payment_kind(&state.config().test_ids);
     let test = payment.is_test();
@@ -100,8 +121,14 @@ fn parse_error_line(e: &ParseError, charset: Charset) -> ViolationLine {
     }
 }
 
-fn violations_page(violations: Vec<ViolationLine>) -> Response {
-    pages::render(StatusCode::BAD_REQUEST, &ViolationsPage { violations })
+fn violations_page(violations: Vec<ViolationLine>, failure_link: Option<BackLink>) -> Response {
+    pages::render(
+        StatusCode::BAD_REQUEST,
+        &ViolationsPage {
+            violations,
+            failure_link,
+        },
+    )
 }
 
 /// `GET /sandbox/carrier/{order_no}`: the payment test page with

@@ -37,9 +37,24 @@ pub fn router(state: SandboxState) -> Router {
         .route("/_sandbox/mails", get(control::mails))
         .route("/_sandbox/cgi", get(control::cgi))
         .route("/_sandbox/cgi/{id}/resend", post(control::resend))
+        .route(
+            "/_sandbox/settings",
+            get(control::get_settings).post(control::post_settings),
+        )
         .route("/", get(admin::index))
         .route("/orders/{order_no}", get(admin::order))
         .route("/orders/{order_no}/cgi/{id}/resend", post(admin::resend))
+        .route("/orders/{order_no}/cancel", post(admin::cancel))
+        .route("/orders/{order_no}/settle", post(admin::settle))
+        .route(
+            "/orders/{order_no}/carrier-outcome",
+            post(admin::carrier_outcome),
+        )
+        .route(
+            "/settings",
+            get(admin::settings_page).post(admin::save_settings),
+        )
+        .route("/settings/clock", post(admin::clock))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             due_on_request,

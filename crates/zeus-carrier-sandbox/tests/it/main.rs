@@ -10,4 +10,5 @@ mod control;
 mod decision;
 mod order_cgi;
 mod run;
+mod screen;
 mod secure;

@@ -322,7 +322,8 @@ async fn r_cn_1_cancel_authorization_and_completed_sale() {
             "【ZEUS】キャリア決済 取消完了通知"
         );
         // Terminal now (D-2).
-        expect(&cancel(&app, &b).await, "failure_order", "010010007", None);
+        // The cancel's own family (0100101xx, core `cancel` docs).
+        expect(&cancel(&app, &b).await, "failure_order", "010010107", None);
     })
     .await;
 }
@@ -360,14 +361,14 @@ async fn r_cn_1_cancel_window_is_fifty_days() {
             json!({"now": "2026-03-01T10:00:01+09:00"}),
         )
         .await;
-        expect(&cancel(&app, &no).await, "failure_order", "010010013", None);
+        expect(&cancel(&app, &no).await, "failure_order", "010010113", None);
         assert_eq!(status_of(&app, &no).await, "03");
     })
     .await;
 }
 
 #[tokio::test]
-async fn r_tr_1_settle_or_cancel_in_a_wrong_status_is_010010007() {
+async fn r_tr_1_settle_or_cancel_in_a_wrong_status_is_010010007_or_010010107() {
     within(async {
         let (app, _) = sandbox(&[]);
         let no = create_order(&app).await;
@@ -377,7 +378,7 @@ async fn r_tr_1_settle_or_cancel_in_a_wrong_status_is_010010007() {
             "010010007",
             None,
         );
-        expect(&cancel(&app, &no).await, "failure_order", "010010007", None);
+        expect(&cancel(&app, &no).await, "failure_order", "010010107", None);
         assert_eq!(status_of(&app, &no).await, "01");
     })
     .await;
@@ -406,10 +407,29 @@ async fn spec_5_authentication_unknown_order_and_invalid_fields() {
             ("order_no", no.as_str()),
             ("zkey", ZKEY),
         ];
+        // A cancel answers the cancel family: 010010100 認証失敗.
         expect(
             &secure(&app, &wrong_ip).await.text(),
             "failure_order",
-            "010010000",
+            "010010100",
+            None,
+        );
+        expect(
+            &cancel(&app, "NOPE-1").await,
+            "failure_order",
+            "010010101",
+            None,
+        );
+        let bad_cancel_ip = [
+            ("act", "return"),
+            ("clientip", "12"),
+            ("order_no", no.as_str()),
+            ("zkey", ZKEY),
+        ];
+        expect(
+            &secure(&app, &bad_cancel_ip).await.text(),
+            "invalid",
+            "00000100",
             None,
         );
         expect(

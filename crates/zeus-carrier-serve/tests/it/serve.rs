@@ -347,7 +347,7 @@ async fn r_sl_a_refused_settle_is_422_with_the_predicted_code_and_sends_nothing(
     let (s, v) = json_of(&r, "POST", "/orders/ORD-R3/cancel", None).await;
     assert_eq!(
         (s, v["error_code"].clone()),
-        (StatusCode::UNPROCESSABLE_ENTITY, json!("010010007"))
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("010010107"))
     );
     assert_eq!(gw.hits(), 0, "nothing reached the gateway");
     let (s, _) = json_of(&r, "POST", "/orders/NOPE/settle", None).await;

@@ -637,11 +637,13 @@ pub(crate) async fn d7_list_deadlines_finds_closing_windows(db: &TestDb) {
     );
 }
 
-pub(crate) async fn d7_windows_count_from_the_checkout_when_sendid_matches(db: &TestDb) {
+pub(crate) async fn d7_windows_count_from_the_first_notification_not_the_checkout(db: &TestDb) {
     let store = db.store().await;
     // The merchant rendered the form just before midnight; the CGI call
-    // arrived after it. The acceptance lies between: the settle date window
-    // counts from the earlier date (D-7), erring early.
+    // arrived after it. The gateway's window starts between the two (受付完了),
+    // so the merchant counts from the call's receipt, never earlier: its
+    // pre-check then never refuses what the gateway accepts (D-7,
+    // docs/DECISIONS.md).
     store
         .save_checkout(&checkout(
             "sid-W-1",
@@ -662,7 +664,7 @@ pub(crate) async fn d7_windows_count_from_the_checkout_when_sendid_matches(db: &
         .expect("03")
         .order
         .expect("order");
-    assert_eq!(o.record().window_from(), at("2026-03-01T23:58:00+09:00"));
+    assert_eq!(o.record().window_from(), at("2026-03-02T00:03:00+09:00"));
     assert_eq!(o.record().first_seen_at(), at("2026-03-02T00:03:00+09:00"));
     let list = store
         .list_deadlines(at("2026-04-19T00:00:00+09:00"), 3)
@@ -672,7 +674,8 @@ pub(crate) async fn d7_windows_count_from_the_checkout_when_sendid_matches(db: &
         .iter()
         .find(|d| d.kind == DeadlineKind::Settle)
         .expect("settle deadline");
-    assert_eq!(settle.closes_at, Some(at("2026-04-20T23:55:00+09:00")));
+    // 2026-03-02 + 50 days, at the 23:55 cutoff.
+    assert_eq!(settle.closes_at, Some(at("2026-04-21T23:55:00+09:00")));
 }
 
 pub(crate) async fn r_rs_3_reconciliation_mark_and_clear(db: &TestDb) {

@@ -50,7 +50,7 @@ on_both_backends!(
     data_survives_reopening,
     health_fails_when_the_database_is_gone,
     d7_list_deadlines_finds_closing_windows,
-    d7_windows_count_from_the_checkout_when_sendid_matches,
+    d7_windows_count_from_the_first_notification_not_the_checkout,
     r_rs_3_reconciliation_mark_and_clear,
     r_rs_3_in_flight_operation_is_listed_until_its_outcome,
     r_tr_2_settle_operation_records_steps_and_fields,

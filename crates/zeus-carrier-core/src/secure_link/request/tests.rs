@@ -187,13 +187,49 @@ fn r_cn_cancel_ignores_settle_only_fields_and_unknown_keys() {
 }
 
 #[test]
+fn r_cn_malformed_cancel_fields_answer_the_cancel_family_000001xx() {
+    let ok = "act=return&clientip=1234567890&order_no=A-1&zkey=k";
+    assert!(Request::parse_form(ok.as_bytes()).is_ok());
+    let cases = [
+        ("act", "returns", Field::Act, "00000000"),
+        ("clientip", "123456789", Field::ClientIp, "00000100"),
+        ("order_no", "A_1", Field::OrderNo, "00000101"),
+        ("zkey", "a b", Field::Zkey, "00000103"),
+    ];
+    for (name, bad, field, code) in cases {
+        let body: Vec<String> = ok
+            .split('&')
+            .map(|kv| match kv.split_once('=') {
+                Some((k, _)) if k == name => format!("{k}={bad}"),
+                _ => kv.to_owned(),
+            })
+            .collect();
+        let e = Request::parse_form(body.join("&").as_bytes()).expect_err("invalid");
+        assert_eq!((e.field, e.code()), (field, code), "{name}={bad}");
+        assert_eq!(
+            e.response().render(0),
+            format!("result=invalid&error_code={code}")
+        );
+    }
+    // Missing fields too, and the merchant's own check agrees.
+    let e = Request::parse_form(b"act=return&clientip=1234567890&zkey=k").expect_err("no order_no");
+    assert_eq!(e.code(), "00000101");
+    let r = Request::Cancel(CancelRequest {
+        clientip: "12345".into(),
+        order_no: "A-1".into(),
+        zkey: Zkey::new("k"),
+    });
+    assert_eq!(r.validate().map_err(|e| e.code()), Err("00000100"));
+}
+
+#[test]
 fn invalid_field_message_names_field_and_rule_but_not_the_value() {
     let e = Request::parse_form(b"act=settled&clientip=1234567890&order_no=A&zkey=top%20secret")
         .expect_err("zkey with a space");
     let msg = e.to_string();
     assert_eq!(
         msg,
-        "zkey: bad format; must be 1 to 40 printable ASCII characters (SPEC §5, answered invalid 00000006)"
+        "zkey: bad format; must be 1 to 40 printable ASCII characters (SPEC §5, §6, answered invalid 00000006)"
     );
     assert!(!msg.contains("secret"));
     assert_eq!(e.response().render(0), "result=invalid&error_code=00000006");
