@@ -13,7 +13,7 @@
 //!   trailing `\n` is removed (what `echo secret > file` writes). Anything
 //!   else — a second newline, `\r\n`, spaces, tabs — is part of the value
 //!   and fails the rule.
-//! - **The rules**: the zkey is 1 to 40 printable ASCII characters
+//! - **The rules**: the zkey is 1 to 40 visible ASCII characters
 //!   (SPEC §5); the signing key 1 to 256 visible ASCII characters (no
 //!   space, tab or control character); the operator token 16 to 256
 //!   visible ASCII characters.
@@ -85,7 +85,7 @@ impl SecretKind {
     /// The rule a value must follow.
     pub const fn rule(self) -> &'static str {
         match self {
-            SecretKind::Zkey => "1 to 40 printable ASCII characters (SPEC §5)",
+            SecretKind::Zkey => "1 to 40 visible ASCII characters (SPEC §5; no space, tab, newline or other control character)",
             SecretKind::SigningKey => {
                 "1 to 256 visible ASCII characters (no space, tab, newline or other control character)"
             }
