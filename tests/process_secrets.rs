@@ -346,7 +346,10 @@ fn malformed_secrets_stop_serve_without_showing_them() {
             "{what}: serve must stop with a non-zero exit, got {code:?}: {out}"
         );
         assert!(!out.contains(core), "{what}: the secret is shown:\n{out}");
-        assert!(!out.contains("listening on"), "{what}: serve started: {out}");
+        assert!(
+            !out.contains("listening on"),
+            "{what}: serve started: {out}"
+        );
         runs += 1;
     };
     let zkey_core = "ZkCoreSecret91";
@@ -380,14 +383,22 @@ fn malformed_secrets_stop_serve_without_showing_them() {
         let what = format!("signing key {bad:?}");
         check(
             &format!("{what} by flag"),
-            vec!["--zkey".into(), "k".into(), "--signing-key".into(), bad.clone()],
+            vec![
+                "--zkey".into(),
+                "k".into(),
+                "--signing-key".into(),
+                bad.clone(),
+            ],
             vec![valid_token.clone()],
             sign_core,
         );
         check(
             &format!("{what} by env"),
             vec!["--zkey".into(), "k".into()],
-            vec![("ZEUS_CARRIER_SIGNING_KEY", bad.clone()), valid_token.clone()],
+            vec![
+                ("ZEUS_CARRIER_SIGNING_KEY", bad.clone()),
+                valid_token.clone(),
+            ],
             sign_core,
         );
         std::fs::write(&file, format!("{bad}\n")).expect("write");
@@ -403,7 +414,11 @@ fn malformed_secrets_stop_serve_without_showing_them() {
             sign_core,
         );
     }
-    for bad in malformed(token_core).into_iter().take(8).chain(["short".to_owned()]) {
+    for bad in malformed(token_core)
+        .into_iter()
+        .take(8)
+        .chain(["short".to_owned()])
+    {
         let core = if bad == "short" { "short" } else { token_core };
         let what = format!("operator token {bad:?}");
         check(
@@ -450,10 +465,16 @@ fn malformed_secrets_stop_serve_without_showing_them() {
         let all: Vec<&str> = args.iter().map(String::as_str).collect();
         let (code, out) = serve_once(
             &all,
-            &[("ZEUS_CARRIER_OPERATOR_TOKEN", OPERATOR_TOKEN), ("RUST_LOG", "trace")],
+            &[
+                ("ZEUS_CARRIER_OPERATOR_TOKEN", OPERATOR_TOKEN),
+                ("RUST_LOG", "trace"),
+            ],
         );
         assert!(code.is_some_and(|c| c != 0), "{db}: {code:?}: {out}");
-        assert!(!out.contains(DB_PASSWORD), "{db}: the password is shown:\n{out}");
+        assert!(
+            !out.contains(DB_PASSWORD),
+            "{db}: the password is shown:\n{out}"
+        );
         runs += 1;
     }
     // The well-formed ones, from files with one trailing newline, work.

@@ -133,14 +133,21 @@ fn interfaces_3_serve_has_two_faces_and_generates_its_operator_token_once() {
     let path = serve.wait_for_line(Duration::from_secs(10), |l| {
         l.strip_prefix("operator token file: ").map(str::to_owned)
     });
-    assert_eq!(std::path::Path::new(&path), token_file, "next to the database");
+    assert_eq!(
+        std::path::Path::new(&path),
+        token_file,
+        "next to the database"
+    );
     let token = std::fs::read_to_string(&token_file).expect("token file");
     let token = token.trim_end_matches('\n').to_owned();
     assert_eq!(token.len(), 64);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        let mode = std::fs::metadata(&token_file).expect("meta").permissions().mode();
+        let mode = std::fs::metadata(&token_file)
+            .expect("meta")
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600, "the token file is private");
     }
     let bearer = format!("Authorization: Bearer {token}\r\n");
@@ -151,7 +158,13 @@ fn interfaces_3_serve_has_two_faces_and_generates_its_operator_token_once() {
     // Operator face: 401 without the token, answers with it.
     assert_eq!(http_request(&operator, "GET", "/deadlines", "").0, 401);
     assert_eq!(
-        http_request(&operator, "POST", "/orders/ORD-1/settle", "Content-Type: text/plain\r\n").0,
+        http_request(
+            &operator,
+            "POST",
+            "/orders/ORD-1/settle",
+            "Content-Type: text/plain\r\n"
+        )
+        .0,
         401
     );
     assert_eq!(http_request(&operator, "GET", "/deadlines", &bearer).0, 200);
@@ -161,7 +174,10 @@ fn interfaces_3_serve_has_two_faces_and_generates_its_operator_token_once() {
     );
     let (status, metrics) = http_request(&operator, "GET", "/metrics", &bearer);
     assert_eq!(status, 200);
-    assert!(metrics.contains("zeus_carrier_cgi_calls_total"), "{metrics}");
+    assert!(
+        metrics.contains("zeus_carrier_cgi_calls_total"),
+        "{metrics}"
+    );
     serve.terminate();
     assert_eq!(serve.wait(Duration::from_secs(15)).code(), Some(0));
     let printed = serve.rest_of_stdout(Duration::from_secs(5)).join("\n");
@@ -202,7 +218,8 @@ fn interfaces_3_sigterm_ends_serve_within_15_s_with_stalled_clients_connected() 
     for base in [&public, &operator] {
         let host = base.trim_start_matches("http://");
         let mut s = TcpStream::connect(host).expect("connect");
-        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").expect("send");
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            .expect("send");
         stalled.push(s);
         let mut s = TcpStream::connect(host).expect("connect");
         s.write_all(b"POST /checkout HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"mo")
@@ -240,7 +257,10 @@ fn interfaces_1_serve_prints_its_port_answers_and_exits_0_on_sigterm() {
     let url = serve.listening_url();
     assert!(!url.ends_with(":0"), "the real port is printed: {url}");
     let operator = url_after(&mut serve, "operator api on ");
-    assert!(!operator.ends_with(":0"), "the real port is printed: {operator}");
+    assert!(
+        !operator.ends_with(":0"),
+        "the real port is printed: {operator}"
+    );
     let (status, body) = http_get(&url, "/healthz");
     assert_eq!(status, 200, "{body}");
     let (status, _) = http_request(

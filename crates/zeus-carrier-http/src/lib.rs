@@ -95,10 +95,10 @@ pub use client::{CallError, CancelCall, Prepared, SecureLinkClient, Sent, Settle
 pub use clock::Clock;
 pub use config::{ClientConfig, ConfigError, ReceiverConfig};
 pub use ipnet::IpNet;
-#[cfg(feature = "axum")]
-pub use receiver::{CallbackObserver, callback_router, callback_router_observed};
 pub use receiver::{
     Ack, CallbackRejection, CgiCall, Method, Receiver, ReceiverState, RejectionReason,
 };
+#[cfg(feature = "axum")]
+pub use receiver::{CallbackObserver, callback_router, callback_router_observed};
 pub use secret::SigningKey;
 pub use signing::{sign_sendpoint, verify_sendpoint};

@@ -184,11 +184,12 @@ impl ServeArgs {
             std::env::var_os(secrets::OPERATOR_TOKEN_ENV).filter(|v| !v.is_empty()),
             self.operator_token_file.as_deref(),
         )?;
-        let mut limits = ServeLimits::default();
-        limits.header_read_timeout = Duration::from_secs(self.header_read_timeout_secs);
-        limits.request_timeout = Duration::from_secs(self.request_timeout_secs);
-        limits.max_connections = usize::try_from(self.max_connections).unwrap_or(usize::MAX);
-        limits.shutdown_grace = Duration::from_secs(self.shutdown_grace_secs);
+        let limits = ServeLimits {
+            header_read_timeout: Duration::from_secs(self.header_read_timeout_secs),
+            request_timeout: Duration::from_secs(self.request_timeout_secs),
+            max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+            shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
+        };
         Ok(ServeConfig {
             listen: self.listen,
             operator_listen: self.operator_listen,
@@ -498,7 +499,13 @@ mod tests {
 
     #[test]
     fn malformed_secret_flags_never_reach_clap_errors() {
-        for bad in ["secret\n", "sec\tret", "secret\r", "0123456789012345678901234567890123456789X", "鍵"] {
+        for bad in [
+            "secret\n",
+            "sec\tret",
+            "secret\r",
+            "0123456789012345678901234567890123456789X",
+            "鍵",
+        ] {
             let args = Cli::try_parse_from(["serve", "--clientip", "1234567890", "--zkey", bad])
                 .expect("clap keeps secrets as they are")
                 .serve;
@@ -513,13 +520,22 @@ mod tests {
             ("postgres://u:pw@h/db", "postgres://u:***@h/db"),
             ("postgres://u:p/w@h/db", "postgres://u:***@h/db"),
             ("postgres://u:p@w@h/db", "postgres://u:***@h/db"),
-            ("postgres://u@h/db?password=pw", "postgres://u@h/db?password=***"),
+            (
+                "postgres://u@h/db?password=pw",
+                "postgres://u@h/db?password=***",
+            ),
             (
                 "postgres://u@h/db?sslmode=disable&PassWord=pw",
                 "postgres://u@h/db?sslmode=disable&PassWord=***",
             ),
-            ("postgres://u@h/db?pass%77ord=pw", "postgres://u@h/db?pass%77ord=***"),
-            ("postgres://u@h/db?sslpassword=pw", "postgres://u@h/db?sslpassword=***"),
+            (
+                "postgres://u@h/db?pass%77ord=pw",
+                "postgres://u@h/db?pass%77ord=***",
+            ),
+            (
+                "postgres://u@h/db?sslpassword=pw",
+                "postgres://u@h/db?sslpassword=***",
+            ),
             ("postgres://u@h/db", "postgres://u@h/db"),
             ("sqlite://merchant.db", "sqlite://merchant.db"),
             ("sqlite::memory:", "sqlite::memory:"),

@@ -57,9 +57,7 @@ pub use operator::operator_router;
 pub use secrets::{OperatorToken, SecretError};
 pub use serving::{ServeLimits, serve_bounded};
 
-use zeus_carrier_http::{
-    Clock, ConfigError, Receiver, SecureLinkClient, callback_router_observed,
-};
+use zeus_carrier_http::{Clock, ConfigError, Receiver, SecureLinkClient, callback_router_observed};
 use zeus_carrier_merchant::Merchant;
 
 /// The path of the Link Point endpoint on the gateway's host (SPEC §1).

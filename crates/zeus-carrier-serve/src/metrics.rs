@@ -223,7 +223,13 @@ impl Metrics {
     /// Counts one settle or cancel that was sent: its outcome, the Secure
     /// Link call's time (`link`) and the facade's whole time (`total`; the
     /// store's share is the difference).
-    pub fn operated(&self, operation: Operation, outcome: &Outcome, link: Duration, total: Duration) {
+    pub fn operated(
+        &self,
+        operation: Operation,
+        outcome: &Outcome,
+        link: Duration,
+        total: Duration,
+    ) {
         let operation = operation.as_str();
         self.secure_link_calls
             .get_or_create(&CallLabels {
@@ -268,7 +274,9 @@ mod tests {
         let text = Metrics::new().render();
         for effect in EFFECTS {
             assert!(
-                text.contains(&format!("zeus_carrier_cgi_calls_total{{effect=\"{effect}\"}} 0")),
+                text.contains(&format!(
+                    "zeus_carrier_cgi_calls_total{{effect=\"{effect}\"}} 0"
+                )),
                 "{text}"
             );
         }
@@ -277,7 +285,9 @@ mod tests {
             "zeus_carrier_secure_link_calls_total{operation=\"settle\",outcome=\"unknown\"} 0"
         ));
         assert!(text.contains("zeus_carrier_secure_link_duration_seconds_bucket"));
-        assert!(text.contains("zeus_carrier_store_commit_duration_seconds_count{kind=\"operation\"} 0"));
+        assert!(
+            text.contains("zeus_carrier_store_commit_duration_seconds_count{kind=\"operation\"} 0")
+        );
         assert!(text.trim_end().ends_with("# EOF"), "{text}");
     }
 }

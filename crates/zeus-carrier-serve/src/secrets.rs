@@ -85,7 +85,9 @@ impl SecretKind {
     /// The rule a value must follow.
     pub const fn rule(self) -> &'static str {
         match self {
-            SecretKind::Zkey => "1 to 40 visible ASCII characters (SPEC §5; no space, tab, newline or other control character)",
+            SecretKind::Zkey => {
+                "1 to 40 visible ASCII characters (SPEC §5; no space, tab, newline or other control character)"
+            }
             SecretKind::SigningKey => {
                 "1 to 256 visible ASCII characters (no space, tab, newline or other control character)"
             }
@@ -268,7 +270,9 @@ pub fn resolve(
 ) -> Result<Option<String>, SecretError> {
     match (value, file) {
         (Some(_), Some(_)) => Err(SecretError::Twice { kind }),
-        (Some(v), None) => checked(kind, v.expose_secret(), SecretOrigin::FlagOrEnv(flag)).map(Some),
+        (Some(v), None) => {
+            checked(kind, v.expose_secret(), SecretOrigin::FlagOrEnv(flag)).map(Some)
+        }
         (None, Some(path)) => {
             let content = read_file(kind, path)?;
             checked(kind, &content, SecretOrigin::File(path.to_owned())).map(Some)
@@ -460,7 +464,10 @@ mod tests {
         for bad in MALFORMED {
             let e = zkey(Some(&RawSecret::new(bad)), None).expect_err(bad);
             let text = e.to_string();
-            assert!(text.contains("--zkey") && text.contains("1 to 40"), "{text}");
+            assert!(
+                text.contains("--zkey") && text.contains("1 to 40"),
+                "{text}"
+            );
             if !bad.is_empty() {
                 assert!(!text.contains(bad.trim()), "{text}");
             }
@@ -475,7 +482,12 @@ mod tests {
         std::fs::write(&path, "file-zkey\n").expect("write");
         let key = zkey(None, Some(&path)).expect("one newline is trimmed");
         assert!(key.matches(&Zkey::new("file-zkey")));
-        for bad in ["file-zkey\n\n", "file-zkey\r\n", "file-zkey \n", "\tfile-zkey"] {
+        for bad in [
+            "file-zkey\n\n",
+            "file-zkey\r\n",
+            "file-zkey \n",
+            "\tfile-zkey",
+        ] {
             std::fs::write(&path, bad).expect("write");
             let e = zkey(None, Some(&path)).expect_err(bad);
             assert!(!e.to_string().contains("file-zkey"), "{e}");

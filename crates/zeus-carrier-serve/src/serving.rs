@@ -157,7 +157,7 @@ pub async fn serve_bounded(
         () = tokio::time::sleep(limits.shutdown_grace) => {
             tracing::warn!(
                 grace_secs = limits.shutdown_grace.as_secs_f64(),
-                "requests still in progress after the shutdown grace: dropping their connections"
+                "connections still open after the shutdown grace: dropping them"
             );
         }
     }

@@ -102,8 +102,10 @@ pub(crate) fn run(args: &Args) -> ExitCode {
 async fn demo(now: DateTime<FixedOffset>) -> Result<(), DemoError> {
     let services = Services::start(to_jst(&now)).await?;
     let mut demo = Demo {
-        web: Web::new()?
-            .with_operator(services.operator_url.clone(), services.operator_token.clone()),
+        web: Web::new()?.with_operator(
+            services.operator_url.clone(),
+            services.operator_token.clone(),
+        ),
         sandbox: services.sandbox_url().to_owned(),
         serve: services.serve_url.clone(),
         operator: services.operator_url.clone(),

@@ -175,7 +175,10 @@ async fn interfaces_3_operator_face_needs_the_bearer_token_and_says_nothing_else
     assert_eq!(op_get(&op, "/deadlines").await.0, 200);
     let (s, metrics) = op_get(&op, "/metrics").await;
     assert_eq!(s, 200);
-    assert!(metrics.contains("zeus_carrier_operator_unauthorized_total 36"), "{metrics}");
+    assert!(
+        metrics.contains("zeus_carrier_operator_unauthorized_total 36"),
+        "{metrics}"
+    );
     svc.stop().await;
 }
 
@@ -194,8 +197,11 @@ async fn interfaces_3_public_face_answers_404_on_every_operator_path() {
     ] {
         for auth in [None, Some(bearer())] {
             let body = (method == "POST").then_some(("application/json", "{\"money\":\"1\"}"));
-            let (s, head, _) =
-                exchange(&public, request(method, &public, path, auth.as_deref(), body)).await;
+            let (s, head, _) = exchange(
+                &public,
+                request(method, &public, path, auth.as_deref(), body),
+            )
+            .await;
             assert_eq!(s, 404, "{method} {path} on the public face: {head}");
         }
     }
@@ -223,7 +229,13 @@ async fn cross_site_form_and_text_plain_posts_are_refused() {
     let public = svc.public.clone();
     let (s, _, body) = exchange(
         &public,
-        request("GET", &public, &format!("/zeus/carrier/callback?{q}"), None, None),
+        request(
+            "GET",
+            &public,
+            &format!("/zeus/carrier/callback?{q}"),
+            None,
+            None,
+        ),
     )
     .await;
     assert_eq!((s, body.as_str()), (200, "successok"));
@@ -240,8 +252,11 @@ async fn cross_site_form_and_text_plain_posts_are_refused() {
             assert_eq!((s, b.as_str()), (401, ""), "{path} {ct} without token");
             // Even with the token, only JSON is read.
             let auth = bearer();
-            let (s, _, b) =
-                exchange(&op, request("POST", &op, path, Some(&auth), Some((ct, body)))).await;
+            let (s, _, b) = exchange(
+                &op,
+                request("POST", &op, path, Some(&auth), Some((ct, body))),
+            )
+            .await;
             assert_eq!(s, 415, "{path} {ct} with token: {b}");
         }
         // A body without a Content-Type is not read either.
@@ -304,17 +319,35 @@ async fn head_records_nothing_flagged_first_calls_reach_deadlines_and_metrics_co
     .await;
     let svc = Running::start(&db, &gw.url, ServeLimits::default()).await;
     let (public, op) = (svc.public.clone(), svc.operator.clone());
-    let cb = |q: String| request("GET", &public, &format!("/zeus/carrier/callback?{q}"), None, None);
+    let cb = |q: String| {
+        request(
+            "GET",
+            &public,
+            &format!("/zeus/carrier/callback?{q}"),
+            None,
+            None,
+        )
+    };
 
     // HEAD on the callback path records nothing.
     let q = cgi_query("ORD-H", "03", &[("money", "1000"), ("carrier_type", "D")]);
     let (s, _, body) = exchange(
         &public,
-        request("HEAD", &public, &format!("/zeus/carrier/callback?{q}"), None, None),
+        request(
+            "HEAD",
+            &public,
+            &format!("/zeus/carrier/callback?{q}"),
+            None,
+            None,
+        ),
     )
     .await;
     assert_eq!((s, body.as_str()), (200, ""));
-    assert_eq!(op_get(&op, "/orders/ORD-H").await.0, 404, "HEAD recorded nothing");
+    assert_eq!(
+        op_get(&op, "/orders/ORD-H").await.0,
+        404,
+        "HEAD recorded nothing"
+    );
 
     // A checkout saved for 1,000 yen, then a first CGI call saying 1 yen:
     // stored, flagged, not applied — and listed for reconciliation.
@@ -363,7 +396,12 @@ async fn head_records_nothing_flagged_first_calls_reach_deadlines_and_metrics_co
     assert_eq!(exchange(&public, cb(q)).await.2, "successok");
     let foreign = "clientip=9999999999&order_no=ORD-M&status=03".to_owned();
     assert_eq!(exchange(&public, cb(foreign)).await.0, 400);
-    assert_eq!(exchange(&public, cb("clientip=1234567890".to_owned())).await.0, 400);
+    assert_eq!(
+        exchange(&public, cb("clientip=1234567890".to_owned()))
+            .await
+            .0,
+        400
+    );
     let (s, _, b) = exchange(
         &op,
         request("POST", &op, "/orders/ORD-M/settle", Some(&bearer()), None),
@@ -477,7 +515,13 @@ async fn shutdown_drops_a_request_still_in_progress_after_the_grace() {
     let public = svc.public.clone();
     let (_, _, body) = exchange(
         &public,
-        request("GET", &public, &format!("/zeus/carrier/callback?{q}"), None, None),
+        request(
+            "GET",
+            &public,
+            &format!("/zeus/carrier/callback?{q}"),
+            None,
+            None,
+        ),
     )
     .await;
     assert_eq!(body, "successok");
@@ -528,7 +572,10 @@ async fn connections_beyond_the_bound_wait_for_a_free_slot() {
         }
     });
     tokio::time::sleep(Duration::from_secs(1)).await;
-    assert!(!third.is_finished(), "the third connection was served beyond the bound");
+    assert!(
+        !third.is_finished(),
+        "the third connection was served beyond the bound"
+    );
     drop(held.pop());
     let (status, waited) = tokio::time::timeout(Duration::from_secs(10), third)
         .await

@@ -41,7 +41,11 @@ async fn start(
     let task = tokio::spawn(server.serve(async move {
         let _ = rx.await;
     }));
-    ((format!("http://{addr}"), format!("http://{operator}")), tx, task)
+    (
+        (format!("http://{addr}"), format!("http://{operator}")),
+        tx,
+        task,
+    )
 }
 
 #[test]

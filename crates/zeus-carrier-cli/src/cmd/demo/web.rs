@@ -226,8 +226,11 @@ impl Web {
     }
 
     pub(super) async fn get(&self, url: &str) -> Result<Answer, DemoError> {
-        self.send(format!("GET {url}"), self.authorized(url, self.http.get(url)))
-            .await
+        self.send(
+            format!("GET {url}"),
+            self.authorized(url, self.http.get(url)),
+        )
+        .await
     }
 
     /// A form POST with an already urlencoded body.
