@@ -22,12 +22,14 @@ use zeus_carrier_core::secure_link::Zkey;
 use zeus_carrier_http::Clock;
 use zeus_carrier_sandbox::{Sandbox, SandboxConfig};
 use zeus_carrier_serve::ServeConfig;
-use zeus_carrier_serve::bind_listener;
+use zeus_carrier_serve::{OperatorToken, bind_listeners};
 
 use zeus_carrier_system_tests::process::Running;
 
 const CLIENTIP: &str = "1234567890";
 const ZKEY: &str = "browser-zkey-0123456789";
+/// The operator face's bearer token (the merchant's staff read orders there).
+const OPERATOR_TOKEN: &str = "browser-operator-token-0123";
 const CALLBACK_PATH: &str = "/zeus/carrier/callback";
 
 /// The bound of every single wait for a page or an element.
@@ -65,6 +67,8 @@ struct Stack {
     serve: String,
     /// The merchant's database, read directly (not through serve's API).
     db: String,
+    /// The operator face (orders), behind [`OPERATOR_TOKEN`].
+    operator: String,
     shop: String,
     tasks: Vec<tokio::task::AbortHandle>,
     _dir: tempfile::TempDir,
@@ -75,6 +79,13 @@ impl Stack {
         let dir = tempfile::tempdir().expect("temporary directory");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind serve");
         let serve = format!("http://{}", listener.local_addr().expect("serve addr"));
+        let operator_listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind operator");
+        let operator = format!(
+            "http://{}",
+            operator_listener.local_addr().expect("operator addr")
+        );
         let cgi_url = format!("{serve}{CALLBACK_PATH}");
         let sandbox = Sandbox::spawn(
             SandboxConfig::from_flags([
@@ -105,10 +116,16 @@ impl Stack {
         let db = format!("sqlite://{}", dir.path().join("merchant.db").display());
         config.db = db.clone();
         config.gateway_url = sandbox.base_url().to_owned();
+        config.operator_token = Some(OperatorToken::new(OPERATOR_TOKEN).expect("token"));
         let clock_of = sandbox.state().clone();
-        let server = bind_listener(&config, listener, Clock::from_fn(move || clock_of.now()))
-            .await
-            .expect("serve");
+        let server = bind_listeners(
+            &config,
+            listener,
+            operator_listener,
+            Clock::from_fn(move || clock_of.now()),
+        )
+        .await
+        .expect("serve");
         let serve_task = tokio::spawn(server.serve(std::future::pending()));
 
         // The shop's own page: POST /checkout cannot be typed in a URL bar.
@@ -124,6 +141,7 @@ impl Stack {
             sandbox,
             serve,
             db,
+            operator,
             shop,
             tasks: vec![serve_task.abort_handle(), shop_task.abort_handle()],
             _dir: dir,
@@ -222,6 +240,8 @@ async fn wait_for_url(c: &Client, what: &str, pred: impl Fn(&str) -> bool) -> St
     }
 }
 
+/// A JSON GET; the bearer token goes along (the operator face needs it,
+/// the sandbox ignores it).
 async fn get_json(url: &str) -> Value {
     let res = reqwest::Client::builder()
         .no_proxy()
@@ -229,6 +249,7 @@ async fn get_json(url: &str) -> Value {
         .build()
         .expect("client")
         .get(url)
+        .bearer_auth(OPERATOR_TOKEN)
         .send()
         .await
         .expect("GET");
@@ -255,6 +276,7 @@ async fn r_tm_1_browser_checkout_test_page_and_management_screen_resend() {
         sandbox: stack.sandbox.base_url().to_owned(),
         serve: stack.serve.clone(),
         db: stack.db.clone(),
+        operator: stack.operator.clone(),
         shop: stack.shop.clone(),
     };
     let profile = tempfile::tempdir().expect("profile directory");
@@ -280,6 +302,7 @@ struct Urls {
     sandbox: String,
     serve: String,
     db: String,
+    operator: String,
     shop: String,
 }
 
@@ -355,7 +378,7 @@ async fn scenario(client: Client, urls: Urls) {
     );
 
     // The merchant learned the authorization from the CGI call.
-    let merchant = get_json(&format!("{}/orders/{order_no}", urls.serve)).await;
+    let merchant = get_json(&format!("{}/orders/{order_no}", urls.operator)).await;
     assert_eq!(merchant["status"]["code"], "03", "{merchant}");
     assert_eq!(merchant["status"]["label"], "仮売完了", "{merchant}");
 
@@ -429,7 +452,7 @@ async fn scenario(client: Client, urls: Urls) {
         u == format!("{sandbox}/orders/{order_no}")
     })
     .await;
-    let merchant = get_json(&format!("{}/orders/{order_no}", urls.serve)).await;
+    let merchant = get_json(&format!("{}/orders/{order_no}", urls.operator)).await;
     assert_eq!(merchant["status"]["code"], "03", "{merchant}");
     assert_eq!(merchant["duplicates"], 1, "R-CG-3: {merchant}");
 

@@ -23,10 +23,15 @@ const THREADS: usize = 4;
 /// Answers to wait for, in each round, before the kill.
 const KILL_AFTER: [usize; 6] = [40, 70, 55, 25, 45, 30];
 
+/// The operator face's token (given by the environment).
+const TOKEN: &str = "crash-operator-token-0123";
+
 /// A `serve` process: killed (SIGKILL) when dropped.
 struct Serve {
     child: Child,
     addr: String,
+    /// The operator face.
+    operator: String,
 }
 
 impl Serve {
@@ -35,6 +40,8 @@ impl Serve {
             .args([
                 "serve",
                 "--listen",
+                "127.0.0.1:0",
+                "--operator-listen",
                 "127.0.0.1:0",
                 "--db",
                 db,
@@ -46,6 +53,7 @@ impl Serve {
                 "utf8",
             ])
             .env("RUST_LOG", "warn")
+            .env("ZEUS_CARRIER_OPERATOR_TOKEN", TOKEN)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -56,15 +64,25 @@ impl Serve {
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
-                if let Some(url) = line.strip_prefix("listening on http://") {
+                if let Some(url) = line
+                    .strip_prefix("listening on http://")
+                    .or_else(|| line.strip_prefix("operator api on http://"))
+                {
                     let _ = tx.send(url.to_owned());
                 }
             }
         });
-        let addr = rx
-            .recv_timeout(Duration::from_secs(30))
-            .expect("serve prints its address within 30 s");
-        Serve { child, addr }
+        let next = || {
+            rx.recv_timeout(Duration::from_secs(30))
+                .expect("serve prints its addresses within 30 s")
+        };
+        let addr = next();
+        let operator = next();
+        Serve {
+            child,
+            addr,
+            operator,
+        }
     }
 
     /// SIGKILL (`Child::kill` on Unix), then reap.
@@ -84,12 +102,17 @@ impl Drop for Serve {
 /// One HTTP/1.1 GET: the status and the body, or an I/O error (the process
 /// died, the connection was reset).
 fn get(addr: &str, path: &str) -> std::io::Result<(u16, String)> {
+    get_with(addr, path, "")
+}
+
+/// [`get`] with extra header lines (each ending in CRLF).
+fn get_with(addr: &str, path: &str, headers: &str) -> std::io::Result<(u16, String)> {
     let mut s = TcpStream::connect(addr)?;
     s.set_read_timeout(Some(Duration::from_secs(20)))?;
     s.set_write_timeout(Some(Duration::from_secs(20)))?;
     write!(
         s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{headers}Connection: close\r\n\r\n"
     )?;
     let mut raw = Vec::new();
     s.read_to_end(&mut raw)?;
@@ -161,9 +184,14 @@ fn send_round(
     ok.lock().expect("lock").clone()
 }
 
-/// `GET /orders/{no}` as JSON.
+/// `GET /orders/{no}` on the operator face, as JSON.
 fn order(addr: &str, order_no: &str) -> serde_json::Value {
-    let (status, body) = get(addr, &format!("/orders/{order_no}")).expect("get order");
+    let (status, body) = get_with(
+        addr,
+        &format!("/orders/{order_no}"),
+        &format!("Authorization: Bearer {TOKEN}\r\n"),
+    )
+    .expect("get order");
     assert_eq!(status, 200, "{order_no} is stored: {body}");
     serde_json::from_str(&body).expect("order JSON")
 }
@@ -179,7 +207,7 @@ fn crash_and_recover(db: &str, prefix: &str) -> String {
         let serve = Serve::start(db);
         // Everything answered before the last kill is stored.
         for o in &answered {
-            assert_eq!(order(&serve.addr, o)["status"]["code"], "03", "{o}");
+            assert_eq!(order(&serve.operator, o)["status"]["code"], "03", "{o}");
         }
         let pending: Vec<String> = all
             .iter()
@@ -204,7 +232,7 @@ fn crash_and_recover(db: &str, prefix: &str) -> String {
     // Restart; check, then resend every call never answered.
     let serve = Serve::start(db);
     for o in &answered {
-        let v = order(&serve.addr, o);
+        let v = order(&serve.operator, o);
         assert_eq!(v["status"]["code"], "03", "{o}: {v}");
     }
     let unanswered: Vec<String> = all
@@ -217,7 +245,7 @@ fn crash_and_recover(db: &str, prefix: &str) -> String {
     assert_eq!(ok.len(), resent, "every resent call is answered successok");
     let mut committed_unanswered = 0;
     for o in &all {
-        let v = order(&serve.addr, o);
+        let v = order(&serve.operator, o);
         assert_eq!(v["status"]["code"], "03", "{o}: {v}");
         assert_eq!(
             v["history"].as_array().map(Vec::len),

@@ -44,13 +44,28 @@ fn get(addr: &str, target: &str) -> (u16, String) {
 }
 
 fn post(addr: &str, path: &str, content_type: &str, body: &[u8]) -> (u16, String) {
+    let auth = if addr.ends_with(&format!(":{}", operator_port())) {
+        format!("Authorization: Bearer {TOKEN}\r\n")
+    } else {
+        String::new()
+    };
     let mut req = format!(
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     )
     .into_bytes();
     req.extend_from_slice(body);
     raw(addr, &req)
+}
+
+/// The operator face's token in this suite.
+const TOKEN: &str = "limits-operator-token-0123";
+
+static OPERATOR_PORT: std::sync::OnceLock<u16> = std::sync::OnceLock::new();
+
+/// The operator face's port (set once the service is bound).
+fn operator_port() -> u16 {
+    OPERATOR_PORT.get().copied().unwrap_or(0)
 }
 
 #[test]
@@ -59,12 +74,16 @@ fn oversized_queries_and_bodies_are_refused_with_a_clear_status() {
     let db = TestDb::sqlite();
     let mut cfg = ServeConfig::new(CLIENTIP, Zkey::new("limits-zkey"));
     cfg.listen = "127.0.0.1:0".parse().expect("addr");
+    cfg.operator_listen = "127.0.0.1:0".parse().expect("addr");
+    cfg.operator_token = Some(zeus_carrier_serve::OperatorToken::new(TOKEN).expect("token"));
     cfg.db = db.url.clone();
     cfg.gateway_url = "http://127.0.0.1:9".to_owned();
     cfg.charset = Charset::Utf8;
-    let (serve, stop, sandbox) = rt.block_on(async {
+    let (serve, operator, stop, sandbox) = rt.block_on(async {
         let server = zeus_carrier_serve::bind(&cfg).await.expect("bind");
         let addr = server.local_addr().to_string();
+        let operator = server.operator_addr();
+        let _ = OPERATOR_PORT.set(operator.port());
         let (stop, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(server.serve(async move {
             let _ = rx.await;
@@ -72,7 +91,7 @@ fn oversized_queries_and_bodies_are_refused_with_a_clear_status() {
         let sandbox = Sandbox::spawn(SandboxConfig::default())
             .await
             .expect("sandbox");
-        (addr, stop, sandbox)
+        (addr, operator.to_string(), stop, sandbox)
     });
     let gw = sandbox.base_url().trim_start_matches("http://").to_owned();
     let mut report = Vec::new();
@@ -95,12 +114,12 @@ fn oversized_queries_and_bodies_are_refused_with_a_clear_status() {
     }
     // Bodies over the merchant service's 64 KiB bound.
     let big = vec![b'a'; 100 * 1024];
-    for (path, ct) in [
-        ("/checkout", "application/x-www-form-urlencoded"),
-        ("/checkout", "application/json"),
-        ("/orders/BIG-1/settle", "application/json"),
+    for (addr, path, ct) in [
+        (&serve, "/checkout", "application/x-www-form-urlencoded"),
+        (&serve, "/checkout", "application/json"),
+        (&operator, "/orders/BIG-1/settle", "application/json"),
     ] {
-        let (s, text) = post(&serve, path, ct, &big);
+        let (s, text) = post(addr, path, ct, &big);
         assert_eq!(s, 413, "{path} {ct}: {text}");
         report.push(format!("100 KiB {path} ({ct}) → {s}"));
     }

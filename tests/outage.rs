@@ -31,23 +31,36 @@ use crate::support::{CLIENTIP, TestDb, cgi_query, http_client, runtime, skip_pg,
 /// A running service: base URL, stop trigger, task.
 struct Service {
     base: String,
+    /// The operator face.
+    operator: String,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<Result<(), zeus_carrier_serve::ServeError>>,
 }
 
+/// The operator face's token in this suite.
+const TOKEN: &str = "outage-operator-token-0123";
+
 async fn start_service(db: &str) -> Service {
     let mut cfg = ServeConfig::new(CLIENTIP, Zkey::new("outage-zkey"));
     cfg.listen = "127.0.0.1:0".parse().expect("addr");
+    cfg.operator_listen = "127.0.0.1:0".parse().expect("addr");
+    cfg.operator_token = Some(zeus_carrier_serve::OperatorToken::new(TOKEN).expect("token"));
     cfg.db = db.to_owned();
     cfg.gateway_url = "http://127.0.0.1:9".to_owned();
     cfg.charset = Charset::Utf8;
     let server = zeus_carrier_serve::bind(&cfg).await.expect("bind");
     let base = format!("http://{}", server.local_addr());
+    let operator = format!("http://{}", server.operator_addr());
     let (stop, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(server.serve(async move {
         let _ = rx.await;
     }));
-    Service { base, stop, task }
+    Service {
+        base,
+        operator,
+        stop,
+        task,
+    }
 }
 
 impl Service {
@@ -105,6 +118,7 @@ async fn healthz(http: &reqwest::Client, base: &str) -> u16 {
 async fn order_json(http: &reqwest::Client, base: &str, order: &str) -> serde_json::Value {
     let r = http
         .get(format!("{base}/orders/{order}"))
+        .bearer_auth(TOKEN)
         .send()
         .await
         .expect("get order");
@@ -175,7 +189,7 @@ async fn outage_scenario(
     }
     // Each order: applied exactly once, nothing recorded during the outage.
     for i in 0..40 {
-        let o = order_json(&http, &svc.base, &format!("OUT-{i}")).await;
+        let o = order_json(&http, &svc.operator, &format!("OUT-{i}")).await;
         let (want_status, want_steps) = if i < 5 { ("07", 2) } else { ("03", 1) };
         assert_eq!(o["status"]["code"], want_status, "OUT-{i}: {o}");
         assert_eq!(

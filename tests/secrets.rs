@@ -8,16 +8,18 @@ use zeus_carrier_system_tests as support;
 use zeus_carrier_core::secure_link::{CancelRequest, Request, Zkey};
 use zeus_carrier_http::{ClientConfig, ReceiverConfig, SecureLinkClient, SigningKey};
 use zeus_carrier_sandbox::{SandboxConfig, SandboxState};
-use zeus_carrier_serve::{ServeConfig, ServeState};
+use zeus_carrier_serve::secrets::RawSecret;
+use zeus_carrier_serve::{OperatorToken, ServeConfig, ServeState};
 
 use crate::support::{CLIENTIP, runtime};
 
 const ZKEY: &str = "DebugZkey9a8b7c";
 const SIGNING_KEY: &str = "DebugSign6d5e4f";
 const DB_PASSWORD: &str = "DebugPw3c2b1a";
+const OPERATOR_TOKEN: &str = "DebugOperatorToken0f1e2d";
 
 fn assert_redacted(what: &str, debug: &str) {
-    for secret in [ZKEY, SIGNING_KEY, DB_PASSWORD] {
+    for secret in [ZKEY, SIGNING_KEY, DB_PASSWORD, OPERATOR_TOKEN] {
         assert!(!debug.contains(secret), "{what} shows a secret: {debug}");
     }
 }
@@ -28,8 +30,28 @@ fn secrets_are_redacted_in_every_debug() {
     serve.db = format!("postgres://merchant:{DB_PASSWORD}@127.0.0.1:5432/shop");
     serve.signing_key = Some(SigningKey::new(SIGNING_KEY));
     serve.gateway_url = "http://127.0.0.1:9".to_owned();
+    serve.operator_token = Some(OperatorToken::new(OPERATOR_TOKEN).expect("token"));
     assert_redacted("ServeConfig", &format!("{serve:?} {serve:#?}"));
     assert!(format!("{serve:?}").contains("merchant:***@"), "{serve:?}");
+    for db in [
+        format!("postgres://merchant@127.0.0.1/shop?password={DB_PASSWORD}"),
+        format!("postgres://merchant@127.0.0.1/shop?sslmode=disable&password={DB_PASSWORD}"),
+        format!("postgres://merchant@127.0.0.1/shop?pass%77ord={DB_PASSWORD}"),
+        format!("postgres://merchant:{DB_PASSWORD}@127.0.0.1/shop"),
+    ] {
+        let mut c = serve.clone();
+        c.db = db;
+        assert_redacted("ServeConfig (db)", &format!("{c:?}"));
+        assert_redacted(
+            "redact_url_password",
+            &zeus_carrier_serve::redact_url_password(&c.db),
+        );
+    }
+    assert_redacted(
+        "OperatorToken",
+        &format!("{:?}", OperatorToken::new(OPERATOR_TOKEN).expect("token")),
+    );
+    assert_redacted("RawSecret", &format!("{:?}", RawSecret::new(ZKEY)));
 
     let client = ClientConfig::new("http://127.0.0.1:9", CLIENTIP, Zkey::new(ZKEY));
     assert_redacted("ClientConfig", &format!("{client:?}"));

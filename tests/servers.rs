@@ -68,13 +68,138 @@ fn interfaces_1_sandbox_prints_its_port_answers_and_exits_0_on_sigterm() {
     assert_eq!(exit.code(), Some(0), "{exit}");
 }
 
+/// A plain HTTP/1.1 request with extra header lines: status and body.
+fn http_request(base: &str, method: &str, path: &str, headers: &str) -> (u16, String) {
+    let host = base.strip_prefix("http://").expect("http base URL");
+    let mut stream = TcpStream::connect(host).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("read timeout");
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\n{headers}Content-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send request");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("read answer");
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {text:?}"));
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// The URL of `PREFIX http://HOST:PORT`.
+fn url_after(serve: &mut Running, prefix: &'static str) -> String {
+    serve.wait_for_line(Duration::from_secs(30), move |l| {
+        l.strip_prefix(prefix)
+            .filter(|u| u.starts_with("http://"))
+            .map(str::to_owned)
+    })
+}
+
 #[test]
-fn interfaces_1_serve_prints_its_port_answers_and_exits_0_on_sigterm() {
+fn interfaces_3_serve_has_two_faces_and_generates_its_operator_token_once() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let db_file = dir.path().join("merchant.db");
+    let db = format!("sqlite://{}", db_file.display());
+    let token_file = dir.path().join("merchant.db.operator-token");
+    let start = || {
+        let mut cmd = zeus_command(&[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--operator-listen",
+            "127.0.0.1:0",
+            "--db",
+            &db,
+            "--clientip",
+            "1234567890",
+            "--zkey",
+            "k",
+        ]);
+        cmd.env_remove("ZEUS_CARRIER_OPERATOR_TOKEN");
+        Running::start(cmd)
+    };
+    let mut serve = start();
+    let public = serve.listening_url();
+    let operator = url_after(&mut serve, "operator api on ");
+    let path = serve.wait_for_line(Duration::from_secs(10), |l| {
+        l.strip_prefix("operator token file: ").map(str::to_owned)
+    });
+    assert_eq!(
+        std::path::Path::new(&path),
+        token_file,
+        "next to the database"
+    );
+    let token = std::fs::read_to_string(&token_file).expect("token file");
+    let token = token.trim_end_matches('\n').to_owned();
+    assert_eq!(token.len(), 64);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&token_file)
+            .expect("meta")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the token file is private");
+    }
+    let bearer = format!("Authorization: Bearer {token}\r\n");
+    // Public face: no operator path.
+    for path in ["/orders/NEVER-SEEN-1", "/deadlines", "/metrics"] {
+        assert_eq!(http_request(&public, "GET", path, &bearer).0, 404, "{path}");
+    }
+    // Operator face: 401 without the token, answers with it.
+    assert_eq!(http_request(&operator, "GET", "/deadlines", "").0, 401);
+    assert_eq!(
+        http_request(
+            &operator,
+            "POST",
+            "/orders/ORD-1/settle",
+            "Content-Type: text/plain\r\n"
+        )
+        .0,
+        401
+    );
+    assert_eq!(http_request(&operator, "GET", "/deadlines", &bearer).0, 200);
+    assert_eq!(
+        http_request(&operator, "GET", "/orders/NEVER-SEEN-1", &bearer).0,
+        404
+    );
+    let (status, metrics) = http_request(&operator, "GET", "/metrics", &bearer);
+    assert_eq!(status, 200);
+    assert!(
+        metrics.contains("zeus_carrier_cgi_calls_total"),
+        "{metrics}"
+    );
+    serve.terminate();
+    assert_eq!(serve.wait(Duration::from_secs(15)).code(), Some(0));
+    let printed = serve.rest_of_stdout(Duration::from_secs(5)).join("\n");
+    assert!(!printed.contains(&token), "the token is never printed");
+    // A restart reuses the file.
+    let mut serve = start();
+    let _ = serve.listening_url();
+    let operator = url_after(&mut serve, "operator api on ");
+    assert_eq!(http_request(&operator, "GET", "/deadlines", &bearer).0, 200);
+    serve.terminate();
+    assert_eq!(serve.wait(Duration::from_secs(15)).code(), Some(0));
+}
+
+#[test]
+fn interfaces_3_sigterm_ends_serve_within_15_s_with_stalled_clients_connected() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let db = format!("sqlite://{}", dir.path().join("merchant.db").display());
-    let mut serve = Running::start(zeus_command(&[
+    let mut cmd = zeus_command(&[
         "serve",
         "--listen",
+        "127.0.0.1:0",
+        "--operator-listen",
         "127.0.0.1:0",
         "--db",
         &db,
@@ -82,12 +207,68 @@ fn interfaces_1_serve_prints_its_port_answers_and_exits_0_on_sigterm() {
         "1234567890",
         "--zkey",
         "k",
-    ]));
+    ]);
+    cmd.env("ZEUS_CARRIER_OPERATOR_TOKEN", "servers-operator-token-0123");
+    let mut serve = Running::start(cmd);
+    let public = serve.listening_url();
+    let operator = url_after(&mut serve, "operator api on ");
+    // The issue's client on each face: a head that never ends; and one
+    // that sends half a body.
+    let mut stalled = Vec::new();
+    for base in [&public, &operator] {
+        let host = base.trim_start_matches("http://");
+        let mut s = TcpStream::connect(host).expect("connect");
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            .expect("send");
+        stalled.push(s);
+        let mut s = TcpStream::connect(host).expect("connect");
+        s.write_all(b"POST /checkout HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"mo")
+            .expect("send");
+        stalled.push(s);
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let started = std::time::Instant::now();
+    serve.terminate();
+    let exit = serve.wait(Duration::from_secs(15));
+    let took = started.elapsed();
+    assert_eq!(exit.code(), Some(0), "{exit}");
+    println!("servers: SIGTERM with 4 stalled clients → exit 0 in {took:?}");
+}
+
+#[test]
+fn interfaces_1_serve_prints_its_port_answers_and_exits_0_on_sigterm() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let db = format!("sqlite://{}", dir.path().join("merchant.db").display());
+    let mut cmd = zeus_command(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--operator-listen",
+        "127.0.0.1:0",
+        "--db",
+        &db,
+        "--clientip",
+        "1234567890",
+        "--zkey",
+        "k",
+    ]);
+    cmd.env("ZEUS_CARRIER_OPERATOR_TOKEN", "servers-operator-token-0123");
+    let mut serve = Running::start(cmd);
     let url = serve.listening_url();
     assert!(!url.ends_with(":0"), "the real port is printed: {url}");
+    let operator = url_after(&mut serve, "operator api on ");
+    assert!(
+        !operator.ends_with(":0"),
+        "the real port is printed: {operator}"
+    );
     let (status, body) = http_get(&url, "/healthz");
     assert_eq!(status, 200, "{body}");
-    let (status, _) = http_get(&url, "/orders/NEVER-SEEN-1");
+    let (status, _) = http_request(
+        &operator,
+        "GET",
+        "/orders/NEVER-SEEN-1",
+        "Authorization: Bearer servers-operator-token-0123\r\n",
+    );
     assert_eq!(status, 404, "an order never seen is 404 (INTERFACES §3)");
     serve.terminate();
     let exit = serve.wait(Duration::from_secs(15));

@@ -24,7 +24,7 @@ enum Command {
     /// Run the offline sandbox gateway until SIGINT/SIGTERM.
     Sandbox(zeus_carrier_sandbox::SandboxConfig),
     /// Run the reference merchant service until SIGINT/SIGTERM.
-    Serve(zeus_carrier_serve::ServeConfig),
+    Serve(zeus_carrier_serve::ServeArgs),
     /// Run a whole payment lifecycle offline (sandbox + merchant service on
     /// loopback) and print its timeline; exit 0 when every step behaved as
     /// SPEC.md says.
@@ -47,8 +47,17 @@ fn main() -> ExitCode {
                 runtime::shutdown_signal(),
             ))
         }
-        Command::Serve(config) => {
+        Command::Serve(args) => {
             runtime::init_logging("info");
+            // Secrets are checked here, after clap: their errors name the
+            // flag and the rule, never the value.
+            let config = match args.into_config() {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            };
             runtime::block_on(zeus_carrier_serve::run(config, runtime::shutdown_signal()))
         }
         Command::Demo(args) => cmd::demo::run(&args),

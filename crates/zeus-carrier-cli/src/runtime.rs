@@ -5,12 +5,12 @@ use std::future::Future;
 use std::process::ExitCode;
 
 /// Logs go to stderr (stdout carries `listening on …` and the demo's
-/// timeline). `RUST_LOG` overrides the default level `info`.
+/// timeline). `RUST_LOG` overrides the default level `info`; the database
+/// driver's connect-option warnings, which quote option values, stay out
+/// ([`zeus_carrier_serve::log_filter`]).
 pub(crate) fn init_logging(default: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .with_env_filter(zeus_carrier_serve::log_filter(default))
         .with_writer(std::io::stderr)
         .try_init();
 }

@@ -12,7 +12,7 @@
 //! |---|---|
 //! | [`SecureLinkClient`] | settle and cancel over HTTPS (SPEC §5–§7): the core's pre-check first, one bounded POST, the core's reading of the answer; transport failures are `unknown` (R-RS-3); never retried |
 //! | [`Receiver`] | the CGI receiver (SPEC §9) as one framework-neutral async function, [`Receiver::receive`]: allowlist, trusted proxies, parsing through the core, signature and integrity checks, `successok` only after the store committed |
-//! | `callback_router` | the receiver as an axum `Router` (feature `axum`) |
+//! | `callback_router` | the receiver as an axum `Router` (feature `axum`); `callback_router_observed` also tells a `CallbackObserver` each result (metrics) |
 //! | [`signing`] | optional signed `sendpoint` (a truncated HMAC-SHA256 of the order's key fields) |
 //!
 //! ## Feature flags
@@ -95,10 +95,10 @@ pub use client::{CallError, CancelCall, Prepared, SecureLinkClient, Sent, Settle
 pub use clock::Clock;
 pub use config::{ClientConfig, ConfigError, ReceiverConfig};
 pub use ipnet::IpNet;
-#[cfg(feature = "axum")]
-pub use receiver::callback_router;
 pub use receiver::{
     Ack, CallbackRejection, CgiCall, Method, Receiver, ReceiverState, RejectionReason,
 };
+#[cfg(feature = "axum")]
+pub use receiver::{CallbackObserver, callback_router, callback_router_observed};
 pub use secret::SigningKey;
 pub use signing::{sign_sendpoint, verify_sendpoint};

@@ -7,20 +7,35 @@
 //! (the CLI's `serve` command) or copy it: it uses no private helper of the
 //! libraries below it.
 //!
-//! It renders the Link Point form (`POST /checkout`), receives CGI calls
-//! durably and idempotently (the callback path, [`zeus_carrier_http::receiver`]), shows
-//! the merchant's record (`GET /orders/{order_no}`), settles and cancels
-//! over Secure Link (`POST /orders/{order_no}/settle|cancel`), lists what
-//! needs doing (`GET /deadlines`) and reports its health (`GET /healthz`).
+//! # Two faces
+//! | face | address | routes | who reaches it |
+//! |---|---|---|---|
+//! | public ([`serve_router`]) | `--listen` [127.0.0.1:8932] | the CGI callback (GET, POST; HEAD records nothing), `POST /checkout`, `GET /checkout/done`, `GET /healthz` | the gateway and shoppers: expose it (through a TLS proxy) |
+//! | operator ([`operator::operator_router`]) | `--operator-listen` [127.0.0.1:8933] | `GET /orders/{order_no}`, `POST /orders/{order_no}/settle\|cancel`, `GET /deadlines`, `GET /metrics` | the merchant's staff and systems, with `Authorization: Bearer TOKEN`: keep it inside |
 //!
-//! [`serve_router`] builds the app from a [`ServeState`]; [`run`] binds,
-//! prints `listening on http://HOST:PORT` on stdout, logs to stderr and
-//! shuts down gracefully (in-flight requests finish, then the store closes;
-//! every acknowledged notification was committed before its `successok`).
+//! The public face answers `404` on every operator path; the operator face
+//! answers `401` (and says nothing else) to a request without the token.
+//! Both are served by [`serve_bounded`] within [`ServeLimits`]: a
+//! header-read timeout, a request timeout, a connection bound and a
+//! bounded shutdown.
+//!
+//! # Secrets
+//! The zkey, the signing key, the operator token and a database password
+//! never appear in the service's output, its errors, `Debug` or its
+//! answers ([`secrets`], [`redact_url_password`]).
+//!
+//! [`bind`] opens the store and binds both faces; [`run`] also prints
+//! `listening on http://HOST:PORT` and `operator api on http://HOST:PORT`
+//! on stdout, logs to stderr and shuts down within the limits (every
+//! acknowledged notification was committed before its `successok`).
 
 pub mod checkout;
 mod config;
+pub mod metrics;
+pub mod operator;
 pub mod orders;
+pub mod secrets;
+mod serving;
 
 use std::future::Future;
 use std::io::Write as _;
@@ -36,9 +51,13 @@ use serde_json::json;
 use tokio::net::TcpListener;
 use zeus_carrier_store::{Store, StoreError};
 
-pub use config::{ServeConfig, redact_url_password};
+pub use config::{ServeArgs, ServeConfig, redact_url_password};
+pub use metrics::Metrics;
+pub use operator::operator_router;
+pub use secrets::{OperatorToken, SecretError};
+pub use serving::{ServeLimits, serve_bounded};
 
-use zeus_carrier_http::{Clock, ConfigError, Receiver, SecureLinkClient, callback_router};
+use zeus_carrier_http::{Clock, ConfigError, Receiver, SecureLinkClient, callback_router_observed};
 use zeus_carrier_merchant::Merchant;
 
 /// The path of the Link Point endpoint on the gateway's host (SPEC §1).
@@ -50,14 +69,21 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The paths the service answers besides the callback path; the callback
 /// path may not be one of them.
-const RESERVED_PATHS: &[&str] = &["/checkout", "/checkout/done", "/deadlines", "/healthz"];
+const RESERVED_PATHS: &[&str] = &[
+    "/checkout",
+    "/checkout/done",
+    "/deadlines",
+    "/healthz",
+    "/metrics",
+];
 
-/// What the service's handlers share: the merchant facade and the CGI
-/// receiver. Cheap to clone.
+/// What the service's handlers share: the merchant facade, the CGI
+/// receiver and the metrics. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct ServeState {
     merchant: Merchant,
     receiver: Receiver,
+    metrics: Metrics,
 }
 
 impl ServeState {
@@ -76,7 +102,11 @@ impl ServeState {
         }
         let receiver = Receiver::new(store.clone(), receiver_config)?;
         let merchant = Merchant::new(store, client, config.merchant_config()?)?;
-        Ok(ServeState { merchant, receiver })
+        Ok(ServeState {
+            merchant,
+            receiver,
+            metrics: Metrics::new(),
+        })
     }
 
     /// The same state reading `clock` (the receiver too).
@@ -100,26 +130,31 @@ impl ServeState {
     pub fn client(&self) -> &SecureLinkClient {
         self.merchant.client()
     }
+
+    /// The metrics `GET /metrics` shows.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
 }
 
-/// The whole service as a router: INTERFACES §3's endpoints and the
-/// callback path. Serve it with
-/// `into_make_service_with_connect_info::<SocketAddr>()`.
+/// The public face as a router: the callback path (CGI calls counted in
+/// [`ServeState::metrics`]), `POST /checkout`, `GET /checkout/done` and
+/// `GET /healthz`. Every other path, the operator paths included, is
+/// `404`. Serve it with [`serve_bounded`] (or
+/// `into_make_service_with_connect_info::<SocketAddr>()`).
 pub fn serve_router(state: ServeState) -> Router {
-    let receiver = state.receiver.clone();
+    let callback = callback_router_observed(state.receiver.clone(), state.metrics.clone());
     Router::new()
         .route("/checkout", post(checkout::checkout))
         .route("/checkout/done", get(checkout::done))
-        .route("/orders/{order_no}", get(orders::get_order))
-        .route("/orders/{order_no}/settle", post(orders::settle))
-        .route("/orders/{order_no}/cancel", post(orders::cancel))
-        .route("/deadlines", get(orders::deadlines))
         .route("/healthz", get(healthz))
         .with_state(state)
-        .merge(callback_router(receiver))
+        .merge(callback)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }
 
+/// `GET /healthz`: `200` when the store answers, else `503`. The store's
+/// error goes to the log, not to whoever asked (this is the public face).
 async fn healthz(State(state): State<ServeState>) -> Response {
     let store = state.store();
     match store.health().await {
@@ -128,7 +163,7 @@ async fn healthz(State(state): State<ServeState>) -> Response {
             tracing::error!(error = %e, "health check failed");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({"status": "unavailable", "error": e.to_string()})),
+                Json(json!({"status": "unavailable"})),
             )
                 .into_response()
         }
@@ -150,7 +185,8 @@ pub(crate) fn store_error(e: &StoreError) -> Response {
     }
 }
 
-/// Why the service could not start or stopped with an error.
+/// Why the service could not start or stopped with an error. No message
+/// shows a secret.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ServeError {
@@ -160,6 +196,14 @@ pub enum ServeError {
     /// The merchant's settings cannot work.
     #[error(transparent)]
     Merchant(#[from] zeus_carrier_merchant::ConfigError),
+    /// A secret is missing, malformed or unreadable.
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    /// No operator token was configured ([`ServeConfig::operator_token`]).
+    #[error(
+        "no operator token: set ZEUS_CARRIER_OPERATOR_TOKEN or give --operator-token-file PATH"
+    )]
+    NoOperatorToken,
     /// The store could not be opened.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -177,82 +221,120 @@ pub enum ServeError {
     Io(#[from] std::io::Error),
 }
 
-/// A bound, not yet serving, service ([`bind`]).
+/// A bound, not yet serving, service ([`bind`]): both faces' listeners.
 #[derive(Debug)]
 pub struct Server {
-    listener: TcpListener,
-    addr: SocketAddr,
+    public: TcpListener,
+    public_addr: SocketAddr,
+    operator: TcpListener,
+    operator_addr: SocketAddr,
+    token: OperatorToken,
+    limits: ServeLimits,
     state: ServeState,
 }
 
 impl Server {
-    /// The address actually bound (the real port for `:0`).
+    /// The public face's address (the real port for `:0`).
     pub fn local_addr(&self) -> SocketAddr {
-        self.addr
+        self.public_addr
     }
 
-    /// The state (store, client) the server runs with.
+    /// The operator face's address (the real port for `:0`).
+    pub fn operator_addr(&self) -> SocketAddr {
+        self.operator_addr
+    }
+
+    /// The state (store, client, metrics) the server runs with.
     pub fn state(&self) -> &ServeState {
         &self.state
     }
 
-    /// Serves until `shutdown` completes, then lets in-flight requests
-    /// finish and closes the store.
+    /// Serves both faces until `shutdown` completes, then stops within
+    /// [`ServeLimits::shutdown_grace`] (in-flight requests get the grace,
+    /// then their connections are dropped) and closes the store.
     pub async fn serve(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
         let store = self.state.store().clone();
-        let app = serve_router(self.state);
-        let served = axum::serve(
-            self.listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await;
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        };
+        let trigger = async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        };
+        let public = serve_bounded(
+            self.public,
+            serve_router(self.state.clone()),
+            self.limits,
+            stopped(stop_rx.clone()),
+        );
+        let operator = serve_bounded(
+            self.operator,
+            operator_router(self.state, self.token),
+            self.limits,
+            stopped(stop_rx),
+        );
+        let ((), public, operator) = tokio::join!(trigger, public, operator);
         store.close().await;
         tracing::info!("stopped");
-        served.map_err(ServeError::Io)
+        public.and(operator).map_err(ServeError::Io)
     }
 }
 
-/// Opens the store, checks the configuration and binds the listen address.
+/// Opens the store, checks the configuration and binds both faces.
+/// Needs [`ServeConfig::operator_token`].
 pub async fn bind(config: &ServeConfig) -> Result<Server, ServeError> {
     bind_with_clock(config, Clock::system()).await
 }
 
 /// [`bind`] with a given clock.
 pub async fn bind_with_clock(config: &ServeConfig, clock: Clock) -> Result<Server, ServeError> {
-    // Check what needs no I/O before touching the database or the port.
+    // Check what needs no I/O before touching the database or the ports.
     check_config(config)?;
-    let listener = TcpListener::bind(config.listen)
-        .await
-        .map_err(|source| ServeError::Bind {
-            addr: config.listen,
-            source,
-        })?;
-    bind_listener(config, listener, clock).await
+    let bind = |addr: SocketAddr| async move {
+        TcpListener::bind(addr)
+            .await
+            .map_err(|source| ServeError::Bind { addr, source })
+    };
+    let public = bind(config.listen).await?;
+    let operator = bind(config.operator_listen).await?;
+    bind_listeners(config, public, operator, clock).await
 }
 
-/// Like [`bind_with_clock`], on a listener the caller bound already
-/// (`config.listen` is ignored). For embedding `serve` where its address
-/// must be known before it starts, e.g. to give it to a sandbox as the CGI
-/// URL.
-pub async fn bind_listener(
+/// Like [`bind_with_clock`], on listeners the caller bound already (the
+/// public face's, then the operator face's; `config.listen` and
+/// `config.operator_listen` are ignored). For embedding `serve` where its
+/// address must be known before it starts, e.g. to give it to a sandbox as
+/// the CGI URL.
+pub async fn bind_listeners(
     config: &ServeConfig,
-    listener: TcpListener,
+    public: TcpListener,
+    operator: TcpListener,
     clock: Clock,
 ) -> Result<Server, ServeError> {
     check_config(config)?;
-    let addr = listener.local_addr().map_err(|source| ServeError::Bind {
-        addr: config.listen,
-        source,
-    })?;
+    let token = config
+        .operator_token
+        .clone()
+        .ok_or(ServeError::NoOperatorToken)?;
+    let addr_of = |l: &TcpListener, addr: SocketAddr| {
+        l.local_addr()
+            .map_err(|source| ServeError::Bind { addr, source })
+    };
+    let public_addr = addr_of(&public, config.listen)?;
+    let operator_addr = addr_of(&operator, config.operator_listen)?;
     let store = Store::connect(&config.db).await?;
     let state = ServeState::new(store, config)?.with_clock(clock);
     Ok(Server {
-        listener,
-        addr,
+        public,
+        public_addr,
+        operator,
+        operator_addr,
+        token,
+        limits: config.limits,
         state,
     })
 }
@@ -261,39 +343,73 @@ fn check_config(config: &ServeConfig) -> Result<(), ServeError> {
     SecureLinkClient::new(config.client_config())?;
     config.receiver_config().check()?;
     config.merchant_config()?.check()?;
+    if config.operator_token.is_none() {
+        return Err(ServeError::NoOperatorToken);
+    }
     Ok(())
 }
 
 /// Runs the service: logs to stderr (`RUST_LOG`, default `info`, when no
-/// subscriber is installed yet), binds, prints `listening on
-/// http://HOST:PORT` on stdout, serves until `shutdown` completes, then
-/// shuts down gracefully.
+/// subscriber is installed yet), binds both faces, prints `listening on
+/// http://HOST:PORT` (public) and `operator api on http://HOST:PORT` on
+/// stdout, serves until `shutdown` completes, then shuts down within the
+/// limits.
+///
+/// With no operator token configured, the token is read from the file of
+/// [`secrets::default_token_path`] (next to an SQLite database, else in
+/// the working directory), generated there with mode 0600 if absent; the
+/// file's path is printed (`operator token file: PATH`), never the token.
 pub async fn run(
-    config: ServeConfig,
+    mut config: ServeConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     init_stderr_logging();
     tracing::info!(config = ?config, "starting the merchant service");
+    let mut token_file = None;
+    if config.operator_token.is_none() {
+        let path = secrets::default_token_path(&config.db);
+        let (token, how) = OperatorToken::load_or_generate(&path)?;
+        tracing::info!(path = %path.display(), ?how, "operator token file");
+        config.operator_token = Some(token);
+        token_file = Some(path);
+    }
     let server = bind(&config).await?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "listening on http://{}", server.local_addr())?;
+    writeln!(out, "operator api on http://{}", server.operator_addr())?;
+    if let Some(path) = token_file {
+        writeln!(out, "operator token file: {}", path.display())?;
+    }
     out.flush()?;
     drop(out);
-    tracing::info!(addr = %server.local_addr(), "listening");
+    tracing::info!(
+        public = %server.local_addr(),
+        operator = %server.operator_addr(),
+        "listening"
+    );
     server.serve(shutdown).await
+}
+
+/// The log filter: `RUST_LOG` (default `default`), with the database
+/// driver's connect-option warnings (which quote option values, e.g. a
+/// misspelt `PassWord=` parameter) kept out.
+pub fn log_filter(default: &str) -> tracing_subscriber::EnvFilter {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    match "sqlx_postgres::options=error".parse() {
+        Ok(directive) => filter.add_directive(directive),
+        Err(_) => filter,
+    }
 }
 
 /// Installs a stderr logger (`RUST_LOG`, default `info`) unless the process
 /// already has a subscriber.
 pub fn init_stderr_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .with_env_filter(log_filter("info"))
         .with_writer(std::io::stderr)
         .try_init();
 }
-
 /// Completes on SIGINT (Ctrl-C) or, on Unix, SIGTERM: the usual `shutdown`
 /// argument of [`run`].
 pub async fn shutdown_signal() {

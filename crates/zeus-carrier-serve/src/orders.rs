@@ -1,5 +1,6 @@
 //! `GET /orders/{order_no}`, `POST /orders/{order_no}/settle|cancel` and
-//! `GET /deadlines` (INTERFACES §3).
+//! `GET /deadlines` (INTERFACES §3): the operator face's endpoints, served
+//! behind the bearer token by [`crate::operator::operator_router`].
 //!
 //! # Settle and cancel
 //! The handler reads the request and answers; everything between is one
@@ -46,6 +47,7 @@ use zeus_carrier_core::time::parse_yyyymmdd;
 use zeus_carrier_core::values::OrderNo;
 
 use super::{ServeState, json_error, store_error};
+use crate::metrics::Operation;
 use zeus_carrier_http::CallError;
 use zeus_carrier_merchant::{OperateError, Recording};
 
@@ -111,15 +113,6 @@ pub(super) async fn get_order(
 enum Op {
     Settle(SettleParams),
     Cancel,
-}
-
-impl Op {
-    fn name(&self) -> &'static str {
-        match self {
-            Op::Settle(_) => "settle",
-            Op::Cancel => "cancel",
-        }
-    }
 }
 
 pub(super) async fn settle(
@@ -227,10 +220,19 @@ async fn operate(state: &ServeState, order_no: &str, op: Op) -> Response {
             format!("order {order_no:?} not found"),
         );
     };
-    let result = match op {
-        Op::Settle(params) => state.merchant.settle(&number, params).await,
-        Op::Cancel => state.merchant.cancel(&number).await,
+    let started = std::time::Instant::now();
+    let (operation, result) = match op {
+        Op::Settle(params) => (
+            Operation::Settle,
+            state.merchant.settle(&number, params).await,
+        ),
+        Op::Cancel => (Operation::Cancel, state.merchant.cancel(&number).await),
     };
+    if let Ok(done) = &result {
+        state
+            .metrics
+            .operated(operation, &done.outcome, done.elapsed, started.elapsed());
+    }
     let done = match result {
         Ok(done) => done,
         Err(OperateError::NotFound(_)) => {
@@ -242,7 +244,7 @@ async fn operate(state: &ServeState, order_no: &str, op: Op) -> Response {
         Err(OperateError::MissingFact(e)) => {
             return json_error(StatusCode::CONFLICT, e.to_string());
         }
-        Err(OperateError::NotSent(e)) => return not_sent(order_no, op.name(), &e),
+        Err(OperateError::NotSent(e)) => return not_sent(order_no, operation.as_str(), &e),
         Err(OperateError::Store(e)) => return store_error(&e),
         Err(e) => return json_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     };

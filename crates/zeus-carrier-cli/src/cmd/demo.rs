@@ -102,9 +102,13 @@ pub(crate) fn run(args: &Args) -> ExitCode {
 async fn demo(now: DateTime<FixedOffset>) -> Result<(), DemoError> {
     let services = Services::start(to_jst(&now)).await?;
     let mut demo = Demo {
-        web: Web::new()?,
+        web: Web::new()?.with_operator(
+            services.operator_url.clone(),
+            services.operator_token.clone(),
+        ),
         sandbox: services.sandbox_url().to_owned(),
         serve: services.serve_url.clone(),
+        operator: services.operator_url.clone(),
         t: Timeline::new(std::io::stdout()),
         now: String::new(),
         mails_seen: 0,
@@ -119,6 +123,10 @@ async fn demo(now: DateTime<FixedOffset>) -> Result<(), DemoError> {
     demo.t.say(format!(
         "  merchant service  {}  (serve; SQLite {})",
         demo.serve, services.db_path
+    ));
+    demo.t.say(format!(
+        "  operator api      {}  (orders, settle, cancel, deadlines, metrics; bearer token)",
+        demo.operator
     ));
     demo.t
         .say("  times are Japan time (UTC+09:00); ✓ = as SPEC.md says");
@@ -159,6 +167,8 @@ struct Demo<W> {
     web: Web,
     sandbox: String,
     serve: String,
+    /// The merchant service's operator face.
+    operator: String,
     t: Timeline<W>,
     /// The sandbox's clock as last read (RFC 3339).
     now: String,
@@ -257,7 +267,7 @@ impl<W: std::io::Write> Demo<W> {
 
     async fn serve_order(&self, order_no: &str) -> Result<Value, DemoError> {
         self.web
-            .get_json(&format!("{}/orders/{order_no}", self.serve))
+            .get_json(&format!("{}/orders/{order_no}", self.operator))
             .await
     }
 
@@ -658,7 +668,7 @@ impl<W: std::io::Write> Demo<W> {
         let answer = self
             .web
             .post_json(
-                &format!("{}/orders/{order_no}/settle", self.serve),
+                &format!("{}/orders/{order_no}/settle", self.operator),
                 Some(&json!({"date": date})),
             )
             .await?;
@@ -832,7 +842,7 @@ impl<W: std::io::Write> Demo<W> {
     async fn cancel(&mut self, order_no: &str) -> Result<(), DemoError> {
         let answer = self
             .web
-            .post_json(&format!("{}/orders/{order_no}/cancel", self.serve), None)
+            .post_json(&format!("{}/orders/{order_no}/cancel", self.operator), None)
             .await?;
         let body = answer.json()?;
         self.t.event(

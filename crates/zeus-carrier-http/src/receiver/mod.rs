@@ -81,7 +81,7 @@ use zeus_carrier_store::Store;
 pub use call::{ANSWER_CONTENT_TYPE, Ack, CgiCall, Method, SUCCESS_BODY};
 pub use rejection::{CallbackRejection, RejectionReason};
 #[cfg(feature = "axum")]
-pub use router::callback_router;
+pub use router::{CallbackObserver, callback_router, callback_router_observed};
 
 use crate::clock::Clock;
 use crate::config::{ConfigError, ReceiverConfig};

@@ -2,6 +2,8 @@
 //! by calling [`Receiver::receive`].
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
@@ -11,7 +13,43 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 
-use super::{ANSWER_CONTENT_TYPE, CgiCall, Method, Receiver};
+use super::{ANSWER_CONTENT_TYPE, Ack, CallbackRejection, CgiCall, Method, Receiver};
+
+/// Told the result of every call [`callback_router_observed`] answers, and
+/// how long [`Receiver::receive`] took (for an acknowledged call: reading,
+/// checking and the store's commit). For metrics; it must not block.
+///
+/// ```
+/// use std::time::Duration;
+/// use zeus_carrier_http::{Ack, CallbackObserver, CallbackRejection};
+///
+/// struct LogIt;
+/// impl CallbackObserver for LogIt {
+///     fn observe(&self, result: &Result<Ack, CallbackRejection>, elapsed: Duration) {
+///         match result {
+///             Ok(ack) => println!("{:?} in {elapsed:?}", ack.effect()),
+///             Err(e) => println!("rejected: {}", e.reason().as_str()),
+///         }
+///     }
+/// }
+/// ```
+pub trait CallbackObserver: Send + Sync + 'static {
+    /// One call's result and the time [`Receiver::receive`] took.
+    fn observe(&self, result: &Result<Ack, CallbackRejection>, elapsed: Duration);
+}
+
+/// Observes nothing.
+struct NoObserver;
+
+impl CallbackObserver for NoObserver {
+    fn observe(&self, _: &Result<Ack, CallbackRejection>, _: Duration) {}
+}
+
+#[derive(Clone)]
+struct Observed {
+    receiver: Receiver,
+    observer: Arc<dyn CallbackObserver>,
+}
 
 /// The receiver as an axum router answering `GET`, `POST` and `HEAD` on
 /// [`Receiver::path`] (any other method → `405` with
@@ -23,13 +61,24 @@ use super::{ANSWER_CONTENT_TYPE, CgiCall, Method, Receiver};
 /// `ConnectInfo` every call is refused with `403`. Tests can add
 /// `axum::extract::connect_info::MockConnectInfo` instead.
 pub fn callback_router(receiver: Receiver) -> Router {
+    callback_router_observed(receiver, NoObserver)
+}
+
+/// [`callback_router`], telling `observer` the result of every call that
+/// reached the receiver (not the `405` of another method): what a service
+/// needs for metrics of CGI calls by effect and by rejection reason.
+pub fn callback_router_observed(receiver: Receiver, observer: impl CallbackObserver) -> Router {
     let path = receiver.path().to_owned();
     Router::new()
         .route(&path, any(handle_callback))
-        .with_state(receiver)
+        .with_state(Observed {
+            receiver,
+            observer: Arc::new(observer),
+        })
 }
 
-async fn handle_callback(State(receiver): State<Receiver>, request: Request) -> Response {
+async fn handle_callback(State(observed): State<Observed>, request: Request) -> Response {
+    let Observed { receiver, observer } = observed;
     let (mut parts, body) = request.into_parts();
     let Some(method) = Method::from_name(parts.method.as_str()) else {
         return (
@@ -62,7 +111,10 @@ async fn handle_callback(State(receiver): State<Receiver>, request: Request) -> 
         }
     };
     let call = call.with_forwarded_for(header_text(&parts.headers, "x-forwarded-for"));
-    let (status, body) = match receiver.receive(call).await {
+    let started = Instant::now();
+    let result = receiver.receive(call).await;
+    observer.observe(&result, started.elapsed());
+    let (status, body) = match result {
         Ok(ack) => (ack.status(), ack.body().to_owned()),
         Err(rejection) => (rejection.status(), rejection.body()),
     };

@@ -6,38 +6,46 @@ use std::time::Duration;
 use zeus_carrier_core::Charset;
 use zeus_carrier_core::secure_link::Zkey;
 use zeus_carrier_http::Clock;
-use zeus_carrier_serve::{ServeConfig, bind_with_clock};
+use zeus_carrier_serve::{OperatorToken, ServeConfig, bind_with_clock};
 
-use crate::serve::ZKEY;
+use crate::serve::{TOKEN, ZKEY};
 use crate::support::{Behavior, CLIENTIP, LogCapture, at, cgi_query, fake_gateway};
 
 fn config(db: &str, gateway: &str) -> ServeConfig {
     let mut cfg = ServeConfig::new(CLIENTIP, Zkey::new(ZKEY));
     cfg.listen = "127.0.0.1:0".parse().expect("addr");
+    cfg.operator_listen = "127.0.0.1:0".parse().expect("addr");
+    cfg.operator_token = Some(OperatorToken::new(TOKEN).expect("token"));
     cfg.db = db.to_owned();
     cfg.gateway_url = gateway.to_owned();
     cfg.charset = Charset::Utf8;
     cfg
 }
 
-/// Starts the service; returns its base URL, a shutdown trigger and the
-/// serving task.
+/// Starts the service; returns its public and operator base URLs, a
+/// shutdown trigger and the serving task.
 async fn start(
     cfg: &ServeConfig,
 ) -> (
-    String,
+    (String, String),
     tokio::sync::oneshot::Sender<()>,
     tokio::task::JoinHandle<Result<(), zeus_carrier_serve::ServeError>>,
 ) {
     let clock = Clock::fixed(at("2026-01-10T10:00:00+09:00"));
     let server = bind_with_clock(cfg, clock).await.expect("bind");
     let addr = server.local_addr();
+    let operator = server.operator_addr();
     assert_ne!(addr.port(), 0, "the real port is known");
+    assert_ne!(operator.port(), 0, "the real port is known");
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(server.serve(async move {
         let _ = rx.await;
     }));
-    (format!("http://{addr}"), tx, task)
+    (
+        (format!("http://{addr}"), format!("http://{operator}")),
+        tx,
+        task,
+    )
 }
 
 #[test]
@@ -63,7 +71,7 @@ fn restart_keeps_orders_and_the_zkey_never_reaches_the_logs() {
             .build()
             .expect("http client");
 
-        let (base, stop, task) = start(&cfg).await;
+        let ((base, operator), stop, task) = start(&cfg).await;
         let q = cgi_query("ORD-RS", "03", &[("money", "1000"), ("carrier_type", "D")]);
         let r = http
             .get(format!("{base}/zeus/carrier/callback?{q}"))
@@ -73,7 +81,8 @@ fn restart_keeps_orders_and_the_zkey_never_reaches_the_logs() {
         assert_eq!(r.status(), 200);
         assert_eq!(r.text().await.expect("body"), "successok");
         let r = http
-            .post(format!("{base}/orders/ORD-RS/settle"))
+            .post(format!("{operator}/orders/ORD-RS/settle"))
+            .bearer_auth(TOKEN)
             .header("content-type", "application/json")
             .body("{}")
             .send()
@@ -91,9 +100,10 @@ fn restart_keeps_orders_and_the_zkey_never_reaches_the_logs() {
             .expect("served");
 
         // Restart on the same file: the order is still there.
-        let (base, stop, task) = start(&cfg).await;
+        let ((base, operator), stop, task) = start(&cfg).await;
         let r = http
-            .get(format!("{base}/orders/ORD-RS"))
+            .get(format!("{operator}/orders/ORD-RS"))
+            .bearer_auth(TOKEN)
             .send()
             .await
             .expect("get order");
@@ -122,4 +132,5 @@ fn restart_keeps_orders_and_the_zkey_never_reaches_the_logs() {
     let text = logs.text();
     assert!(text.contains("ORD-RS"), "the calls were logged:\n{text}");
     assert!(!text.contains(ZKEY), "zkey leaked into the logs:\n{text}");
+    assert!(!text.contains(TOKEN), "token leaked into the logs:\n{text}");
 }

@@ -2,6 +2,7 @@
 //! service's endpoints against a fake gateway, and its lifecycle (bind,
 //! serve, restart).
 
+mod faces;
 mod lifecycle;
 mod serve;
 mod support;

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use zeus_carrier_core::Charset;
 use zeus_carrier_core::secure_link::Zkey;
 use zeus_carrier_http::{Clock, SigningKey};
-use zeus_carrier_serve::{ServeConfig, ServeState, serve_router};
+use zeus_carrier_serve::{OperatorToken, ServeConfig, ServeState, operator_router, serve_router};
 use zeus_carrier_store::Store;
 
 use crate::support::{
@@ -18,9 +18,12 @@ use crate::support::{
 const LOCAL: &str = "127.0.0.1:40001";
 const CALLBACK: &str = "/zeus/carrier/callback";
 pub(crate) const ZKEY: &str = "serve-zkey-SECRET-9d3";
+/// The operator token of these tests.
+pub(crate) const TOKEN: &str = "operator-token-SECRET-5f2e8a";
 
 /// A service on `db` talking to `gateway`, its clock fixed at
-/// 2026-01-10 10:00 Japan time.
+/// 2026-01-10 10:00 Japan time: both faces in one router (the operator
+/// paths need [`TOKEN`]).
 pub(crate) async fn app(
     store: &Store,
     gateway: &str,
@@ -33,7 +36,8 @@ pub(crate) async fn app(
     let state = ServeState::new(store.clone(), &cfg)
         .expect("serve config")
         .with_clock(Clock::fixed(at("2026-01-10T10:00:00+09:00")));
-    serve_router(state)
+    let token = OperatorToken::new(TOKEN).expect("token");
+    serve_router(state.clone()).merge(operator_router(state, token))
 }
 
 async fn json_of(
@@ -43,7 +47,16 @@ async fn json_of(
     body: Option<Value>,
 ) -> (StatusCode, Value) {
     let body = body.map(|b| ("application/json", serde_json::to_vec(&b).expect("json")));
-    let (s, b, _) = oneshot(router, LOCAL, method, uri, &[], body).await;
+    let bearer = format!("Bearer {TOKEN}");
+    let (s, b, _) = oneshot(
+        router,
+        LOCAL,
+        method,
+        uri,
+        &[("authorization", bearer.as_str())],
+        body,
+    )
+    .await;
     let v = serde_json::from_slice(&b)
         .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&b).into_owned()));
     (s, v)

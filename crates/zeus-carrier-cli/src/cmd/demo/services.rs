@@ -16,8 +16,8 @@ use zeus_carrier_core::secure_link::Zkey;
 use zeus_carrier_http::Clock;
 use zeus_carrier_sandbox::{Sandbox, SandboxConfig, rfc3339};
 use zeus_carrier_serve::ServeConfig;
-use zeus_carrier_serve::ServeError;
-use zeus_carrier_serve::bind_listener;
+use zeus_carrier_serve::bind_listeners;
+use zeus_carrier_serve::{OperatorToken, ServeError};
 
 use super::web::DemoError;
 
@@ -34,6 +34,10 @@ pub(super) const CALLBACK_PATH: &str = "/zeus/carrier/callback";
 pub(super) struct Services {
     pub(super) sandbox: Sandbox,
     pub(super) serve_url: String,
+    /// The operator face (orders, settle, cancel, deadlines, metrics).
+    pub(super) operator_url: String,
+    /// The operator face's bearer token (generated for this run).
+    pub(super) operator_token: OperatorToken,
     pub(super) db_path: String,
     serve_stop: oneshot::Sender<()>,
     serve_task: JoinHandle<Result<(), ServeError>>,
@@ -67,6 +71,26 @@ impl Services {
             detail: e.to_string(),
         })?;
         let serve_url = format!("http://{serve_addr}");
+        let operator_listener =
+            TcpListener::bind("127.0.0.1:0")
+                .await
+                .map_err(|e| DemoError::Start {
+                    what: "the merchant service's operator face (bind 127.0.0.1:0)",
+                    detail: e.to_string(),
+                })?;
+        let operator_url = match operator_listener.local_addr() {
+            Ok(a) => format!("http://{a}"),
+            Err(e) => {
+                return Err(DemoError::Start {
+                    what: "the merchant service's operator face",
+                    detail: e.to_string(),
+                });
+            }
+        };
+        let operator_token = OperatorToken::generate().map_err(|e| DemoError::Start {
+            what: "the operator token",
+            detail: e.to_string(),
+        })?;
 
         let now_flag = rfc3339(&now);
         let cgi_url = format!("{serve_url}{CALLBACK_PATH}");
@@ -96,6 +120,7 @@ impl Services {
 
         let mut config = ServeConfig::new(CLIENTIP, Zkey::new(ZKEY));
         config.listen = serve_addr;
+        config.operator_token = Some(operator_token.clone());
         config.db = format!("sqlite://{db_path}");
         config.gateway_url = sandbox.base_url().to_owned();
         config.callback_path = CALLBACK_PATH.to_owned();
@@ -104,13 +129,12 @@ impl Services {
         config.gateway_timeout_secs = 15;
         let sandbox_state = sandbox.state().clone();
         let clock = Clock::from_fn(move || sandbox_state.now());
-        let server =
-            bind_listener(&config, listener, clock)
-                .await
-                .map_err(|e| DemoError::Start {
-                    what: "the merchant service",
-                    detail: e.to_string(),
-                })?;
+        let server = bind_listeners(&config, listener, operator_listener, clock)
+            .await
+            .map_err(|e| DemoError::Start {
+                what: "the merchant service",
+                detail: e.to_string(),
+            })?;
         let (serve_stop, stopped) = oneshot::channel::<()>();
         let serve_task = tokio::spawn(server.serve(async move {
             let _ = stopped.await;
@@ -118,6 +142,8 @@ impl Services {
         Ok(Services {
             sandbox,
             serve_url,
+            operator_url,
+            operator_token,
             db_path,
             serve_stop,
             serve_task,

@@ -159,9 +159,12 @@ pub(super) fn charset_of_label(label: &str) -> Option<Charset> {
 
 /// One loopback HTTP client: no proxy, no redirects followed (the demo
 /// follows them itself, to show them), bounded requests.
+/// Requests to the operator face (URLs under `base`) carry
+/// `Authorization: Bearer TOKEN`.
 #[derive(Debug, Clone)]
 pub(super) struct Web {
     http: reqwest::Client,
+    operator: Option<(String, zeus_carrier_serve::OperatorToken)>,
 }
 
 impl Web {
@@ -175,7 +178,32 @@ impl Web {
                 what: "the HTTP client",
                 detail: e.to_string(),
             })?;
-        Ok(Web { http })
+        Ok(Web {
+            http,
+            operator: None,
+        })
+    }
+
+    /// The same client, sending `token` to every URL under `base` (the
+    /// operator face).
+    pub(super) fn with_operator(
+        mut self,
+        base: impl Into<String>,
+        token: zeus_carrier_serve::OperatorToken,
+    ) -> Web {
+        self.operator = Some((base.into(), token));
+        self
+    }
+
+    /// `req` to `url`, with the bearer token when `url` is on the
+    /// operator face.
+    fn authorized(&self, url: &str, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.operator {
+            Some((base, token)) if url.starts_with(base.as_str()) => {
+                req.bearer_auth(token.expose_secret())
+            }
+            _ => req,
+        }
     }
 
     async fn send(&self, what: String, req: reqwest::RequestBuilder) -> Result<Answer, DemoError> {
@@ -198,7 +226,11 @@ impl Web {
     }
 
     pub(super) async fn get(&self, url: &str) -> Result<Answer, DemoError> {
-        self.send(format!("GET {url}"), self.http.get(url)).await
+        self.send(
+            format!("GET {url}"),
+            self.authorized(url, self.http.get(url)),
+        )
+        .await
     }
 
     /// A form POST with an already urlencoded body.
@@ -219,7 +251,7 @@ impl Web {
         url: &str,
         body: Option<&Value>,
     ) -> Result<Answer, DemoError> {
-        let mut req = self.http.post(url);
+        let mut req = self.authorized(url, self.http.post(url));
         if let Some(b) = body {
             req = req
                 .header(CONTENT_TYPE, "application/json")
