@@ -16,6 +16,8 @@
 //!    sharing the database, reads the record (`404` when there is none) and
 //!    the facts the pre-check needs (`409` when neither the CGI calls nor
 //!    the saved checkout told the carrier or the original amount).
+//!    Another settle or cancel of the same order still in flight after the
+//!    lock's wait → `409`; nothing is sent.
 //! 3. A request the gateway would refuse is answered `422` `{"result",
 //!    "error_code", "meaning", "rule", "sent": false}`; nothing is sent.
 //! 4. Otherwise the operation is marked in flight, sent once and answered
@@ -50,6 +52,7 @@ use super::{ServeState, json_error, store_error};
 use crate::metrics::Operation;
 use zeus_carrier_http::CallError;
 use zeus_carrier_merchant::{OperateError, Recording};
+use zeus_carrier_store::StoreError;
 
 /// The default `within_days` of `GET /deadlines`.
 const DEFAULT_WITHIN_DAYS: u32 = 7;
@@ -245,6 +248,11 @@ async fn operate(state: &ServeState, order_no: &str, op: Op) -> Response {
             return json_error(StatusCode::CONFLICT, e.to_string());
         }
         Err(OperateError::NotSent(e)) => return not_sent(order_no, operation.as_str(), &e),
+        Err(OperateError::Store(e @ StoreError::OperationLocked { .. })) => {
+            // Another settle or cancel of this order is in flight (maybe on
+            // another instance): nothing was sent; try again once it ends.
+            return json_error(StatusCode::CONFLICT, e.to_string());
+        }
         Err(OperateError::Store(e)) => return store_error(&e),
         Err(e) => return json_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     };
