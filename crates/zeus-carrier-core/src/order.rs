@@ -258,6 +258,11 @@ impl From<Order> for OrderParts {
     }
 }
 
+/// History entries an order made by [`Order::accept`] has room for: the
+/// acceptance and the usual steps after it (approval, settle, the
+/// carrier's confirmation, …), each applied without an allocation.
+const HISTORY_ROOM: usize = 6;
+
 impl Order {
     /// A new order in status Accepting (01), accepted at `now`.
     pub fn accept(order_no: impl Into<String>, details: OrderDetails, now: JstDateTime) -> Order {
@@ -271,12 +276,18 @@ impl Order {
                 accepted_at: now,
                 settle_date: None,
                 settled_at: None,
-                history: vec![HistoryEntry {
-                    at: now,
-                    from: None,
-                    to: Status::Accepting,
-                    event: HistoryEvent::Accepted,
-                }],
+                history: {
+                    // Room for the usual life of an order, so that its
+                    // first steps are applied without an allocation.
+                    let mut history = Vec::with_capacity(HISTORY_ROOM);
+                    history.push(HistoryEntry {
+                        at: now,
+                        from: None,
+                        to: Status::Accepting,
+                        event: HistoryEvent::Accepted,
+                    });
+                    history
+                },
             },
         }
     }
@@ -378,10 +389,12 @@ impl Order {
     /// Applies `event` at `now`: checks the table (R-TR-1), updates the
     /// fields the event carries, appends to the history and returns the new
     /// status. A refused event changes nothing.
+    #[inline]
     pub fn apply(&mut self, event: &Event, now: JstDateTime) -> Result<Status, TransitionError> {
         let now = to_jst(&now);
         let from = self.p.status;
-        let to = next_status(from, event.kind())?;
+        let kind = event.kind();
+        let to = next_status(from, kind)?;
         match *event {
             Event::SettleToday { money } => {
                 self.p.money = money;
@@ -415,7 +428,7 @@ impl Order {
             at: now,
             from: Some(from),
             to,
-            event: HistoryEvent::Event(event.kind()),
+            event: HistoryEvent::Event(kind),
         });
         Ok(to)
     }
