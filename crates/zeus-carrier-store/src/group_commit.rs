@@ -35,7 +35,9 @@
 //! receiver answers 503 and the gateway resends (a resend of a call that
 //! was in fact committed counts as a duplicate).
 
-use tokio::sync::{mpsc, oneshot};
+use std::sync::Arc;
+
+use tokio::sync::{Mutex, mpsc, oneshot};
 
 use crate::db::Backend;
 use crate::error::StoreError;
@@ -65,11 +67,25 @@ pub(crate) struct GroupCommit {
     queue: mpsc::Sender<Job>,
 }
 
+/// Batches in flight at once on PostgreSQL (each on its own pooled
+/// connection; their locks keep them apart): a batch spends most of its
+/// time in round trips to the server, which other batches can use.
+const PG_BATCHES: usize = 4;
+
 impl GroupCommit {
-    /// Spawns the writer task on the current tokio runtime.
+    /// Spawns the writer task(s) on the current tokio runtime: one for
+    /// SQLite (one writer at a time anyway), [`PG_BATCHES`] for PostgreSQL,
+    /// taking batches from one queue.
     pub(crate) fn start(backend: Backend) -> GroupCommit {
         let (queue, jobs) = mpsc::channel(QUEUE);
-        tokio::spawn(writer(backend.clone(), jobs));
+        let tasks = match backend {
+            Backend::Postgres(_) => PG_BATCHES,
+            Backend::Sqlite { .. } => 1,
+        };
+        let jobs = Arc::new(Mutex::new(jobs));
+        for _ in 0..tasks {
+            tokio::spawn(writer(backend.clone(), jobs.clone()));
+        }
         GroupCommit { backend, queue }
     }
 
@@ -99,14 +115,21 @@ impl GroupCommit {
     }
 }
 
-async fn writer(backend: Backend, mut jobs: mpsc::Receiver<Job>) {
+async fn writer(backend: Backend, jobs: Arc<Mutex<mpsc::Receiver<Job>>>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    while let Some(first) = jobs.recv().await {
-        batch.push(first);
-        while batch.len() < MAX_BATCH {
-            match jobs.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
+    loop {
+        {
+            // One task takes a batch at a time; the others wait here.
+            let mut jobs = jobs.lock().await;
+            let Some(first) = jobs.recv().await else {
+                return;
+            };
+            batch.push(first);
+            while batch.len() < MAX_BATCH {
+                match jobs.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
             }
         }
         commit_batch(&backend, &mut batch).await;
@@ -125,13 +148,20 @@ enum Outcome {
 }
 
 async fn try_batch(backend: &Backend, batch: &[Job]) -> Outcome {
-    let mut tx = match backend.begin_locked("", RECORD_CTX).await {
+    let order_nos: Vec<&str> = batch.iter().map(|j| j.notice.order_no.as_str()).collect();
+    let sendids: Vec<&str> = batch
+        .iter()
+        .filter_map(|j| j.notice.sendid.as_ref().map(|s| s.as_str()))
+        .collect();
+    let mut tx = match backend.begin_batch(&order_nos, &sendids, RECORD_CTX).await {
         Ok(tx) => tx,
         Err(e) => return Outcome::Failed(e),
     };
+    // PostgreSQL: the batch's begin took every sendid lock already.
+    let sendid_locked = matches!(backend, Backend::Postgres(_));
     let mut recorded = Vec::with_capacity(batch.len());
     for job in batch {
-        match record_in_tx(&mut tx.exec(), &job.notice, &job.raw_query).await {
+        match record_in_tx(&mut tx.exec(), &job.notice, &job.raw_query, sendid_locked).await {
             Ok(r) => recorded.push(r),
             // Dropping the transaction rolls it back.
             Err(_) => return Outcome::OneFailed,
@@ -180,7 +210,7 @@ async fn commit_batch(backend: &Backend, batch: &mut Vec<Job>) {
 
 /// The error of a failed batch for another caller of it: the same kind
 /// (unavailable or not), context and message.
-fn copy_error(e: &StoreError) -> StoreError {
+pub(crate) fn copy_error(e: &StoreError) -> StoreError {
     match e {
         StoreError::Unavailable { context, source } => StoreError::Unavailable {
             context,

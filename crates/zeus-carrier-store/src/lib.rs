@@ -95,6 +95,8 @@ mod group_commit;
 mod lock;
 mod model;
 mod rows;
+#[cfg(feature = "sqlite")]
+mod sqlite_writer;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
