@@ -1,17 +1,27 @@
-//! Group commit of CGI notifications on SQLite.
+//! Group commit of CGI notifications over the sqlx pool: PostgreSQL, and
+//! an in-memory SQLite database (a SQLite file has its own writer thread,
+//! `src/sqlite_writer.rs`, which follows the same steps).
 //!
 //! SQLite has one writer at a time, and with `synchronous=FULL` every
-//! commit waits for the disk (an fsync of the WAL). Recording each
-//! notification in a transaction of its own therefore costs one disk flush
-//! per call, and concurrent calls queue for the write lock one flush at a
-//! time. Instead, [`Store::record_notification`](crate::Store::record_notification)
-//! hands its notification to one writer task per store, which:
+//! commit waits for the disk (an fsync of the WAL); on PostgreSQL every
+//! statement is a round trip to a server process and every commit a WAL
+//! flush. Recording each notification in a transaction of its own
+//! therefore costs one flush (and, on PostgreSQL, a dozen round trips)
+//! per call. Instead, [`Store::record_notification`](crate::Store::record_notification)
+//! hands its notification to the store's writer tasks (one for SQLite,
+//! [`PG_BATCHES`] for PostgreSQL, taking batches from one queue in turn),
+//! each of which:
 //!
 //! 1. waits for a notification, then takes every other one already queued
 //!    (at most [`MAX_BATCH`]) — no timer: a batch is whatever arrived while
 //!    the previous commit was on its way to the disk;
-//! 2. opens one transaction with the database's write lock
-//!    (`BEGIN IMMEDIATE`, as a lone call would);
+//! 2. opens one transaction holding every lock the batch needs
+//!    ([`Backend::begin_batch`](crate::db::Backend::begin_batch)): SQLite's
+//!    write lock (`BEGIN IMMEDIATE`, as a lone call would); on PostgreSQL,
+//!    in one statement, the advisory lock of every order of the batch,
+//!    then, in another, of every `sendid`, each set in ascending key order
+//!    — every writer takes its locks in that one global order, so batches
+//!    of this and other instances and lone calls never deadlock;
 //! 3. records the notifications one after the other inside it, with the
 //!    same code a lone call runs — so each one reads every write before it,
 //!    of its own order and of the checkouts too, and the core's model
@@ -27,7 +37,8 @@
 //!    that error (nothing of the batch was committed).
 //!
 //! Other writers (operations, checkouts, other processes) take the same
-//! SQLite write lock and are serialized with the batches as before.
+//! SQLite write lock, or the same PostgreSQL order lock, and are
+//! serialized with the batches as before.
 //!
 //! A caller whose writer task is gone (its runtime shut down) records on
 //! its own; a caller whose batch was lost with the task gets

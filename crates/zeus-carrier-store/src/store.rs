@@ -69,11 +69,13 @@ impl Store {
     /// - `sqlite::memory:` (one connection, for tests);
     /// - `postgres://…` or `postgresql://…`.
     ///
-    /// For SQLite it spawns the group-commit writer of
-    /// [`Store::record_notification`] on the current tokio runtime: use the
-    /// store where that runtime runs (a current-thread runtime runs the
-    /// writer only inside its `block_on`). If that runtime has shut down,
-    /// calls record on their own, one transaction each.
+    /// It starts the group-commit writer of [`Store::record_notification`]:
+    /// for a SQLite file a thread of its own (stopped by [`Store::close`]
+    /// or when the last clone is dropped); for an in-memory SQLite database
+    /// or PostgreSQL, tasks on the current tokio runtime: use the store
+    /// where that runtime runs (a current-thread runtime runs them only
+    /// inside its `block_on`). If the writer is gone, calls record on
+    /// their own, one transaction each.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         let backend = Backend::connect(url).await?;
         tracing::info!(backend = backend.name(), "store connected");
@@ -131,11 +133,14 @@ impl Store {
     ///    of the checkout for this order (one checkout, one order);
     /// 4. commit.
     ///
-    /// On SQLite, concurrent calls share one transaction and one commit
-    /// (group commit, `src/group_commit.rs`): each call's steps 2–3 run in
-    /// turn inside it, so the order is still serialized and read after
-    /// every earlier write; a call that fails leaves the others to be
-    /// recorded each on its own.
+    /// Concurrent calls share one transaction and one commit (group
+    /// commit: on a SQLite file one rusqlite connection on its own thread,
+    /// `src/sqlite_writer.rs`; otherwise `src/group_commit.rs`, where a
+    /// PostgreSQL batch takes every order lock and then every `sendid` lock
+    /// in ascending key order): each call's steps 2–3 run in turn inside
+    /// it, so the order is still serialized and read after every earlier
+    /// write; a call that fails leaves the others to be recorded each on
+    /// its own.
     ///
     /// It returns only after the commit succeeded: then, and only then, the
     /// receiver answers `successok`. On any error nothing was recorded;
