@@ -39,7 +39,7 @@ pub struct Store {
     writer: Option<Writer>,
 }
 
-/// The group-commit writer of a SQLite store.
+/// The group-commit writer of a store.
 #[derive(Clone, Debug)]
 enum Writer {
     /// A database file: one rusqlite connection on its own thread
