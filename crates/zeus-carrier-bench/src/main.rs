@@ -433,6 +433,73 @@ fn header() {
     );
 }
 
+/// Whether a receiver row's every order was checked and correct.
+fn checked(row: &Row) -> bool {
+    matches!(row.verified, Some(Ok(n)) if n > 0)
+}
+
+/// The issue #12 targets of the receiver rows: throughput of the distinct
+/// mix as a share of the bare handler's (measured right before it), and
+/// p99 of the paced run.
+#[derive(Default)]
+struct Targets {
+    /// `(backend, req/s, bare req/s, every order checked)` of the distinct rows.
+    closed: Vec<(Backend, f64, Option<f64>, bool)>,
+    /// `(backend, p99, req/s, every order checked)` of the paced rows.
+    paced: Vec<(Backend, Duration, f64, bool)>,
+}
+
+/// The share of the bare handler's throughput each backend must reach.
+fn min_share(backend: Backend) -> Option<f64> {
+    match backend {
+        Backend::Bare => None,
+        Backend::Sqlite => Some(50.0),
+        Backend::Postgres => Some(25.0),
+    }
+}
+
+/// The paced run's p99 bound.
+const MAX_P99: Duration = Duration::from_millis(20);
+
+fn verdict(met: bool) -> &'static str {
+    if met { "met" } else { "MISSED" }
+}
+
+impl Targets {
+    fn print(&self, rate: u64) {
+        println!();
+        println!("== summary: issue #12 targets (this run; every order checked after each row) ==");
+        for &(backend, rps, bare, ok) in &self.closed {
+            let (Some(min), Some(bare)) = (min_share(backend), bare) else {
+                continue;
+            };
+            let share = 100.0 * rps / bare;
+            println!(
+                "{} distinct: {rps:.0} / {bare:.0} req/s = {share:.1} % of bare axum \
+                 (target ≥ {min} %)   {}{}",
+                backend.label(),
+                verdict(share >= min && ok),
+                if ok { "" } else { " (orders not checked)" },
+            );
+        }
+        for &(backend, p99, rps, ok) in &self.paced {
+            if backend == Backend::Bare {
+                continue;
+            }
+            // Behind the pace, p99 is the queue's: not met.
+            let kept = rps >= 0.98 * rate as f64;
+            println!(
+                "{} paced {rate}/s: p99 {} ms (target ≤ {} ms){}   {}",
+                backend.label(),
+                ms(p99),
+                MAX_P99.as_millis(),
+                if kept { "" } else { ", fell behind the pace" },
+                verdict(p99 <= MAX_P99 && kept && ok),
+            );
+        }
+    }
+}
+
 fn receiver(args: ReceiverArgs) -> Result<(), String> {
     let server_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(args.server_threads)
@@ -466,6 +533,7 @@ fn receiver(args: ReceiverArgs) -> Result<(), String> {
     let started = Instant::now();
     header();
     let mut failed = false;
+    let mut targets = Targets::default();
     for mix in [Mix::Distinct, Mix::DupHeavy] {
         let mut bare = None;
         for &backend in &backends {
@@ -483,6 +551,11 @@ fn receiver(args: ReceiverArgs) -> Result<(), String> {
             }
             failed |= matches!(row.verified, Some(Err(_)));
             print_row(&row, bare);
+            if mix == Mix::Distinct {
+                targets
+                    .closed
+                    .push((backend, row.report.throughput(), bare, checked(&row)));
+            }
         }
     }
     if args.rate > 0 {
@@ -501,8 +574,15 @@ fn receiver(args: ReceiverArgs) -> Result<(), String> {
             )?;
             failed |= matches!(row.verified, Some(Err(_)));
             print_row(&row, None);
+            targets.paced.push((
+                backend,
+                row.report.quantile(0.99),
+                row.report.throughput(),
+                checked(&row),
+            ));
         }
     }
+    targets.print(args.rate);
     println!("total time {:.1} s", started.elapsed().as_secs_f64());
     if failed {
         return Err("a receiver row failed its check".to_owned());

@@ -163,7 +163,7 @@ fn sjis_byte_len(s: &str) -> Result<usize, char> {
 /// The Shift_JIS size of the characters whose mapping needs no table:
 /// ASCII and half-width katakana (one byte), hiragana, katakana, `・`, `ー`
 /// and `　、。` (two bytes). `None` for every other character.
-const fn sjis_known_len(ch: char) -> Option<usize> {
+pub(crate) const fn sjis_known_len(ch: char) -> Option<usize> {
     match ch {
         '\0'..='\u{7F}' | '\u{FF61}'..='\u{FF9F}' => Some(1),
         '\u{3000}'..='\u{3002}'
@@ -176,9 +176,10 @@ const fn sjis_known_len(ch: char) -> Option<usize> {
 
 /// Bytes of `s` in Shift_JIS by encoding it into a stack buffer, or the
 /// first character without a mapping.
-fn sjis_encoded_len(s: &str) -> Result<usize, char> {
+pub(crate) fn sjis_encoded_len(s: &str) -> Result<usize, char> {
     let mut encoder = encoding_rs::SHIFT_JIS.new_encoder();
-    let mut buf = [0u8; 512];
+    // Small: zeroing it is paid per run; a longer run loops.
+    let mut buf = [0u8; 64];
     let mut rest = s;
     let mut n = 0;
     loop {

@@ -265,6 +265,11 @@ impl From<Order> for OrderParts {
     }
 }
 
+/// History entries an order made by [`Order::accept`] has room for: the
+/// acceptance and the usual steps after it (approval, settle, the
+/// carrier's confirmation, …), each applied without an allocation.
+const HISTORY_ROOM: usize = 6;
+
 impl Order {
     /// A new order in status Accepting (01), accepted at `now`.
     pub fn accept(order_no: impl Into<String>, details: OrderDetails, now: JstDateTime) -> Order {
@@ -279,12 +284,18 @@ impl Order {
                 acceptance_completed_at: None,
                 settle_date: None,
                 settled_at: None,
-                history: vec![HistoryEntry {
-                    at: now,
-                    from: None,
-                    to: Status::Accepting,
-                    event: HistoryEvent::Accepted,
-                }],
+                history: {
+                    // Room for the usual life of an order, so that its
+                    // first steps are applied without an allocation.
+                    let mut history = Vec::with_capacity(HISTORY_ROOM);
+                    history.push(HistoryEntry {
+                        at: now,
+                        from: None,
+                        to: Status::Accepting,
+                        event: HistoryEvent::Accepted,
+                    });
+                    history
+                },
             },
         }
     }
@@ -410,10 +421,12 @@ impl Order {
     /// Applies `event` at `now`: checks the table (R-TR-1), updates the
     /// fields the event carries, appends to the history and returns the new
     /// status. A refused event changes nothing.
+    #[inline]
     pub fn apply(&mut self, event: &Event, now: JstDateTime) -> Result<Status, TransitionError> {
         let now = to_jst(&now);
         let from = self.p.status;
-        let to = next_status(from, event.kind())?;
+        let kind = event.kind();
+        let to = next_status(from, kind)?;
         if matches!(event, Event::Approve { .. }) {
             self.p.acceptance_completed_at = Some(now);
         }
@@ -450,7 +463,7 @@ impl Order {
             at: now,
             from: Some(from),
             to,
-            event: HistoryEvent::Event(event.kind()),
+            event: HistoryEvent::Event(kind),
         });
         Ok(to)
     }

@@ -244,6 +244,68 @@ impl Backend {
         }
     }
 
+    /// Begins the transaction of a batch of CGI notifications
+    /// (`src/group_commit.rs`) holding every lock its calls need. SQLite:
+    /// the database's write lock, as [`Backend::begin_locked`]. PostgreSQL:
+    /// the advisory lock of every order number, then of every `sendid`,
+    /// each set in ascending key order (one statement each). Every other
+    /// writer takes at most one order lock and then at most one `sendid`
+    /// lock, so all of them take locks in one global order (order locks
+    /// before `sendid` locks, keys ascending) and no two transactions —
+    /// batches, lone calls, other instances sharing the database — can
+    /// wait for each other in a cycle.
+    #[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
+    pub(crate) async fn begin_batch(
+        &self,
+        order_nos: &[&str],
+        sendids: &[&str],
+        context: &'static str,
+    ) -> Result<Tx, StoreError> {
+        match self {
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(_) => {
+                let mut tx = self.begin_unlocked(context).await?;
+                #[allow(irrefutable_let_patterns)] // only PostgreSQL compiled in
+                if let Tx::Postgres(t) = &mut tx {
+                    // The subquery fixes the order the locks are taken in.
+                    sqlx::query(
+                        "SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT \
+                         hashtext(o)::bigint AS k FROM unnest($1::text[]) AS o ORDER BY k) AS s",
+                    )
+                    .bind(order_nos)
+                    .execute(&mut **t)
+                    .await
+                    .map_err(|e| StoreError::sqlx(context, e))?;
+                    if !sendids.is_empty() {
+                        sqlx::query(
+                            "SELECT pg_advisory_xact_lock(1, k) FROM (SELECT DISTINCT \
+                             hashtext(o) AS k FROM unnest($1::text[]) AS o ORDER BY k) AS s",
+                        )
+                        .bind(sendids)
+                        .execute(&mut **t)
+                        .await
+                        .map_err(|e| StoreError::sqlx(context, e))?;
+                    }
+                }
+                Ok(tx)
+            }
+            _ => self.begin_locked("", context).await,
+        }
+    }
+
+    /// A PostgreSQL transaction without any lock yet.
+    #[cfg(feature = "postgres")]
+    async fn begin_unlocked(&self, context: &'static str) -> Result<Tx, StoreError> {
+        match self {
+            Backend::Postgres(pool) => pool
+                .begin()
+                .await
+                .map(Tx::Postgres)
+                .map_err(|e| StoreError::sqlx(context, e)),
+            Backend::Sqlite { .. } => self.begin_locked("", context).await,
+        }
+    }
+
     /// A pooled connection for reads and single-statement writes.
     pub(crate) async fn acquire(&self, context: &'static str) -> Result<Conn, StoreError> {
         match self {

@@ -157,6 +157,28 @@ impl StoreError {
         }
     }
 
+    /// An error of the SQLite notification writer's connection
+    /// (`src/sqlite_writer.rs`), classified like [`StoreError::sqlx`]'s
+    /// SQLite errors: the same result codes are "unavailable".
+    #[cfg(feature = "sqlite")]
+    pub(crate) fn rusqlite(context: &'static str, e: rusqlite::Error) -> StoreError {
+        let unavailable = match &e {
+            rusqlite::Error::SqliteFailure(f, _) => sqlite_code_unavailable(f.extended_code),
+            _ => false,
+        };
+        if unavailable {
+            StoreError::Unavailable {
+                context,
+                source: Box::new(e),
+            }
+        } else {
+            StoreError::Database {
+                context,
+                source: Box::new(e),
+            }
+        }
+    }
+
     /// An "unavailable" error that did not come from the driver.
     pub(crate) fn unavailable(context: &'static str, why: impl Into<String>) -> StoreError {
         StoreError::Unavailable {

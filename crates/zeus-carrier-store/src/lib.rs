@@ -47,9 +47,10 @@
 //!   returns `Ok` only after its transaction committed (SQLite in WAL mode
 //!   with `synchronous=FULL`; PostgreSQL's commit). The receiver answers
 //!   `successok` only then; on [`StoreError::Unavailable`] it answers `503`
-//!   and the gateway resends. On SQLite, concurrent calls share one
-//!   transaction and one disk flush (group commit, `src/group_commit.rs`):
-//!   each call still returns only after the commit that holds it.
+//!   and the gateway resends. Concurrent calls share one transaction and
+//!   one disk flush (group commit: `src/sqlite_writer.rs` for a SQLite
+//!   file, `src/group_commit.rs` otherwise): each call still returns only
+//!   after the commit that holds it.
 //! - **Serialized per order (R-CG-3, R-CG-4).** Writes to one order are
 //!   serialized — SQLite takes the database's write lock at the start of
 //!   the transaction (`BEGIN IMMEDIATE`); PostgreSQL takes
@@ -95,6 +96,8 @@ mod group_commit;
 mod lock;
 mod model;
 mod rows;
+#[cfg(feature = "sqlite")]
+mod sqlite_writer;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -13,18 +13,109 @@ use crate::codec::{
     parse_opt_status, parse_opt_time, parse_order_no, parse_sendid, parse_status, parse_time,
     parse_withdrawal, time_ms, time_text, withdrawal_text,
 };
-use crate::db::{Exec, Row};
+use crate::db::{Exec, Row, Value};
 use crate::error::StoreError;
 use crate::model::{HistoryRow, MerchantOrder, OutboxEvent, Source, StoredNotification};
 
+/// The `orders` columns, in the order [`save_record`] binds them, as a
+/// literal (for `concat!`).
+macro_rules! order_columns {
+    () => {
+        "order_no, status, money, original_money, carrier, \
+         clientip, sendid, sendpoint, first_seen_at, window_from, settle_date, settled_at, \
+         needs_reconciliation, notifications, duplicates, stale, flagged, notified_bits, \
+         withdrawal, in_flight, settle_closes_ms, cancel_closes_ms"
+    };
+}
+
 /// The `orders` columns, in the order [`save_record`] binds them.
-pub(crate) const ORDER_COLUMNS: &str = "order_no, status, money, original_money, carrier, \
-     clientip, sendid, sendpoint, first_seen_at, window_from, settle_date, settled_at, \
-     needs_reconciliation, notifications, duplicates, stale, flagged, notified_bits, \
-     withdrawal, in_flight, settle_closes_ms, cancel_closes_ms";
+pub(crate) const ORDER_COLUMNS: &str = order_columns!();
+
+/// One order's row by its number.
+pub(crate) const SELECT_ORDER: &str = concat!(
+    "SELECT ",
+    order_columns!(),
+    " FROM orders WHERE order_no = $1"
+);
+
+/// Inserts or updates an order's row: [`record_values`] binds it.
+pub(crate) const UPSERT_ORDER: &str = concat!(
+    "INSERT INTO orders (",
+    order_columns!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+     $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) \
+     ON CONFLICT (order_no) DO UPDATE SET status = excluded.status, \
+     money = excluded.money, original_money = excluded.original_money, \
+     carrier = excluded.carrier, clientip = excluded.clientip, sendid = excluded.sendid, \
+     sendpoint = excluded.sendpoint, first_seen_at = excluded.first_seen_at, \
+     window_from = excluded.window_from, settle_date = excluded.settle_date, \
+     settled_at = excluded.settled_at, needs_reconciliation = excluded.needs_reconciliation, \
+     notifications = excluded.notifications, duplicates = excluded.duplicates, \
+     stale = excluded.stale, flagged = excluded.flagged, \
+     notified_bits = excluded.notified_bits, withdrawal = excluded.withdrawal, \
+     in_flight = excluded.in_flight, settle_closes_ms = excluded.settle_closes_ms, \
+     cancel_closes_ms = excluded.cancel_closes_ms"
+);
+
+/// An order's history, oldest first.
+pub(crate) const SELECT_HISTORY: &str = "SELECT at, from_status, to_status, source \
+     FROM order_history WHERE order_no = $1 ORDER BY id";
+
+/// A history row: [`step_values`] binds it.
+pub(crate) const INSERT_HISTORY: &str = "INSERT INTO order_history (order_no, at, from_status, to_status, source) \
+     VALUES ($1, $2, $3, $4, $5)";
+
+/// An outbox event: [`step_values`] and the order's `sendid` bind it.
+pub(crate) const INSERT_OUTBOX: &str = "INSERT INTO outbox (order_no, at, from_status, to_status, source, sendid) \
+     VALUES ($1, $2, $3, $4, $5, $6)";
+
+/// A checkout by its `sendid`.
+pub(crate) const SELECT_CHECKOUT: &str =
+    "SELECT sendid, money, carrier, created_at, order_no FROM checkouts WHERE sendid = $1";
+
+/// The claim of a checkout by an order (one checkout, one order).
+pub(crate) const CLAIM_CHECKOUT: &str =
+    "UPDATE checkouts SET order_no = $1 WHERE sendid = $2 AND order_no IS NULL";
+
+/// The columns of a result row, read by name, on any driver: the row
+/// readers below are written once for sqlx's rows and, on SQLite, for the
+/// notification writer's rusqlite rows (`src/sqlite_writer.rs`).
+pub(crate) trait Columns {
+    /// A non-null text column.
+    fn text(&self, table: &'static str, col: &'static str) -> Result<String, StoreError>;
+    /// A nullable text column.
+    fn opt_text(
+        &self,
+        table: &'static str,
+        col: &'static str,
+    ) -> Result<Option<String>, StoreError>;
+    /// A non-null integer column.
+    fn int(&self, table: &'static str, col: &'static str) -> Result<i64, StoreError>;
+    /// A nullable integer column.
+    fn opt_int(&self, table: &'static str, col: &'static str) -> Result<Option<i64>, StoreError>;
+}
+
+impl Columns for Row {
+    fn text(&self, table: &'static str, col: &'static str) -> Result<String, StoreError> {
+        Row::text(self, table, col)
+    }
+    fn opt_text(
+        &self,
+        table: &'static str,
+        col: &'static str,
+    ) -> Result<Option<String>, StoreError> {
+        Row::opt_text(self, table, col)
+    }
+    fn int(&self, table: &'static str, col: &'static str) -> Result<i64, StoreError> {
+        Row::int(self, table, col)
+    }
+    fn opt_int(&self, table: &'static str, col: &'static str) -> Result<Option<i64>, StoreError> {
+        Row::opt_int(self, table, col)
+    }
+}
 
 /// Reads an `orders` row selected with [`ORDER_COLUMNS`].
-pub(crate) fn record_from_row(r: &Row) -> Result<MerchantRecord, StoreError> {
+pub(crate) fn record_from_row(r: &impl Columns) -> Result<MerchantRecord, StoreError> {
     const T: &str = "orders";
     let bits = r.int(T, "notified_bits")?;
     let notified = u16::try_from(bits)
@@ -62,8 +153,7 @@ pub(crate) async fn load_record(
     context: &'static str,
     order_no: &OrderNo,
 ) -> Result<Option<MerchantRecord>, StoreError> {
-    let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE order_no = $1");
-    ex.fetch_optional(context, &sql, &[order_no.as_str().into()])
+    ex.fetch_optional(context, SELECT_ORDER, &[order_no.as_str().into()])
         .await?
         .map(|r| record_from_row(&r))
         .transpose()
@@ -90,6 +180,14 @@ pub(crate) async fn save_record(
     context: &'static str,
     record: &MerchantRecord,
 ) -> Result<(), StoreError> {
+    ex.execute(context, UPSERT_ORDER, &record_values(record))
+        .await?;
+    Ok(())
+}
+
+/// The values [`UPSERT_ORDER`] binds: every field of `record`, and the
+/// window closing times.
+pub(crate) fn record_values(record: &MerchantRecord) -> [Value; 22] {
     // Destructured so that a new field of the core's record breaks this
     // function until it is persisted.
     let RecordParts {
@@ -112,51 +210,30 @@ pub(crate) async fn save_record(
         counters,
     } = record.parts();
     let w = record.windows();
-    let sql = format!(
-        "INSERT INTO orders ({ORDER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-         $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) \
-         ON CONFLICT (order_no) DO UPDATE SET status = excluded.status, \
-         money = excluded.money, original_money = excluded.original_money, \
-         carrier = excluded.carrier, clientip = excluded.clientip, sendid = excluded.sendid, \
-         sendpoint = excluded.sendpoint, first_seen_at = excluded.first_seen_at, \
-         window_from = excluded.window_from, settle_date = excluded.settle_date, \
-         settled_at = excluded.settled_at, needs_reconciliation = excluded.needs_reconciliation, \
-         notifications = excluded.notifications, duplicates = excluded.duplicates, \
-         stale = excluded.stale, flagged = excluded.flagged, \
-         notified_bits = excluded.notified_bits, withdrawal = excluded.withdrawal, \
-         in_flight = excluded.in_flight, settle_closes_ms = excluded.settle_closes_ms, \
-         cancel_closes_ms = excluded.cancel_closes_ms"
-    );
-    ex.execute(
-        context,
-        &sql,
-        &[
-            order_no.as_str().into(),
-            status.code().into(),
-            money.map(|m| i64::from(m.yen())).into(),
-            original_money.map(|m| i64::from(m.yen())).into(),
-            carrier.map(|c| c.code().to_owned()).into(),
-            clientip.as_ref().map(|c| c.as_str().to_owned()).into(),
-            sendid.as_ref().map(|s| s.as_str().to_owned()).into(),
-            sendpoint.clone().into(),
-            time_text(first_seen_at).into(),
-            time_text(window_from).into(),
-            settle_date.map(date_text).into(),
-            settled_at.as_ref().map(time_text).into(),
-            reconciliation.clone().into(),
-            count_value(counters.notifications).into(),
-            count_value(counters.duplicates).into(),
-            count_value(counters.stale).into(),
-            count_value(counters.flagged).into(),
-            i64::from(notified.bits()).into(),
-            withdrawal_text(*withdrawal).into(),
-            in_flight.clone().into(),
-            w.settle_closes.as_ref().map(time_ms).into(),
-            w.cancel_closes.as_ref().map(time_ms).into(),
-        ],
-    )
-    .await?;
-    Ok(())
+    [
+        order_no.as_str().into(),
+        status.code().into(),
+        money.map(|m| i64::from(m.yen())).into(),
+        original_money.map(|m| i64::from(m.yen())).into(),
+        carrier.map(|c| c.code().to_owned()).into(),
+        clientip.as_ref().map(|c| c.as_str().to_owned()).into(),
+        sendid.as_ref().map(|s| s.as_str().to_owned()).into(),
+        sendpoint.clone().into(),
+        time_text(first_seen_at).into(),
+        time_text(window_from).into(),
+        settle_date.map(date_text).into(),
+        settled_at.as_ref().map(time_text).into(),
+        reconciliation.clone().into(),
+        count_value(counters.notifications).into(),
+        count_value(counters.duplicates).into(),
+        count_value(counters.stale).into(),
+        count_value(counters.flagged).into(),
+        i64::from(notified.bits()).into(),
+        withdrawal_text(*withdrawal).into(),
+        in_flight.clone().into(),
+        w.settle_closes.as_ref().map(time_ms).into(),
+        w.cancel_closes.as_ref().map(time_ms).into(),
+    ]
 }
 
 /// The order's history, oldest first.
@@ -165,25 +242,21 @@ pub(crate) async fn load_history(
     context: &'static str,
     order_no: &OrderNo,
 ) -> Result<Vec<HistoryRow>, StoreError> {
-    const T: &str = "order_history";
     let rows = ex
-        .fetch_all(
-            context,
-            "SELECT at, from_status, to_status, source FROM order_history \
-             WHERE order_no = $1 ORDER BY id",
-            &[order_no.as_str().into()],
-        )
+        .fetch_all(context, SELECT_HISTORY, &[order_no.as_str().into()])
         .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(HistoryRow {
-                at: parse_time(T, "at", &r.text(T, "at")?)?,
-                from: parse_opt_status(T, "from_status", r.opt_text(T, "from_status")?)?,
-                to: parse_status(T, "to_status", &r.text(T, "to_status")?)?,
-                source: parse_source(T, &r.text(T, "source")?)?,
-            })
-        })
-        .collect()
+    rows.iter().map(history_from_row).collect()
+}
+
+/// Reads an `order_history` row selected by [`SELECT_HISTORY`].
+pub(crate) fn history_from_row(r: &impl Columns) -> Result<HistoryRow, StoreError> {
+    const T: &str = "order_history";
+    Ok(HistoryRow {
+        at: parse_time(T, "at", &r.text(T, "at")?)?,
+        from: parse_opt_status(T, "from_status", r.opt_text(T, "from_status")?)?,
+        to: parse_status(T, "to_status", &r.text(T, "to_status")?)?,
+        source: parse_source(T, &r.text(T, "source")?)?,
+    })
 }
 
 fn parse_source(table: &'static str, s: &str) -> Result<Source, StoreError> {
@@ -200,40 +273,50 @@ pub(crate) async fn append_step(
     step: &Step,
     source: Source,
 ) -> Result<HistoryRow, StoreError> {
-    let order_no = record.order_no().as_str();
-    let args = [
-        order_no.into(),
+    let (history, outbox) = step_values(record, step, source);
+    ex.execute(context, INSERT_HISTORY, &history).await?;
+    ex.execute(context, INSERT_OUTBOX, &outbox).await?;
+    Ok(step_row(step, source))
+}
+
+/// The values of a step's history row ([`INSERT_HISTORY`]) and of its
+/// outbox event ([`INSERT_OUTBOX`]: the same and the order's `sendid`).
+pub(crate) fn step_values(
+    record: &MerchantRecord,
+    step: &Step,
+    source: Source,
+) -> ([Value; 5], [Value; 6]) {
+    let history: [Value; 5] = [
+        record.order_no().as_str().into(),
         time_text(&step.at).into(),
         step.from.map(|s| s.code().to_owned()).into(),
         step.to.code().into(),
         source.as_str().into(),
     ];
-    ex.execute(
-        context,
-        "INSERT INTO order_history (order_no, at, from_status, to_status, source) \
-         VALUES ($1, $2, $3, $4, $5)",
-        &args,
-    )
-    .await?;
-    let mut args = args.to_vec();
-    args.push(record.sendid().map(|s| s.as_str().to_owned()).into());
-    ex.execute(
-        context,
-        "INSERT INTO outbox (order_no, at, from_status, to_status, source, sendid) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-        &args,
-    )
-    .await?;
-    Ok(HistoryRow {
+    let [a, b, c, d, e] = history.clone();
+    let outbox = [
+        a,
+        b,
+        c,
+        d,
+        e,
+        record.sendid().map(|s| s.as_str().to_owned()).into(),
+    ];
+    (history, outbox)
+}
+
+/// The history row a step appends.
+pub(crate) fn step_row(step: &Step, source: Source) -> HistoryRow {
+    HistoryRow {
         at: step.at,
         from: step.from,
         to: step.to,
         source,
-    })
+    }
 }
 
 /// Reads a checkout row.
-pub(crate) fn checkout_from_row(r: &Row) -> Result<Checkout, StoreError> {
+pub(crate) fn checkout_from_row(r: &impl Columns) -> Result<Checkout, StoreError> {
     const T: &str = "checkouts";
     let mut c = Checkout::new(
         parse_sendid(T, "sendid", &r.text(T, "sendid")?)?,
@@ -254,14 +337,10 @@ pub(crate) async fn find_checkout(
     context: &'static str,
     sendid: &SendId,
 ) -> Result<Option<Checkout>, StoreError> {
-    ex.fetch_optional(
-        context,
-        "SELECT sendid, money, carrier, created_at, order_no FROM checkouts WHERE sendid = $1",
-        &[sendid.as_str().into()],
-    )
-    .await?
-    .map(|r| checkout_from_row(&r))
-    .transpose()
+    ex.fetch_optional(context, SELECT_CHECKOUT, &[sendid.as_str().into()])
+        .await?
+        .map(|r| checkout_from_row(&r))
+        .transpose()
 }
 
 /// Reads an outbox row.

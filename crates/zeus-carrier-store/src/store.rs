@@ -20,9 +20,12 @@ use crate::model::{
     MerchantOrder, OperationRecorded, OutboxEvent, Recorded, Source, StoredNotification,
 };
 use crate::rows::{
-    ORDER_COLUMNS, append_step, find_checkout, load_history, load_order, load_record,
-    notification_from_row, outbox_from_row, parse_order_no_row, record_from_row, save_record,
+    CLAIM_CHECKOUT, ORDER_COLUMNS, append_step, find_checkout, load_history, load_order,
+    load_record, notification_from_row, outbox_from_row, parse_order_no_row, record_from_row,
+    save_record,
 };
+#[cfg(feature = "sqlite")]
+use crate::sqlite_writer::SqliteWriter;
 
 /// The merchant's durable record of carrier-billing orders, on SQLite or
 /// PostgreSQL. Cheap to clone (the clones share one connection pool).
@@ -31,9 +34,22 @@ use crate::rows::{
 #[derive(Clone)]
 pub struct Store {
     backend: Backend,
-    /// SQLite: the group-commit writer of CGI notifications
-    /// (`src/group_commit.rs`); `None` for PostgreSQL.
-    writer: Option<GroupCommit>,
+    /// The group-commit writer of CGI notifications (`None` only for a
+    /// backend compiled out).
+    writer: Option<Writer>,
+}
+
+/// The group-commit writer of a store.
+#[derive(Clone, Debug)]
+enum Writer {
+    /// A database file: one rusqlite connection on its own thread
+    /// (`src/sqlite_writer.rs`).
+    #[cfg(feature = "sqlite")]
+    Thread(SqliteWriter),
+    /// An in-memory SQLite database (one pooled connection, which only
+    /// the pool can reach) or PostgreSQL: a tokio task over the pool
+    /// (`src/group_commit.rs`).
+    Task(GroupCommit),
 }
 
 impl std::fmt::Debug for Store {
@@ -53,17 +69,26 @@ impl Store {
     /// - `sqlite::memory:` (one connection, for tests);
     /// - `postgres://…` or `postgresql://…`.
     ///
-    /// For SQLite it spawns the group-commit writer of
-    /// [`Store::record_notification`] on the current tokio runtime: use the
-    /// store where that runtime runs (a current-thread runtime runs the
-    /// writer only inside its `block_on`). If that runtime has shut down,
-    /// calls record on their own, one transaction each.
+    /// It starts the group-commit writer of [`Store::record_notification`]:
+    /// for a SQLite file a thread of its own (stopped by [`Store::close`]
+    /// or when the last clone is dropped); for an in-memory SQLite database
+    /// or PostgreSQL, tasks on the current tokio runtime: use the store
+    /// where that runtime runs (a current-thread runtime runs them only
+    /// inside its `block_on`). If the writer is gone, calls record on
+    /// their own, one transaction each.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         let backend = Backend::connect(url).await?;
         tracing::info!(backend = backend.name(), "store connected");
-        let writer = match backend {
-            Backend::Sqlite { .. } => Some(GroupCommit::start(backend.clone())),
-            Backend::Postgres(_) => None,
+        let writer = match &backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite {
+                file: Some(path), ..
+            } => Some(Writer::Thread(SqliteWriter::start(
+                backend.clone(),
+                path.clone(),
+            )?)),
+            Backend::Sqlite { .. } => Some(Writer::Task(GroupCommit::start(backend.clone()))),
+            Backend::Postgres(_) => Some(Writer::Task(GroupCommit::start(backend.clone()))),
         };
         Ok(Store { backend, writer })
     }
@@ -84,6 +109,10 @@ impl Store {
     /// write that returned `Ok` is already durable; this only releases the
     /// connections (and, for SQLite, checkpoints the WAL on the last close).
     pub async fn close(&self) {
+        #[cfg(feature = "sqlite")]
+        if let Some(Writer::Thread(w)) = &self.writer {
+            w.close().await;
+        }
         self.backend.close().await;
     }
 
@@ -104,11 +133,14 @@ impl Store {
     ///    of the checkout for this order (one checkout, one order);
     /// 4. commit.
     ///
-    /// On SQLite, concurrent calls share one transaction and one commit
-    /// (group commit, `src/group_commit.rs`): each call's steps 2–3 run in
-    /// turn inside it, so the order is still serialized and read after
-    /// every earlier write; a call that fails leaves the others to be
-    /// recorded each on its own.
+    /// Concurrent calls share one transaction and one commit (group
+    /// commit: on a SQLite file one rusqlite connection on its own thread,
+    /// `src/sqlite_writer.rs`; otherwise `src/group_commit.rs`, where a
+    /// PostgreSQL batch takes every order lock and then every `sendid` lock
+    /// in ascending key order): each call's steps 2–3 run in turn inside
+    /// it, so the order is still serialized and read after every earlier
+    /// write; a call that fails leaves the others to be recorded each on
+    /// its own.
     ///
     /// It returns only after the commit succeeded: then, and only then, the
     /// receiver answers `successok`. On any error nothing was recorded;
@@ -119,7 +151,9 @@ impl Store {
         raw_query: Vec<u8>,
     ) -> Result<Recorded, StoreError> {
         match &self.writer {
-            Some(writer) => writer.record(notice, raw_query).await,
+            #[cfg(feature = "sqlite")]
+            Some(Writer::Thread(writer)) => writer.record(notice, raw_query).await,
+            Some(Writer::Task(writer)) => writer.record(notice, raw_query).await,
             None => record_notification_alone(&self.backend, &notice, &raw_query).await,
         }
     }
@@ -489,7 +523,7 @@ pub(crate) async fn record_notification_alone(
     let mut tx = backend
         .begin_locked(notice.order_no.as_str(), RECORD_CTX)
         .await?;
-    let recorded = record_in_tx(&mut tx.exec(), notice, raw_query).await?;
+    let recorded = record_in_tx(&mut tx.exec(), notice, raw_query, false).await?;
     tx.commit(RECORD_CTX).await?;
     log_recorded(notice, &recorded);
     Ok(recorded)
@@ -516,11 +550,15 @@ pub(crate) fn log_recorded(notice: &Notice, recorded: &Recorded) {
 }
 
 /// Steps 2–3 of [`Store::record_notification`], inside a transaction that
-/// holds the order's write lock; the caller commits.
+/// holds the order's write lock; the caller commits. `sendid_locked`: the
+/// transaction already holds the lock of the notice's `sendid`
+/// (PostgreSQL batches take every lock first, `src/group_commit.rs`).
+#[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
 pub(crate) async fn record_in_tx(
     ex: &mut Exec<'_>,
     notice: &Notice,
     raw_query: &[u8],
+    sendid_locked: bool,
 ) -> Result<Recorded, StoreError> {
     const CTX: &str = RECORD_CTX;
     let record = load_record(ex, CTX, &notice.order_no).await?;
@@ -528,7 +566,7 @@ pub(crate) async fn record_in_tx(
         Some(sendid) => {
             #[cfg(feature = "postgres")]
             #[allow(irrefutable_let_patterns)] // only PostgreSQL compiled in
-            if let Exec::Postgres(_) = ex {
+            if let (Exec::Postgres(_), false) = (&ex, sendid_locked) {
                 // Two orders naming one sendid are not serialized by their
                 // order locks: serialize their claim of the checkout. Always
                 // taken after the order lock, so no cycle can form.
@@ -548,31 +586,36 @@ pub(crate) async fn record_in_tx(
         NoticeEffect::Flagged { flag, .. } => Some(flag.to_string()),
         _ => None,
     };
-    let notification_id = insert_notification(
-        ex,
-        CTX,
-        notice,
-        raw_query,
-        record.as_ref(),
-        &decision.effect,
-        flag,
-    )
-    .await?;
+    let row = ex
+        .fetch_one(
+            CTX,
+            INSERT_NOTIFICATION,
+            &notification_values(notice, raw_query, record.as_ref(), &decision.effect, flag),
+        )
+        .await?;
+    let notification_id = row.int("notifications", "id")?;
     let order = match &decision.record {
         Some(r) => {
+            // The history the order had (none when it had no record: history
+            // rows are only written with one), read before this call's step
+            // is appended, so that nothing this transaction writes is read
+            // back.
+            let mut history = match &record {
+                Some(_) => load_history(ex, CTX, &notice.order_no).await?,
+                None => Vec::new(),
+            };
             save_record(ex, CTX, r).await?;
             if let Some(step) = &decision.step {
-                append_step(ex, CTX, r, step, Source::Cgi).await?;
+                history.push(append_step(ex, CTX, r, step, Source::Cgi).await?);
             }
             if let Some(sendid) = &decision.claim {
                 ex.execute(
                     CTX,
-                    "UPDATE checkouts SET order_no = $1 WHERE sendid = $2 AND order_no IS NULL",
+                    CLAIM_CHECKOUT,
                     &[notice.order_no.as_str().into(), sendid.as_str().into()],
                 )
                 .await?;
             }
-            let history = load_history(ex, CTX, &notice.order_no).await?;
             Some(MerchantOrder::new(r.clone(), history))
         }
         None => None,
@@ -584,38 +627,35 @@ pub(crate) async fn record_in_tx(
     })
 }
 
-async fn insert_notification(
-    ex: &mut Exec<'_>,
-    ctx: &'static str,
+/// Inserts a notification row ([`notification_values`] binds it) and
+/// returns its id.
+pub(crate) const INSERT_NOTIFICATION: &str = "INSERT INTO notifications (order_no, \
+     reported_status, status_before, effect, integrity_flag, money, carrier, clientip, sendid, \
+     sendpoint, error_code, raw_query, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+     $10, $11, $12, $13) RETURNING id";
+
+/// The values of a notification row: the call's parameters, the record's
+/// status before it, the model's effect and flag, the raw query.
+pub(crate) fn notification_values(
     n: &Notice,
     raw_query: &[u8],
     before: Option<&MerchantRecord>,
     effect: &NoticeEffect,
     flag: Option<String>,
-) -> Result<i64, StoreError> {
-    let row = ex
-        .fetch_one(
-            ctx,
-            "INSERT INTO notifications (order_no, reported_status, status_before, effect, \
-             integrity_flag, money, carrier, clientip, sendid, sendpoint, error_code, raw_query, \
-             received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
-             RETURNING id",
-            &[
-                n.order_no.as_str().into(),
-                n.status.code().into(),
-                before.map(|r| r.status().code().to_owned()).into(),
-                effect.kind().as_str().into(),
-                flag.into(),
-                n.money.map(|m| i64::from(m.yen())).into(),
-                n.carrier.map(|c| c.code().to_owned()).into(),
-                n.clientip.as_ref().map(|c| c.as_str().to_owned()).into(),
-                n.sendid.as_ref().map(|s| s.as_str().to_owned()).into(),
-                n.sendpoint.clone().into(),
-                n.error_code.as_ref().map(|c| c.as_str().to_owned()).into(),
-                Value::Bytes(raw_query.to_vec()),
-                time_text(&n.received_at).into(),
-            ],
-        )
-        .await?;
-    row.int("notifications", "id")
+) -> [Value; 13] {
+    [
+        n.order_no.as_str().into(),
+        n.status.code().into(),
+        before.map(|r| r.status().code().to_owned()).into(),
+        effect.kind().as_str().into(),
+        flag.into(),
+        n.money.map(|m| i64::from(m.yen())).into(),
+        n.carrier.map(|c| c.code().to_owned()).into(),
+        n.clientip.as_ref().map(|c| c.as_str().to_owned()).into(),
+        n.sendid.as_ref().map(|s| s.as_str().to_owned()).into(),
+        n.sendpoint.clone().into(),
+        n.error_code.as_ref().map(|c| c.as_str().to_owned()).into(),
+        Value::Bytes(raw_query.to_vec()),
+        time_text(&n.received_at).into(),
+    ]
 }

@@ -18,8 +18,13 @@ use zeus_carrier_core::{
 pub(crate) struct Fixtures {
     /// The instant every rule is evaluated at.
     pub(crate) now: JstDateTime,
-    /// A docomo order just accepted (status 01, one history entry).
+    /// A docomo order just accepted (status 01, one history entry), as
+    /// cloned: its history has no room (a clone's capacity is its length).
     pub(crate) accepted: Order,
+    /// The order number and fields it was accepted with, to accept fresh
+    /// ones ([`Fixtures::fresh`]).
+    order_no: &'static str,
+    details: OrderDetails,
     /// The event that moves it: the carrier approves (authorization mode).
     pub(crate) approve: Event,
     /// The facts of the same order once authorized (status 03).
@@ -64,7 +69,8 @@ impl Fixtures {
             sendpoint: "p-1".into(),
             test: true,
         };
-        let accepted = Order::accept("20260110ABC.001-9", details, now);
+        let order_no = "20260110ABC.001-9";
+        let accepted = Order::accept(order_no, details.clone(), now);
         let approve = Event::Approve {
             mode: PaymentMode::Authorization,
         };
@@ -138,6 +144,8 @@ impl Fixtures {
         Fixtures {
             now,
             accepted,
+            order_no,
+            details,
             approve,
             authorized,
             settle: SettleParams::default(),
@@ -148,6 +156,33 @@ impl Fixtures {
             secure_link_body,
         }
     }
+}
+
+impl Fixtures {
+    /// A new order made by `Order::accept`, as the sandbox makes one.
+    pub(crate) fn fresh(&self) -> Order {
+        Order::accept(self.order_no, self.details.clone(), self.now)
+    }
+
+    /// The accepted order with room in its history for later steps (as an
+    /// order that has been applied to before, or made by `Order::accept`).
+    pub(crate) fn with_room(&self) -> Order {
+        let mut p = self.accepted.clone().into_parts();
+        p.history.reserve(8);
+        Order::from_parts(p).expect("the accepted order's parts")
+    }
+}
+
+/// Validation's floor: every field of the request encoded to Shift_JIS
+/// once with `encoding_rs` (`Encoding::encode`: borrowed when the value is
+/// ASCII, a new buffer otherwise) — every character looked at once.
+pub(crate) fn baseline_encode(req: &OrderRequest) -> usize {
+    let mut n = 0;
+    for field in <Field as strum::IntoEnumIterator>::iter() {
+        let (bytes, _, unmappable) = encoding_rs::SHIFT_JIS.encode(req.get(field));
+        n += bytes.len() + usize::from(unmappable);
+    }
+    n
 }
 
 /// The parsers' baseline: only decode the same bytes into a map, with

@@ -26,7 +26,7 @@ use zeus_carrier_core::settle::check_settle;
 use zeus_carrier_core::transition::next_status;
 use zeus_carrier_core::{Charset, EventKind, Order, Status};
 
-use fixtures::{Fixtures, baseline_decode};
+use fixtures::{Fixtures, baseline_decode, baseline_encode};
 use summary::{Batched, Loop};
 
 /// Puts an order that [`Fixtures::approve`] moved back where it was:
@@ -119,12 +119,12 @@ fn parsers(c: &mut Criterion, f: &Fixtures) {
     g.finish();
 }
 
-/// The targets of issue #5, measured side by side (see [`summary`]).
+/// The targets of issues #5 and #7, measured side by side (see [`summary`]).
 fn print_summary(f: &Fixtures) {
     let mut warm = Some(f.accepted.clone());
     println!();
     println!(
-        "== summary: issue #5 targets, medians of interleaved rounds in this run \
+        "== summary: issue #5 and #7 targets, medians of interleaved rounds in this run \
          (zeus-carrier-core, --bench core) =="
     );
     summary::floors(&mut [
@@ -144,19 +144,63 @@ fn print_summary(f: &Fixtures) {
             Some(5.0),
         ),
         (
-            "Order::apply (fresh order: history Vec grows)",
+            "Order::apply (history has room)",
             &mut Batched(
-                || f.accepted.clone(),
+                || f.with_room(),
                 |o: &mut Order| o.apply(black_box(&f.approve), black_box(f.now)),
             ),
             Some(5.0),
         ),
         (
-            "Order::apply (history has room)",
-            &mut Loop(|| reset(&mut warm).apply(black_box(&f.approve), black_box(f.now))),
+            "Order::apply (fresh order from Order::accept)",
+            &mut Batched(
+                || f.fresh(),
+                |o: &mut Order| o.apply(black_box(&f.approve), black_box(f.now)),
+            ),
             Some(5.0),
         ),
     ]);
+    // Issue #7: apply against the table lookup it wraps, in the same rounds.
+    summary::ratios(
+        "next_status",
+        &mut Loop(|| {
+            next_status(
+                black_box(Status::Accepting),
+                black_box(EventKind::ApproveAuthorization),
+            )
+        }),
+        &mut [
+            (
+                "Order::apply (history has room)",
+                &mut Batched(
+                    || f.with_room(),
+                    |o: &mut Order| o.apply(black_box(&f.approve), black_box(f.now)),
+                ),
+                Some(3.0),
+            ),
+            (
+                "Order::apply (fresh order from Order::accept)",
+                &mut Batched(
+                    || f.fresh(),
+                    |o: &mut Order| o.apply(black_box(&f.approve), black_box(f.now)),
+                ),
+                Some(5.0),
+            ),
+            (
+                "Order::apply (cloned order: history Vec grows)",
+                &mut Batched(
+                    || f.accepted.clone(),
+                    |o: &mut Order| o.apply(black_box(&f.approve), black_box(f.now)),
+                ),
+                None,
+            ),
+            (
+                "Order::apply (reset through from_parts each time, the #5 row)",
+                &mut Loop(|| reset(&mut warm).apply(black_box(&f.approve), black_box(f.now))),
+                None,
+            ),
+        ],
+    );
     summary::floors(&mut [
         (
             "settle::check_settle",
@@ -192,6 +236,18 @@ fn print_summary(f: &Fixtures) {
             None,
         ),
     ]);
+    // Issue #7: validation against encoding the same fields once.
+    for (name, req) in [("typical", &f.typical), ("maximal", &f.maximal)] {
+        summary::ratios(
+            &format!("Shift_JIS encoding baseline ({name})"),
+            &mut Loop(|| baseline_encode(black_box(req))),
+            &mut [(
+                &format!("OrderRequest::validate ({name}, Shift_JIS)"),
+                &mut Loop(|| black_box(req).validate(Charset::ShiftJis)),
+                Some(2.0),
+            )],
+        );
+    }
     summary::ratio(
         "secure_link::Response::parse",
         &mut Loop(|| Response::parse(black_box(&f.secure_link_body))),

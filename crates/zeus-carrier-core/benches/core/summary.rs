@@ -170,3 +170,31 @@ pub(crate) fn ratio<'a>(
         fmt_ns(median(rounds[1].clone())),
     );
 }
+
+/// Ratio targets against one baseline: every subject and the baseline
+/// measured in the same interleaved rounds; each ratio is the median of
+/// the per-round ratios (subject ÷ baseline of the same round).
+pub(crate) fn ratios(
+    baseline_name: &str,
+    baseline: &mut dyn Subject,
+    rows: &mut [(&str, &mut dyn Subject, Option<f64>)],
+) {
+    let mut subjects: Vec<&mut dyn Subject> = vec![baseline];
+    for (_, s, _) in rows.iter_mut() {
+        subjects.push(&mut **s);
+    }
+    let rounds = interleaved(&mut subjects, |s| &mut **s);
+    let base = &rounds[0];
+    for ((name, _, max), r) in rows.iter().zip(&rounds[1..]) {
+        let ratio = median(r.iter().zip(base).map(|(a, b)| a / b).collect());
+        let target = match max {
+            Some(max) => format!("(target ≤ {max}×)   {}", verdict(ratio <= *max)),
+            None => "(no target)".to_owned(),
+        };
+        println!(
+            "{name} / {baseline_name} = {ratio:.2}× {target}   [{} vs {}]",
+            fmt_ns(median(r.clone())),
+            fmt_ns(median(base.clone())),
+        );
+    }
+}

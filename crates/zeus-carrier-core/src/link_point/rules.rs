@@ -61,7 +61,45 @@ const fn ascii_set(symbols: &str) -> u128 {
     set
 }
 
+/// `0-9a-zA-Z` as an ASCII bit set.
+const ALNUM_SET: u128 = ascii_range(b'0', b'9') | ascii_range(b'a', b'z') | ascii_range(b'A', b'Z');
+
+/// The bytes `lo..=hi` as an ASCII bit set.
+const fn ascii_range(lo: u8, hi: u8) -> u128 {
+    let mut set = 0u128;
+    let mut b = lo;
+    while b <= hi {
+        set |= 1u128 << b;
+        b += 1;
+    }
+    set
+}
+
 const EMAIL_SET: u128 = ascii_set(EMAIL_SYMBOLS);
+
+/// [`CharClass::ascii_table`] of each class, in declaration order.
+static ASCII_TABLES: [[bool; 256]; 6] = {
+    let classes = [
+        CharClass::Digits,
+        CharClass::Email,
+        CharClass::Free,
+        CharClass::Url,
+        CharClass::KatakanaName,
+        CharClass::Text,
+    ];
+    let mut tables = [[false; 256]; 6];
+    let mut c = 0;
+    while c < classes.len() {
+        let set = classes[c].ascii_allowed();
+        let mut b = 0;
+        while b < 128 {
+            tables[classes[c] as usize][b] = set & (1u128 << b) != 0;
+            b += 1;
+        }
+        c += 1;
+    }
+    tables
+};
 const FREE_SET: u128 = ascii_set(FREE_SYMBOLS);
 const URL_SET: u128 = ascii_set(URL_SYMBOLS);
 
@@ -91,6 +129,30 @@ impl CharClass {
             CharClass::KatakanaName => crate::test_mode::is_katakana_name_char(ch),
             CharClass::Text => !ch.is_control(),
         }
+    }
+
+    /// The ASCII characters the class allows, as a bit set (bit `b` for
+    /// the byte `b`): the same answer as [`CharClass::allows`] for every
+    /// ASCII character (a test checks all 128), without a branch per
+    /// symbol, for the one-pass scan of `validate`.
+    pub(crate) const fn ascii_allowed(self) -> u128 {
+        match self {
+            CharClass::Digits => ascii_range(b'0', b'9'),
+            CharClass::Email => ALNUM_SET | EMAIL_SET,
+            CharClass::Free => ALNUM_SET | FREE_SET | (1u128 << b' '),
+            CharClass::Url => ALNUM_SET | URL_SET,
+            CharClass::KatakanaName => 0,
+            // Everything but the controls (0x00-0x1F, 0x7F).
+            CharClass::Text => ascii_range(0x20, 0x7E),
+        }
+    }
+
+    /// [`CharClass::ascii_allowed`] as a byte table: `true` for each ASCII
+    /// byte the class allows, `false` for the others and for every byte
+    /// from 0x80 (the start or middle of a non-ASCII character). One load
+    /// per byte in the one-pass scan of `validate`.
+    pub(crate) const fn ascii_table(self) -> &'static [bool; 256] {
+        &ASCII_TABLES[self as usize]
     }
 
     /// What the class allows, for messages.
@@ -416,5 +478,29 @@ mod symbol_set_tests {
         assert!(CharClass::Free.allows('¥'));
         assert!(CharClass::Free.allows('\\'));
         assert!(!CharClass::Email.allows('\\'));
+    }
+
+    #[test]
+    fn r_lp_2_ascii_bit_sets_match_allows_for_every_ascii_character() {
+        for class in [
+            CharClass::Digits,
+            CharClass::Email,
+            CharClass::Free,
+            CharClass::Url,
+            CharClass::KatakanaName,
+            CharClass::Text,
+        ] {
+            let set = class.ascii_allowed();
+            let table = class.ascii_table();
+            for b in 0u8..0x80 {
+                assert_eq!(
+                    set & (1u128 << b) != 0,
+                    class.allows(char::from(b)),
+                    "{class:?} {b:#04x}"
+                );
+                assert_eq!(table[usize::from(b)], class.allows(char::from(b)));
+            }
+            assert!(table[0x80..].iter().all(|ok| !ok), "{class:?}");
+        }
     }
 }

@@ -6,7 +6,7 @@ use strum::IntoEnumIterator;
 use super::rules::{CharClass, Rule, Violation, Violations};
 use super::{Field, OrderRequest};
 use crate::carrier::Carrier;
-use crate::charset::{Charset, Unmappable};
+use crate::charset::{Charset, Unmappable, sjis_encoded_len, sjis_known_len};
 use crate::order::{OrderDetails, PaymentKind};
 use crate::test_mode::{self, Username};
 
@@ -105,6 +105,101 @@ fn parse_digits(s: &str) -> Option<u32> {
     })
 }
 
+/// What one pass over a field's value found.
+struct Scan {
+    /// The value's size in the charset; the error names the first
+    /// character without a mapping.
+    whole: Result<usize, Unmappable>,
+    /// The first character of `value[..class_end]` outside the class.
+    wrong: Option<char>,
+}
+
+/// One pass over `value`: the class of each character of
+/// `value[..class_end]` and the Shift_JIS (or UTF-8) size of the whole,
+/// together. ASCII bytes are checked against the class's bit set and
+/// counted as one byte each; the other characters are checked with
+/// [`CharClass::allows`], and counted directly when their size is known
+/// (kana, `・ー`, `　、。`, half-width kana) or, for runs of the others
+/// (kanji, symbols), by encoding the run into a stack buffer (the
+/// encoder's table is the only source of truth for those).
+fn scan(value: &str, class: CharClass, class_end: usize, charset: Charset) -> Scan {
+    let table = class.ascii_table();
+    let bytes = value.as_bytes();
+    // The allowed ASCII prefix, one table load a byte: most values are
+    // all of it.
+    let mut i = 0;
+    while i < bytes.len() && table[usize::from(bytes[i])] {
+        i += 1;
+    }
+    if i == bytes.len() {
+        return Scan {
+            whole: Ok(bytes.len()),
+            wrong: None,
+        };
+    }
+    let mut wrong = None;
+    let sjis = charset == Charset::ShiftJis;
+    let mut n = i;
+    let mut failed = None;
+    let mut run: Option<usize> = None;
+    for (off, ch) in value[i..].char_indices() {
+        let at = i + off;
+        if at < class_end && wrong.is_none() {
+            let ok = if ch.is_ascii() {
+                table[ch as usize]
+            } else {
+                class.allows(ch)
+            };
+            if !ok {
+                wrong = Some(ch);
+            }
+        }
+        if !sjis {
+            continue;
+        }
+        match sjis_known_len(ch) {
+            Some(len) => {
+                if let Some(start) = run.take() {
+                    match sjis_encoded_len(&value[start..at]) {
+                        Ok(k) => n += k,
+                        Err(c) => {
+                            failed.get_or_insert(c);
+                        }
+                    }
+                }
+                n += len;
+            }
+            None => {
+                run.get_or_insert(at);
+            }
+        }
+    }
+    if let Some(start) = run {
+        match sjis_encoded_len(&value[start..]) {
+            Ok(k) => n += k,
+            Err(c) => {
+                failed.get_or_insert(c);
+            }
+        }
+    }
+    let whole = if !sjis {
+        Ok(value.len())
+    } else {
+        match failed {
+            None => Ok(n),
+            Some(ch) => Err(Unmappable { ch, charset }),
+        }
+    };
+    Scan { whole, wrong }
+}
+
+/// `rest` of `value` after `prefix`, ASCII case ignored.
+fn strip_prefix_ignore_case<'a>(value: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = value.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &value[prefix.len()..])
+}
+
 /// Checks one field, pushing its violations. For `money` it returns the
 /// amount when it is valid for the (valid) carrier.
 fn check_field(
@@ -126,10 +221,23 @@ fn check_field(
         }
         return None;
     }
-    // Counted once: the length rule and the encodability check both read it.
-    let whole = charset.byte_len(value);
-    // clientip and carrier_type: the specific rule states the length.
-    if !matches!(field, Field::Clientip | Field::CarrierType) {
+    let Some(class) = class_of(field) else {
+        // carrier_type: its own rule states the length and the characters.
+        if carrier.is_none() {
+            push(unknown_carrier(req));
+        }
+        return None;
+    };
+    // The username's class applies to its name part only.
+    let (name, suffix) = if field == Field::Username {
+        Username::split(value)
+    } else {
+        (value, None)
+    };
+    // One pass: the class of every character and the size in the charset.
+    let Scan { whole, wrong } = scan(value, class, name.len(), charset);
+    // clientip: the specific rule states the length.
+    if field != Field::Clientip {
         let bytes = byte_len_lossy(charset, value, whole.clone());
         let max = field.max_bytes();
         if bytes > max {
@@ -141,41 +249,30 @@ fn check_field(
         }
     }
     let mut money = None;
-    match (field, class_of(field)) {
-        (Field::CarrierType, _) | (_, None) => {
-            if carrier.is_none() {
-                push(unknown_carrier(req));
+    if field == Field::Username {
+        if let Some(suffix) = suffix {
+            if !test_mode::is_test_id(suffix) {
+                push(Rule::BadTestId {
+                    suffix: suffix.to_owned(),
+                });
+            }
+            if name.is_empty() {
+                push(Rule::EmptyName);
             }
         }
-        (Field::Username, Some(class)) => {
-            let (name, suffix) = Username::split(value);
-            if let Some(suffix) = suffix {
-                if !test_mode::is_test_id(suffix) {
-                    push(Rule::BadTestId {
-                        suffix: suffix.to_owned(),
-                    });
-                }
-                if name.is_empty() {
-                    push(Rule::EmptyName);
-                }
-            }
-            if let Some(ch) = name.chars().find(|c| !class.allows(*c)) {
-                push(Rule::WrongChar { ch, allowed: class });
-            }
+        if let Some(ch) = wrong {
+            push(Rule::WrongChar { ch, allowed: class });
         }
-        (_, Some(class)) => {
-            if let Some(ch) = value.chars().find(|c| !class.allows(*c)) {
-                push(Rule::WrongChar { ch, allowed: class });
-            } else {
-                match check_specific(field, value, carrier) {
-                    Ok(found) => money = found,
-                    Err(rule) => push(rule),
-                }
-            }
+    } else if let Some(ch) = wrong {
+        push(Rule::WrongChar { ch, allowed: class });
+    } else {
+        match check_specific(field, value, carrier) {
+            Ok(found) => money = found,
+            Err(rule) => push(rule),
         }
     }
     // A value the charset holds whole has no unencodable character.
-    if let (Some(class), Err(_)) = (class_of(field), whole) {
+    if whole.is_err() {
         if let Some(ch) = value
             .chars()
             .find(|c| class.allows(*c) && char_bytes(charset, *c).is_none())
@@ -214,10 +311,8 @@ fn check_specific(
             }
         }
         Field::SuccessUrl | Field::FailureUrl => {
-            let lower = value.to_ascii_lowercase();
-            let rest = lower
-                .strip_prefix("https://")
-                .or_else(|| lower.strip_prefix("http://"));
+            let rest = strip_prefix_ignore_case(value, "https://")
+                .or_else(|| strip_prefix_ignore_case(value, "http://"));
             match rest {
                 Some(host) if !host.is_empty() && !host.starts_with('/') => Ok(None),
                 Some(_) | None => Err(Rule::UrlScheme),

@@ -26,8 +26,9 @@
 //!    configured charset); `order_no`, `status` and `clientip` are required
 //!    → otherwise `400`.
 //! 5. **Foreign**: `clientip` not this merchant's → `400`.
-//! 6. **Checkout lookup** by `sendid` (for 7 and 8); storage unavailable →
-//!    `503`.
+//! 6. **Checkout lookup** by `sendid`, for 7, only when a signing key is
+//!    configured (8 reads the checkout itself, inside the store's
+//!    transaction); storage unavailable → `503`.
 //! 7. **Signature** (when a signing key is configured, [`crate::signing`]):
 //!    `sendpoint`, `sendid` and `carrier_type` (and `money` when no checkout
 //!    was saved) are required, and the signature must verify → otherwise
@@ -209,17 +210,19 @@ impl Receiver {
         if clientip.as_str() != config.clientip {
             return Err(CallbackRejection::Foreign(clientip.as_str().to_owned()));
         }
-        // 6. The checkout, for the signature and the integrity check.
-        let checkout = match &notice.sendid {
-            Some(sendid) => self
-                .store
-                .find_checkout(sendid)
-                .await
-                .map_err(|e| CallbackRejection::from_store(&e))?,
-            None => None,
-        };
-        // 7. Signature.
+        // 6–7. Signature, when the merchant signs its checkouts: against
+        // the saved checkout's amount. (The integrity check reads the
+        // checkout again inside the store's transaction; without a key
+        // nothing here needs it.)
         if let Some(key) = &config.signing_key {
+            let checkout = match &notice.sendid {
+                Some(sendid) => self
+                    .store
+                    .find_checkout(sendid)
+                    .await
+                    .map_err(|e| CallbackRejection::from_store(&e))?,
+                None => None,
+            };
             verify_signature(key, &cb, checkout.as_ref())?;
         }
         // 8–9. Integrity (the core's model, inside the store's transaction)
