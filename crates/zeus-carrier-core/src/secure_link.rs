@@ -32,7 +32,7 @@ mod response;
 
 pub use crate::error_code::ResultKind;
 pub use outcome::{Outcome, UnknownReason};
-pub use request::{CancelRequest, Field, InvalidField, Request, SettleRequest};
+pub use request::{CancelRequest, Field, InvalidField, Request, SettleRequest, parse_money};
 pub use response::{NO_ERROR_CODE, Response, ResponseError};
 
 use chrono::NaiveDate;

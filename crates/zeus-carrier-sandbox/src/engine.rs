@@ -412,10 +412,7 @@ impl SettleForm {
         };
         let money = match self.money.trim() {
             "" => None,
-            m if (1..=6).contains(&m.len()) && m.bytes().all(|b| b.is_ascii_digit()) => {
-                Some(m.parse::<u32>().map_err(|_| Field::Money)?)
-            }
-            _ => return Err(Field::Money),
+            m => Some(zeus_carrier_core::secure_link::parse_money(m).ok_or(Field::Money)?),
         };
         Ok(SettleParams {
             money,

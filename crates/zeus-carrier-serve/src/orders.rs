@@ -43,7 +43,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use zeus_carrier_core::error_code::lookup;
-use zeus_carrier_core::secure_link::{Autype, Field, Outcome};
+use zeus_carrier_core::secure_link::{Autype, Field, Outcome, parse_money};
 use zeus_carrier_core::settle::SettleParams;
 use zeus_carrier_core::time::parse_yyyymmdd;
 use zeus_carrier_core::values::OrderNo;
@@ -187,12 +187,7 @@ fn parse_settle_body(body: &[u8]) -> Result<SettleParams, BodyError> {
     };
     let money = match text_of(map.get("money")) {
         Ok(None) => None,
-        Ok(Some(t)) => Some(
-            t.parse::<u32>()
-                .ok()
-                .filter(|_| (1..=6).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit()))
-                .ok_or(BodyError::Invalid(Field::Money))?,
-        ),
+        Ok(Some(t)) => Some(parse_money(&t).ok_or(BodyError::Invalid(Field::Money))?),
         Err(()) => return Err(BodyError::Invalid(Field::Money)),
     };
     let date = match text_of(map.get("date")) {

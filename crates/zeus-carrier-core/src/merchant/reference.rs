@@ -9,9 +9,8 @@ use chrono::{NaiveDate, TimeDelta};
 use proptest::prelude::*;
 use strum::IntoEnumIterator;
 
-use super::tests::{at, order_no, sendid, yen};
+use super::tests::{at, order_no, plans, sendid, yen};
 use super::*;
-use crate::cancel::CancelPlan;
 use crate::carrier::Carrier;
 use crate::secure_link::{Outcome, UnknownReason};
 use crate::settle::SettlePlan;
@@ -108,31 +107,6 @@ fn outcome(i: usize, today: NaiveDate) -> Outcome {
             reason: UnknownReason::Transport("timeout".into()),
         },
     }
-}
-
-fn plans(status: Status, today: NaiveDate) -> Vec<Operation> {
-    let later = today + TimeDelta::days(3);
-    let mut out = Vec::new();
-    if matches!(status, Status::Authorized | Status::SettleReserved) {
-        out.push(Operation::Settle(SettlePlan::Today {
-            date: today,
-            money: 1000,
-        }));
-        out.push(Operation::Settle(SettlePlan::Reserve {
-            date: later,
-            money: 900,
-        }));
-        out.push(Operation::Cancel(CancelPlan::Authorization {
-            deadline: at("2026-03-01T10:00:00+09:00"),
-        }));
-    }
-    if status == Status::SettleReserved {
-        out.push(Operation::Settle(SettlePlan::Withdraw));
-    }
-    if status == Status::Completed {
-        out.push(Operation::Cancel(CancelPlan::Sale { deadline: None }));
-    }
-    out
 }
 
 impl Ref {
@@ -243,7 +217,7 @@ proptest! {
                 }
                 Input::Op { choice, outcome: o } => {
                     let Some(r) = &sut else { continue };
-                    let options = plans(r.status(), today);
+                    let options = plans(r.status());
                     let Some(op) = options.get(choice % options.len().max(1)).copied() else { continue };
                     let outcome = outcome(o, today);
                     let report = OperationReport::new(op, r.status(), outcome.clone(), clock);

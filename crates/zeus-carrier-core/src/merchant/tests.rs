@@ -323,8 +323,9 @@ fn flagging_keeps_the_first_reconciliation_reason() {
     assert_eq!(d.record.expect("record").reconciliation(), Some("first"));
 }
 
-/// Every plan the pre-checks can make, for a record in `status`.
-fn plans(status: Status) -> Vec<Operation> {
+/// Every plan the pre-checks can make, for a record in `status` (today is
+/// 2026-01-12).
+pub(super) fn plans(status: Status) -> Vec<Operation> {
     let day = NaiveDate::from_ymd_opt(2026, 1, 12).expect("date");
     let later = NaiveDate::from_ymd_opt(2026, 1, 20).expect("date");
     let mut out = Vec::new();

@@ -302,7 +302,10 @@ impl ActFields<'_> {
     }
 }
 
-fn parse_money(s: &str) -> Option<u32> {
+/// Reads a Secure Link `money` value as the gateway does: 1 to 6
+/// half-width digits (SPEC §5), else `None` (answered `invalid` with the
+/// field's code). The amount rules (R-SL-5, and 0) are the pre-check's.
+pub fn parse_money(s: &str) -> Option<u32> {
     if money_ok(s.as_bytes()) {
         s.parse().ok()
     } else {
