@@ -183,7 +183,7 @@ pub fn cancel_events_for(plan: &CancelPlan, outcome: &Outcome) -> Vec<Event> {
             vec![Event::CancelOk]
         }
         (Outcome::Failure { code }, CancelPlan::Authorization { .. } | CancelPlan::Sale { .. })
-            if is_carrier_code(code) && !reconcile_first(code) =>
+            if is_carrier_code(code.raw()) && !reconcile_first(code.raw()) =>
         {
             vec![Event::CancelFail]
         }

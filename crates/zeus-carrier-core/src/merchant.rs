@@ -33,10 +33,15 @@
 //! - **Stale** (R-CG-4): a late call never seen before (behind or beside
 //!   the record) is counted and moves nothing.
 //! - **Flagged**: a call that disagrees with the checkout saved for its
-//!   `sendid` (carrier, amount: [`amount_consistent`]) or that names a
-//!   checkout another order already used (one checkout, one order) is
-//!   stored and counted, not applied, and the order is marked for
-//!   reconciliation.
+//!   `sendid` (carrier; amount at every status: [`amount_agrees`]), that
+//!   names a checkout another order already used (one checkout, one
+//!   order), or — when the merchant issues its checkouts
+//!   ([`UnknownSendId::Flag`], the default) — that has no saved checkout,
+//!   is stored and counted, not applied, and the order is marked for
+//!   reconciliation ([`ReconcileReason::Flagged`]; an order with no
+//!   record is listed with [`ReconcileReason::NeverApplied`]).
+//! - **Reasons** are typed ([`ReconcileReason`], [`InFlight`]): a stable
+//!   code for storage, Japanese and English texts for people.
 //! - **Operations** (R-RS-2, R-RS-3, R-TR-2): a settle or cancel outcome
 //!   moves the record along the table by the events its plan and outcome
 //!   mean; an `unknown` outcome, or a failure whose code the catalog marks
@@ -49,22 +54,26 @@
 mod deadline;
 mod notice;
 mod operation;
+mod reason;
 mod record;
 #[cfg(test)]
 mod reference;
 #[cfg(test)]
 mod tests;
 
-pub use deadline::{Deadline, DeadlineKind, Windows};
+pub use deadline::{Deadline, DeadlineKind, DutyReason, Windows};
 pub use notice::{
-    Checkout, EffectKind, Flag, Notice, NoticeDecision, NoticeEffect, NoticeError,
-    amount_consistent, on_notification, window_start,
+    Checkout, EffectKind, Flag, Notice, NoticeDecision, NoticeEffect, NoticeError, UnknownSendId,
+    amount_agrees, on_notification, window_start,
 };
+pub use reason::{FlagKind, InFlight, OperationKind, ReconcileReason};
 pub use operation::{
     MissingFact, Operation, OperationDecision, OperationError, OperationReport, on_operation,
     reconcile_reason,
 };
-pub use record::{Counters, MerchantRecord, RecordParts, StatusSet, Step, Withdrawal};
+pub use record::{
+    Counters, MerchantRecord, RecordError, RecordParts, StatusSet, Step, Withdrawal,
+};
 
 use crate::status::Status;
 use crate::transition::{EventKind, TRANSITIONS};

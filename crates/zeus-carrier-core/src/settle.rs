@@ -301,7 +301,7 @@ pub fn settle_events_for(plan: &SettlePlan, outcome: &Outcome) -> Vec<Event> {
         }
         (Outcome::Success { .. }, SettlePlan::Withdraw) => vec![Event::WithdrawReservation],
         (Outcome::Failure { code }, SettlePlan::Today { money, .. })
-            if is_carrier_code(code) && !reconcile_first(code) =>
+            if is_carrier_code(code.raw()) && !reconcile_first(code.raw()) =>
         {
             vec![Event::SettleToday { money }, Event::CarrierRejectsSettle]
         }

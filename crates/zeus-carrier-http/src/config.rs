@@ -1,15 +1,12 @@
-//! Configuration of the Secure Link client and the CGI receiver, and the
-//! checks that turn a configuration into a working adapter.
+//! Configuration of the Secure Link client, the wire-level defaults the
+//! CGI receiver starts from, and the gateway URL rules.
 
 use std::net::IpAddr;
 use std::time::Duration;
 
-use ipnet::IpNet;
-use zeus_carrier_core::Charset;
 use zeus_carrier_core::callback::ClientIp;
 use zeus_carrier_core::secure_link::Zkey;
 
-use crate::secret::SigningKey;
 
 /// The default time to open a connection to the gateway.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -74,18 +71,6 @@ pub enum ConfigError {
         /// `connect` or `total`.
         which: &'static str,
     },
-    /// The callback path does not start with `/`, holds a character other
-    /// than `A-Z a-z 0-9 / - _ . ~`, or clashes with another endpoint.
-    #[error(
-        "callback path {path:?} must start with '/', use only A-Z a-z 0-9 / - _ . ~, and not clash with another endpoint"
-    )]
-    BadCallbackPath {
-        /// The path as given.
-        path: String,
-    },
-    /// An empty signing key.
-    #[error("signing key must not be empty")]
-    EmptySigningKey,
     /// The HTTP client could not be built (TLS backend).
     #[error("HTTP client: {reason}")]
     HttpClient {
@@ -128,7 +113,7 @@ impl ClientConfig {
 }
 
 /// Whether a URL host is loopback: 127.0.0.0/8, `::1` or `localhost`.
-pub(crate) fn is_loopback_host(host: &url::Host<&str>) -> bool {
+pub fn is_loopback_host(host: &url::Host<&str>) -> bool {
     match host {
         url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
         url::Host::Ipv4(ip) => IpAddr::V4(*ip).is_loopback(),
@@ -185,67 +170,6 @@ pub(crate) fn check_clientip(clientip: &str) -> Result<(), ConfigError> {
         .map_err(|_| ConfigError::BadClientIp {
             clientip: clientip.to_owned(),
         })
-}
-
-/// How the CGI receiver judges a call (R-CG-1 … R-CG-5).
-///
-/// `Debug` never shows the signing key. Build it with
-/// [`ReceiverConfig::new`] and set the fields that differ from the
-/// defaults.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct ReceiverConfig {
-    /// The merchant's IP code: calls for another `clientip` are refused.
-    pub clientip: String,
-    /// The charset of the CGI query (default Shift_JIS, D-3).
-    pub charset: Charset,
-    /// The source allowlist (default `127.0.0.1/32`, `::1/128`; R-CG-5,
-    /// D-8: the gateway's addresses come from configuration only).
-    pub allow: Vec<IpNet>,
-    /// Reverse proxies whose `X-Forwarded-For` is believed (default none).
-    pub trusted_proxies: Vec<IpNet>,
-    /// When set, `sendpoint` must carry a valid signature
-    /// ([`crate::signing`]).
-    pub signing_key: Option<SigningKey>,
-    /// The path the router answers on (default `/zeus/carrier/callback`).
-    pub path: String,
-    /// The largest query accepted, in bytes (default 8 KiB); larger → 414.
-    pub max_query_bytes: usize,
-    /// The largest form body accepted (CGI by POST), in bytes (default
-    /// 8 KiB); larger → 413.
-    pub max_body_bytes: usize,
-}
-
-impl ReceiverConfig {
-    /// A configuration with every default, for the IP code `clientip`.
-    pub fn new(clientip: impl Into<String>) -> Self {
-        ReceiverConfig {
-            clientip: clientip.into(),
-            charset: Charset::ShiftJis,
-            allow: crate::source::default_allowlist(),
-            trusted_proxies: Vec::new(),
-            signing_key: None,
-            path: DEFAULT_CALLBACK_PATH.to_owned(),
-            max_query_bytes: DEFAULT_MAX_QUERY_BYTES,
-            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
-        }
-    }
-
-    /// Checks the configuration.
-    pub fn check(&self) -> Result<(), ConfigError> {
-        check_clientip(&self.clientip)?;
-        let path_char_ok =
-            |c: char| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_' | '.' | '~');
-        if !self.path.starts_with('/') || !self.path.chars().all(path_char_ok) {
-            return Err(ConfigError::BadCallbackPath {
-                path: self.path.clone(),
-            });
-        }
-        if self.signing_key.as_ref().is_some_and(SigningKey::is_empty) {
-            return Err(ConfigError::EmptySigningKey);
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]
@@ -307,25 +231,5 @@ mod tests {
         let dbg = format!("{c:?}");
         assert!(!dbg.contains("hunter2"), "{dbg}");
         assert!(dbg.contains("Zkey(***)"));
-    }
-
-    #[test]
-    fn receiver_config_defaults_and_checks() {
-        let mut c = ReceiverConfig::new("1234567890");
-        assert_eq!(c.path, "/zeus/carrier/callback");
-        assert_eq!(c.charset, Charset::ShiftJis);
-        assert_eq!(c.allow.len(), 2);
-        assert!(c.check().is_ok());
-        c.signing_key = Some(SigningKey::new("s3cr3t-signing"));
-        assert!(!format!("{c:?}").contains("s3cr3t"));
-        c.path = "/cb/{id}".into();
-        assert!(matches!(
-            c.check(),
-            Err(ConfigError::BadCallbackPath { .. })
-        ));
-        c.path = "/cgi-bin/zeus_callback.cgi".into();
-        assert!(c.check().is_ok());
-        c.clientip = "12345".into();
-        assert!(matches!(c.check(), Err(ConfigError::BadClientIp { .. })));
     }
 }

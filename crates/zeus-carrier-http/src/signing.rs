@@ -17,7 +17,7 @@
 //! - `money` is the amount of the checkout (the shopper's original amount).
 //!   After a settle for a smaller amount (docomo/au, R-SL-5) the CGI calls
 //!   carry the settled amount; the receiver therefore verifies against the
-//!   stored checkout's amount when there is one (see [`crate::receiver`]).
+//!   stored checkout's amount when there is one (see `zeus_carrier_merchant::receiver`).
 //! - With a key configured, `sendpoint` belongs to the signature: a merchant
 //!   value given for it at checkout is replaced.
 //! - A 128-bit tag: forging one needs ~2^128 tries; the gateway's field

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::reason::{InFlight, ReconcileReason};
 use super::record::MerchantRecord;
 use crate::cancel::cancel_plan;
 use crate::settle::settle_window_closes;
@@ -24,6 +25,60 @@ pub struct Windows {
     /// The last moment to cancel: acceptance + 50 × 24 h for 03 and 04,
     /// settle time + 50 × 24 h for 07 (R-CN-1); none for other statuses.
     pub cancel_closes: Option<JstDateTime>,
+}
+
+/// Why an order needs a person, as a [`Deadline`] says: a reconciliation
+/// mark, or an operation whose outcome is not recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DutyReason {
+    /// The record's reconciliation mark.
+    Reconcile(ReconcileReason),
+    /// An operation in flight: sent, its outcome not recorded.
+    InFlight(InFlight),
+}
+
+impl DutyReason {
+    /// A stable code: the reason's, or `in_flight.settle` / `in_flight.cancel`.
+    pub fn code(&self) -> String {
+        match self {
+            DutyReason::Reconcile(r) => r.code(),
+            DutyReason::InFlight(f) => format!("in_flight.{}", f.operation.as_str()),
+        }
+    }
+
+    /// In Japanese.
+    pub fn text_ja(&self) -> String {
+        match self {
+            DutyReason::Reconcile(r) => r.text_ja(),
+            DutyReason::InFlight(f) => f.text_ja(),
+        }
+    }
+
+    /// In English.
+    pub fn text_en(&self) -> String {
+        match self {
+            DutyReason::Reconcile(r) => r.text_en(),
+            DutyReason::InFlight(f) => f.text_en(),
+        }
+    }
+
+    /// What to check on the gateway's 売上管理画面, in Japanese.
+    pub fn check_ja(&self) -> &'static str {
+        match self {
+            DutyReason::Reconcile(r) => r.check_ja(),
+            DutyReason::InFlight(_) => {
+                "売上管理画面で注文のステータスを確認し、CGI通知を待つか、確認後にマークを解除してください（再送はしないでください）"
+            }
+        }
+    }
+}
+
+impl Serialize for DutyReason {
+    /// The English text (INTERFACES §3 `/deadlines` `reason`).
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text_en())
+    }
 }
 
 /// Which window or duty a [`Deadline`] is about.
@@ -55,19 +110,19 @@ pub struct Deadline {
     /// When it closes; `None` for [`DeadlineKind::Reconciliation`].
     pub closes_at: Option<JstDateTime>,
     /// Why reconciliation is needed, for [`DeadlineKind::Reconciliation`].
-    pub reason: Option<String>,
+    pub reason: Option<DutyReason>,
 }
 
 impl Deadline {
-    /// A reconciliation duty for an order with no record: notifications
-    /// were stored for it but none was applied.
-    pub fn unrecorded(order_no: OrderNo, reason: impl Into<String>) -> Deadline {
+    /// The reconciliation duty of an order with no record: notifications
+    /// were stored for it but none was applied (each was flagged).
+    pub fn unrecorded(order_no: OrderNo) -> Deadline {
         Deadline {
             order_no,
             status: None,
             kind: DeadlineKind::Reconciliation,
             closes_at: None,
-            reason: Some(reason.into()),
+            reason: Some(DutyReason::Reconcile(ReconcileReason::NeverApplied)),
         }
     }
 
@@ -107,16 +162,17 @@ impl MerchantRecord {
     pub fn deadlines(&self, now: JstDateTime, until: JstDateTime) -> Vec<Deadline> {
         let (now, until) = (to_jst(&now), to_jst(&until));
         let mut out = Vec::new();
-        for reason in [self.reconciliation(), self.in_flight()]
-            .into_iter()
-            .flatten()
-        {
+        let duties = [
+            self.reconciliation().cloned().map(DutyReason::Reconcile),
+            self.in_flight().copied().map(DutyReason::InFlight),
+        ];
+        for reason in duties.into_iter().flatten() {
             out.push(Deadline {
                 order_no: self.order_no().clone(),
                 status: Some(self.status()),
                 kind: DeadlineKind::Reconciliation,
                 closes_at: None,
-                reason: Some(reason.to_owned()),
+                reason: Some(reason),
             });
         }
         let w = self.windows();

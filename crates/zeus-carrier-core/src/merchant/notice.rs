@@ -4,6 +4,7 @@
 use serde::{Serialize, Serializer};
 
 use super::is_ahead;
+use super::reason::{FlagKind, ReconcileReason};
 use super::record::{Counters, MerchantRecord, RecordParts, StatusSet, Step, Withdrawal};
 use crate::callback::{Callback, CgiErrorCode, CgiParam};
 use crate::carrier::Carrier;
@@ -164,6 +165,43 @@ pub enum Flag {
         /// The order that used it first.
         used_by: OrderNo,
     },
+    /// No checkout was saved for the call's `sendid` (or the call carries
+    /// none), and this merchant issues its checkouts
+    /// ([`UnknownSendId::Flag`]).
+    #[error("no checkout saved for sendid {sendid:?}: this merchant issues its checkouts, so the call is not applied")]
+    NoCheckout {
+        /// The call's `sendid`, when it carried one.
+        sendid: Option<SendId>,
+    },
+}
+
+impl Flag {
+    /// The flag's stable kind.
+    pub const fn kind(&self) -> FlagKind {
+        match self {
+            Flag::CarrierMismatch { .. } => FlagKind::CarrierMismatch,
+            Flag::MoneyMismatch { .. } => FlagKind::MoneyMismatch,
+            Flag::CheckoutUsed { .. } => FlagKind::CheckoutUsed,
+            Flag::NoCheckout { .. } => FlagKind::NoCheckout,
+        }
+    }
+}
+
+/// What happens to a CGI call whose `sendid` has no saved checkout: a
+/// policy of the merchant's configuration.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, strum::EnumIter)]
+#[non_exhaustive]
+pub enum UnknownSendId {
+    /// The merchant issues every checkout (the facade's `checkout` saves
+    /// it): a call without one is stored and flagged, not applied
+    /// (the default; INTERFACES v3 `--unknown-sendid flag`).
+    #[default]
+    Flag,
+    /// The merchant renders some Link Point forms itself, without saving a
+    /// checkout: such calls are applied unchecked (v2's behaviour,
+    /// `--unknown-sendid apply`). Whoever reaches the callback through the
+    /// allowlist can then create orders.
+    Apply,
 }
 
 impl Serialize for Flag {
@@ -173,29 +211,18 @@ impl Serialize for Flag {
     }
 }
 
-/// Whether a notification's amount agrees with the amount the shopper
-/// ordered, given the status it reports: in the payment phase (01, 02, 03)
-/// nothing can have changed the amount, so it must be equal; later, a settle
-/// may have lowered it for carriers that allow a change (R-SL-5), so any
-/// amount from 1 up to the ordered one agrees; a carrier that allows no
-/// change must report the ordered amount.
-pub fn amount_consistent(carrier: Carrier, ordered: Money, reported: Status, money: Money) -> bool {
-    let payment_phase = match reported {
-        Status::Accepting | Status::PaymentFailed | Status::Authorized => true,
-        Status::SettleReserved
-        | Status::Settling
-        | Status::SettleFailed
-        | Status::Completed
-        | Status::Cancelled
-        | Status::CompletedCancelFailed
-        | Status::AuthorizationCancelled
-        | Status::AuthorizationCancelFailed => false,
-    };
-    if payment_phase || !carrier.may_change_amount() {
-        money == ordered
-    } else {
-        money <= ordered
-    }
+/// Whether a notification's amount agrees with what this merchant knows,
+/// at every status: the amount the shopper ordered (the checkout's), or an
+/// amount this merchant itself settled — the record's current amount
+/// (which only an own settle lowers, R-SL-5) or the amount of a settle in
+/// flight (sent, its answer not recorded yet: the gateway's CGI call may
+/// overtake the answer). Nothing else can change the amount, so a lower
+/// amount that no own settle asked for is a forgery or a mistake.
+pub fn amount_agrees(ordered: Money, record: Option<&MerchantRecord>, money: Money) -> bool {
+    money == ordered
+        || record.is_some_and(|r| {
+            r.money() == Some(money) || r.in_flight().is_some_and(|f| f.money == Some(money))
+        })
 }
 
 /// Where the merchant's 50-day windows (D-7) of an order first seen at
@@ -356,7 +383,7 @@ pub struct NoticeDecision {
 /// The integrity check: the reason a notification disagrees with the
 /// checkout saved for its `sendid`, or `None` when it agrees. A parameter
 /// the merchant does not receive is not checked.
-fn integrity(checkout: &Checkout, n: &Notice) -> Option<Flag> {
+fn integrity(checkout: &Checkout, record: Option<&MerchantRecord>, n: &Notice) -> Option<Flag> {
     if let Some(used_by) = &checkout.order_no
         && *used_by != n.order_no
     {
@@ -375,7 +402,7 @@ fn integrity(checkout: &Checkout, n: &Notice) -> Option<Flag> {
         });
     }
     let call = n.money?;
-    (!amount_consistent(checkout.carrier, checkout.money, n.status, call)).then(|| {
+    (!amount_agrees(checkout.money, record, call)).then(|| {
         Flag::MoneyMismatch {
             sendid: checkout.sendid.clone(),
             checkout: checkout.money,
@@ -387,26 +414,32 @@ fn integrity(checkout: &Checkout, n: &Notice) -> Option<Flag> {
 
 /// Decides what notification `n` does to `record` (`None`: no record yet),
 /// given the checkout saved for its `sendid` (`None`: none was saved, or
-/// the call carries no `sendid`). See the module docs for the rules.
+/// the call carries no `sendid`) and the merchant's policy for calls
+/// without a checkout. See the module docs for the rules.
 pub fn on_notification(
     record: Option<&MerchantRecord>,
     checkout: Option<&Checkout>,
     n: &Notice,
+    unknown_sendid: UnknownSendId,
 ) -> NoticeDecision {
     let at = to_jst(&n.received_at);
     let current = record.map(MerchantRecord::status);
     let checkout = checkout.filter(|c| n.sendid.as_ref() == Some(&c.sendid));
-    if let Some(flag) = checkout.and_then(|c| integrity(c, n)) {
+    let flag = match (checkout, unknown_sendid) {
+        (Some(c), _) => integrity(c, record, n),
+        (None, UnknownSendId::Flag) => Some(Flag::NoCheckout {
+            sendid: n.sendid.clone(),
+        }),
+        (None, UnknownSendId::Apply) => None,
+    };
+    if let Some(flag) = flag {
         let record = record.map(|r| {
             let mut p = r.parts().clone();
             p.counters.flagged += 1;
             if p.reconciliation.is_none() {
-                p.reconciliation = Some(format!(
-                    "CGI notification (status {}) flagged: {flag}",
-                    n.status.code()
-                ));
+                p.reconciliation = Some(ReconcileReason::Flagged(flag.kind()));
             }
-            MerchantRecord::from_parts(p.settle())
+            MerchantRecord::from_model(p.settle())
         });
         return NoticeDecision {
             effect: NoticeEffect::Flagged {
@@ -454,7 +487,7 @@ pub fn on_notification(
     };
     NoticeDecision {
         effect,
-        record: Some(MerchantRecord::from_parts(p.settle())),
+        record: Some(MerchantRecord::from_model(p.settle())),
         step,
         claim: None,
     }
@@ -488,7 +521,7 @@ fn create(checkout: Option<&Checkout>, n: &Notice, at: JstDateTime) -> NoticeDec
     };
     NoticeDecision {
         effect: NoticeEffect::Created { status },
-        record: Some(MerchantRecord::from_parts(parts)),
+        record: Some(MerchantRecord::from_model(parts)),
         step: Some(Step {
             from: None,
             to: status,

@@ -4,9 +4,10 @@
 
 use super::is_ahead;
 use super::notice::Checkout;
+use super::reason::{OperationKind, ReconcileReason};
 use super::record::{MerchantRecord, Step, Withdrawal};
 use crate::cancel::{CancelPlan, cancel_events_for};
-use crate::error_code::{RetryAdvice, lookup};
+use crate::error_code::RetryAdvice;
 use crate::order::Event;
 use crate::secure_link::Outcome;
 use crate::settle::{OrderFacts, SettlePlan, settle_events_for};
@@ -75,10 +76,15 @@ pub enum Operation {
 
 impl Operation {
     /// `settle` or `cancel`.
-    pub const fn name(&self) -> &'static str {
+    pub fn name(&self) -> &'static str {
+        self.kind().as_str()
+    }
+
+    /// Settle or cancel.
+    pub const fn kind(&self) -> OperationKind {
         match self {
-            Operation::Settle(_) => "settle",
-            Operation::Cancel(_) => "cancel",
+            Operation::Settle(_) => OperationKind::Settle,
+            Operation::Cancel(_) => OperationKind::Cancel,
         }
     }
 
@@ -146,28 +152,19 @@ pub struct OperationDecision {
     /// Why the order now needs reconciliation, when the outcome does not
     /// settle what happened (R-RS-3, or a code the catalog marks
     /// "reconcile first").
-    pub reconcile: Option<String>,
+    pub reconcile: Option<ReconcileReason>,
 }
 
 /// Why an outcome leaves the order's fate open, if it does: `unknown`
 /// (R-RS-3), or a failure whose code the catalog marks
 /// [`RetryAdvice::ReconcileFirst`] (already settled, already settling, a
 /// double request, the carrier's undetermined answer).
-pub fn reconcile_reason(operation: &Operation, outcome: &Outcome) -> Option<String> {
+pub fn reconcile_reason(operation: &Operation, outcome: &Outcome) -> Option<ReconcileReason> {
     match outcome {
-        Outcome::Unknown { reason } => Some(format!(
-            "{} outcome unknown ({reason}): the gateway may have acted; compare with the management screen or wait for its CGI call (R-RS-3)",
-            operation.name()
-        )),
-        Outcome::Failure { code } if lookup(code).retry_advice() == RetryAdvice::ReconcileFirst => {
-            let meaning = lookup(code)
-                .known()
-                .map_or("unknown code", |e| e.meaning_ja);
-            Some(format!(
-                "{} answered failure_order {code} ({meaning}): the order's state at the gateway is not what this record says; compare before acting",
-                operation.name()
-            ))
-        }
+        Outcome::Unknown { .. } => Some(ReconcileReason::OutcomeUnknown(operation.kind())),
+        Outcome::Failure { code } if code.retry_advice() == RetryAdvice::ReconcileFirst => Some(
+            ReconcileReason::ReconcileFirstCode(operation.kind(), code.clone()),
+        ),
         Outcome::Success { .. }
         | Outcome::Failure { .. }
         | Outcome::Maintenance { .. }
@@ -204,7 +201,7 @@ pub fn on_operation(
             p.withdrawal = Withdrawal::Requested;
         }
         return Ok(OperationDecision {
-            record: MerchantRecord::from_parts(p.settle()),
+            record: MerchantRecord::from_model(p.settle()),
             steps: Vec::new(),
             reconcile,
         });
@@ -265,7 +262,7 @@ pub fn on_operation(
         p.settled_at = Some(at);
     }
     Ok(OperationDecision {
-        record: MerchantRecord::from_parts(p.settle()),
+        record: MerchantRecord::from_model(p.settle()),
         steps,
         reconcile: None,
     })

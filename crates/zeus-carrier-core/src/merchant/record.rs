@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use strum::IntoEnumIterator;
 
+use super::reason::{InFlight, ReconcileReason};
 use crate::carrier::Carrier;
 use crate::status::Status;
 use crate::time::JstDateTime;
@@ -140,14 +141,14 @@ pub struct RecordParts {
     pub settled_at: Option<JstDateTime>,
     /// Why the order needs comparing with the gateway; `None` when it does
     /// not.
-    pub reconciliation: Option<String>,
+    pub reconciliation: Option<ReconcileReason>,
     /// The statuses the gateway has notified.
     pub notified: StatusSet,
     /// Whether a withdrawal of the reservation is pending.
     pub withdrawal: Withdrawal,
     /// An operation sent (or about to be sent) whose outcome is not
     /// recorded yet ([`MerchantRecord::begin_operation`]).
-    pub in_flight: Option<String>,
+    pub in_flight: Option<InFlight>,
     /// The notification counters.
     pub counters: Counters,
 }
@@ -172,9 +173,59 @@ impl RecordParts {
     }
 }
 
+/// Persisted parts that no sequence of inputs can produce: each names the
+/// field and the rule it breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RecordError {
+    /// An amount without the original amount it came from.
+    #[error("money: set while original_money is not (the first amount told is the original)")]
+    MoneyWithoutOriginal,
+    /// A pending withdrawal outside the reservation status.
+    #[error("withdrawal: requested while the status is {} (only a reservation, 04, can be withdrawn, R-SL-6)", status.code())]
+    WithdrawalOutsideReservation {
+        /// The record's status.
+        status: Status,
+    },
+    /// A record no notification created.
+    #[error("notified: empty (a record is created by its first applied notification)")]
+    NothingNotified,
+    /// The windows counting from before the first notification.
+    #[error("window_from: before first_seen_at (the windows count from the first notification's receipt, D-7)")]
+    WindowBeforeFirstSeen,
+}
+
 impl MerchantRecord {
-    /// Rebuilds a record from its persisted parts.
-    pub fn from_parts(parts: RecordParts) -> MerchantRecord {
+    /// Rebuilds a record from its persisted parts, checking that the model
+    /// could have produced them ([`RecordError`] names the field and the
+    /// rule otherwise).
+    pub fn from_parts(parts: RecordParts) -> Result<MerchantRecord, RecordError> {
+        if parts.money.is_some() {
+            parts
+                .original_money
+                .ok_or(RecordError::MoneyWithoutOriginal)?;
+        }
+        if parts.withdrawal == Withdrawal::Requested && parts.status != Status::SettleReserved {
+            return Err(RecordError::WithdrawalOutsideReservation {
+                status: parts.status,
+            });
+        }
+        if parts.notified == StatusSet::EMPTY {
+            return Err(RecordError::NothingNotified);
+        }
+        if parts.window_from < parts.first_seen_at {
+            return Err(RecordError::WindowBeforeFirstSeen);
+        }
+        Ok(MerchantRecord { p: parts })
+    }
+
+    /// A record from parts the model itself produced (its invariants hold
+    /// by construction).
+    pub(super) fn from_model(parts: RecordParts) -> MerchantRecord {
+        debug_assert!(
+            MerchantRecord::from_parts(parts.clone()).is_ok(),
+            "the model broke a record invariant: {parts:?}"
+        );
         MerchantRecord { p: parts }
     }
 
@@ -249,8 +300,8 @@ impl MerchantRecord {
     }
 
     /// Why the order needs comparing with the gateway, if it does.
-    pub fn reconciliation(&self) -> Option<&str> {
-        self.p.reconciliation.as_deref()
+    pub fn reconciliation(&self) -> Option<&ReconcileReason> {
+        self.p.reconciliation.as_ref()
     }
 
     /// The statuses the gateway has notified.
@@ -269,8 +320,8 @@ impl MerchantRecord {
     }
 
     /// The operation whose outcome is not recorded yet, if any.
-    pub fn in_flight(&self) -> Option<&str> {
-        self.p.in_flight.as_deref()
+    pub fn in_flight(&self) -> Option<&InFlight> {
+        self.p.in_flight.as_ref()
     }
 
     /// The record as it must be stored durably *before* a settle or cancel
@@ -279,11 +330,8 @@ impl MerchantRecord {
     /// stays, and [`MerchantRecord::deadlines`] lists the order for
     /// reconciliation: the gateway may have acted (R-RS-3).
     #[must_use]
-    pub fn begin_operation(mut self, operation: &str, at: JstDateTime) -> MerchantRecord {
-        self.p.in_flight = Some(format!(
-            "{operation} sent at {}; no outcome recorded yet",
-            crate::time::to_jst(&at).to_rfc3339()
-        ));
+    pub fn begin_operation(mut self, mark: InFlight) -> MerchantRecord {
+        self.p.in_flight = Some(mark);
         self
     }
 
@@ -296,16 +344,18 @@ impl MerchantRecord {
     /// earlier reason): for example after a store failure following a
     /// gateway answer.
     #[must_use]
-    pub fn with_reconciliation(mut self, reason: impl Into<String>) -> MerchantRecord {
-        self.p.reconciliation = Some(reason.into());
+    pub fn with_reconciliation(mut self, reason: ReconcileReason) -> MerchantRecord {
+        self.p.reconciliation = Some(reason);
         self
     }
 
     /// The record with its reconciliation mark removed (someone compared it
-    /// with the gateway).
+    /// with the gateway). An operation still marked in flight is cleared
+    /// too: the person compared its effect.
     #[must_use]
     pub fn reconciled(mut self) -> MerchantRecord {
         self.p.reconciliation = None;
+        self.p.in_flight = None;
         self
     }
 }

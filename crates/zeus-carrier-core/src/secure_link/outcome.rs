@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 
 use super::{Response, ResponseError, ResultKind};
+use crate::error_code::{ErrorCode, Lookup, lookup};
 
 /// Why the outcome of a Secure Link call is unknown (R-RS-3).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,18 +42,21 @@ pub enum Outcome {
     },
     /// `failure_order`: refused by the gateway, or failed at the carrier.
     Failure {
-        /// The `error_code`.
-        code: String,
+        /// The `error_code`, looked up in the catalog (an unknown code keeps
+        /// its raw value, R-EC-1).
+        code: Lookup,
     },
     /// `maintenance`: try again later (R-EC-2).
     Maintenance {
-        /// The `error_code`.
-        code: String,
+        /// The `error_code`, looked up in the catalog (an unknown code keeps
+        /// its raw value, R-EC-1).
+        code: Lookup,
     },
     /// `invalid`: a parameter was malformed.
     Invalid {
-        /// The `error_code`.
-        code: String,
+        /// The `error_code`, looked up in the catalog (an unknown code keeps
+        /// its raw value, R-EC-1).
+        code: Lookup,
     },
     /// No readable answer: the gateway may or may not have acted (R-RS-3).
     Unknown {
@@ -66,9 +70,15 @@ impl Outcome {
     pub fn from_response(r: Response) -> Outcome {
         match r.result {
             ResultKind::SuccessOrder => Outcome::Success { date: r.date },
-            ResultKind::FailureOrder => Outcome::Failure { code: r.error_code },
-            ResultKind::Maintenance => Outcome::Maintenance { code: r.error_code },
-            ResultKind::Invalid => Outcome::Invalid { code: r.error_code },
+            ResultKind::FailureOrder => Outcome::Failure {
+                code: lookup(&r.error_code),
+            },
+            ResultKind::Maintenance => Outcome::Maintenance {
+                code: lookup(&r.error_code),
+            },
+            ResultKind::Invalid => Outcome::Invalid {
+                code: lookup(&r.error_code),
+            },
             // Not a gateway `result` (only the catalog's class of 999999999):
             // no gateway sent it, so nothing says what happened (R-RS-3).
             ResultKind::Unhandled => Outcome::Unknown {
@@ -122,8 +132,19 @@ impl Outcome {
             Outcome::Success { .. } => Some(super::NO_ERROR_CODE),
             Outcome::Failure { code }
             | Outcome::Maintenance { code }
-            | Outcome::Invalid { code } => Some(code),
+            | Outcome::Invalid { code } => Some(code.raw()),
             Outcome::Unknown { .. } => None,
+        }
+    }
+
+    /// The catalog entry of the `error_code`, when the gateway answered a
+    /// code the catalog knows.
+    pub fn error_entry(&self) -> Option<&'static ErrorCode> {
+        match self {
+            Outcome::Failure { code }
+            | Outcome::Maintenance { code }
+            | Outcome::Invalid { code } => code.known(),
+            Outcome::Success { .. } | Outcome::Unknown { .. } => None,
         }
     }
 

@@ -1,7 +1,9 @@
 //! The merchant facade against the sandbox gateway over real sockets, on
 //! SQLite and on PostgreSQL.
 
+mod cgi_support;
 mod checkout;
 mod operate;
 mod outbox;
+mod receiver;
 mod support;

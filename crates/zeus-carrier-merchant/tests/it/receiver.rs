@@ -9,7 +9,7 @@ use zeus_carrier_http::{
 };
 use zeus_carrier_store::Store;
 
-use crate::support::{CLIENTIP, TestDb, at, cgi_query, get, oneshot, ono, sid};
+use crate::cgi_support::{CLIENTIP, TestDb, at, cgi_query, get, oneshot, ono, sid};
 
 const PATH: &str = "/zeus/carrier/callback";
 const LOCAL: &str = "127.0.0.1:40000";
@@ -200,7 +200,7 @@ async fn r_cg_5_x_forwarded_for_counts_only_from_a_trusted_proxy() {
     let send = |r: axum::Router, xff: &'static str| {
         let q = q.clone();
         async move {
-            crate::support::oneshot(
+            crate::cgi_support::oneshot(
                 &r,
                 "10.0.0.2:5555",
                 "GET",

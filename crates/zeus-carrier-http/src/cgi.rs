@@ -62,12 +62,12 @@ enum Body {
     None,
     /// The body's bytes.
     Bytes(Vec<u8>),
-    /// The adapter stopped reading at [`crate::Receiver::max_body_bytes`].
+    /// The adapter stopped reading at the receiver's body limit (`zeus_carrier_merchant::Receiver::max_body_bytes`).
     OverLimit,
 }
 
 /// One request on the callback path, in framework-neutral terms: what
-/// [`crate::Receiver::receive`] judges.
+/// the receiver (`zeus_carrier_merchant::Receiver::receive`) judges.
 ///
 /// Build it with [`CgiCall::get`], [`CgiCall::post`] or [`CgiCall::head`],
 /// then add what the request carried with the `with_*` methods.
@@ -105,7 +105,7 @@ impl CgiCall {
 
     /// A POST call from `peer` with its `Content-Type` header (if any) and
     /// its whole body. The adapter should stop reading a body longer than
-    /// [`crate::Receiver::max_body_bytes`] and use
+    /// the receiver's body limit (`zeus_carrier_merchant::Receiver::max_body_bytes`) and use
     /// [`CgiCall::post_over_limit`] instead.
     pub fn post(
         peer: Option<IpAddr>,
@@ -120,7 +120,7 @@ impl CgiCall {
     }
 
     /// A POST call whose body was longer than
-    /// [`crate::Receiver::max_body_bytes`] (the adapter stopped reading
+    /// the receiver's body limit (`zeus_carrier_merchant::Receiver::max_body_bytes`) (the adapter stopped reading
     /// it): refused with `413` once the source check has passed.
     pub fn post_over_limit(peer: Option<IpAddr>, content_type: Option<String>) -> CgiCall {
         CgiCall {
