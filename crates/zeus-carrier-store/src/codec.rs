@@ -4,7 +4,7 @@
 //! two-digit codes (D-1), dates as `YYYY-MM-DD`, carriers as their letter.
 
 use chrono::{DateTime, NaiveDate, SecondsFormat};
-use zeus_carrier_core::merchant::Withdrawal;
+use zeus_carrier_core::merchant::{InFlight, ReconcileReason, Withdrawal};
 use zeus_carrier_core::time::to_jst;
 use zeus_carrier_core::values::{ClientIp, Money, OrderNo, SendId};
 use zeus_carrier_core::{Carrier, JstDateTime, Status};
@@ -227,4 +227,36 @@ mod tests {
         let e = parse_money("orders", "money", -1).expect_err("negative");
         assert!(e.to_string().contains("orders.money"), "{e}");
     }
+}
+
+/// A stored reconciliation reason ([`ReconcileReason::code`]). A mark an
+/// earlier version stored as free text reads as
+/// [`ReconcileReason::Unspecified`]: the order stays marked, and the text
+/// is not carried further.
+pub(crate) fn parse_reason(code: &str) -> ReconcileReason {
+    ReconcileReason::from_code(code).unwrap_or(ReconcileReason::Unspecified)
+}
+
+/// A stored in-flight mark ([`InFlight::code`]). A mark an earlier version
+/// stored as free text (`settle sent at …`) is read as an operation of
+/// that name sent at the time it names, when it does; otherwise the row is
+/// corrupt.
+pub(crate) fn parse_opt_in_flight(
+    table: &'static str,
+    column: &'static str,
+    v: Option<String>,
+) -> Result<Option<InFlight>, StoreError> {
+    let Some(code) = v else { return Ok(None) };
+    if let Some(mark) = InFlight::from_code(&code) {
+        return Ok(Some(mark));
+    }
+    // Earlier versions: "{operation} sent at {rfc3339}; no outcome recorded yet".
+    let legacy = code.split_once(" sent at ").and_then(|(op, rest)| {
+        let at = rest.split(';').next()?;
+        let since = chrono::DateTime::parse_from_rfc3339(at).ok()?;
+        Some(InFlight::new(op.parse().ok()?, None, since))
+    });
+    legacy
+        .map(Some)
+        .ok_or_else(|| StoreError::corrupt(table, column, format!("{code:?} is no in-flight mark")))
 }

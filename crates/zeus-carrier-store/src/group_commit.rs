@@ -52,10 +52,11 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 
 use crate::db::Backend;
 use crate::error::StoreError;
-use zeus_carrier_core::merchant::Notice;
 
 use crate::model::Recorded;
-use crate::store::{RECORD_CTX, log_recorded, record_in_tx, record_notification_alone};
+use crate::store::{
+    Incoming, RECORD_CTX, SendIdLock, log_recorded, record_in_tx, record_notification_alone,
+};
 
 /// The most notifications one transaction records.
 pub(crate) const MAX_BATCH: usize = 128;
@@ -65,8 +66,7 @@ const QUEUE: usize = 1024;
 type Reply = oneshot::Sender<Result<Recorded, StoreError>>;
 
 struct Job {
-    notice: Notice,
-    raw_query: Vec<u8>,
+    incoming: Incoming,
     reply: Reply,
 }
 
@@ -104,20 +104,12 @@ impl GroupCommit {
 
     /// Records `notice` in the next batch; returns after that batch
     /// committed.
-    pub(crate) async fn record(
-        &self,
-        notice: Notice,
-        raw_query: Vec<u8>,
-    ) -> Result<Recorded, StoreError> {
+    pub(crate) async fn record(&self, incoming: Incoming) -> Result<Recorded, StoreError> {
         let (reply, answer) = oneshot::channel();
-        let job = Job {
-            notice,
-            raw_query,
-            reply,
-        };
+        let job = Job { incoming, reply };
         if let Err(mpsc::error::SendError(job)) = self.queue.send(job).await {
             // The writer task is gone (its runtime shut down).
-            return record_notification_alone(&self.backend, &job.notice, &job.raw_query).await;
+            return record_notification_alone(&self.backend, &job.incoming).await;
         }
         answer.await.unwrap_or_else(|_| {
             Err(StoreError::unavailable(
@@ -161,20 +153,27 @@ enum Outcome {
 }
 
 async fn try_batch(backend: &Backend, batch: &[Job]) -> Outcome {
-    let order_nos: Vec<&str> = batch.iter().map(|j| j.notice.order_no.as_str()).collect();
+    let order_nos: Vec<&str> = batch
+        .iter()
+        .map(|j| j.incoming.notice.order_no.as_str())
+        .collect();
     let sendids: Vec<&str> = batch
         .iter()
-        .filter_map(|j| j.notice.sendid.as_ref().map(|s| s.as_str()))
+        .filter_map(|j| j.incoming.notice.sendid.as_ref().map(|s| s.as_str()))
         .collect();
     let mut tx = match backend.begin_batch(&order_nos, &sendids, RECORD_CTX).await {
         Ok(tx) => tx,
         Err(e) => return Outcome::Failed(e),
     };
     // PostgreSQL: the batch's begin took every sendid lock already.
-    let sendid_locked = matches!(backend, Backend::Postgres(_));
+    let sendid_lock = if matches!(backend, Backend::Postgres(_)) {
+        SendIdLock::Held
+    } else {
+        SendIdLock::Take
+    };
     let mut recorded = Vec::with_capacity(batch.len());
     for job in batch {
-        match record_in_tx(&mut tx.exec(), &job.notice, &job.raw_query, sendid_locked).await {
+        match record_in_tx(&mut tx.exec(), &job.incoming, sendid_lock).await {
             Ok(r) => recorded.push(r),
             // Dropping the transaction rolls it back.
             Err(_) => return Outcome::OneFailed,
@@ -191,7 +190,7 @@ async fn commit_batch(backend: &Backend, batch: &mut Vec<Job>) {
         Outcome::Committed(recorded) => {
             tracing::debug!(batch = batch.len(), "group commit");
             for (job, r) in batch.drain(..).zip(recorded) {
-                log_recorded(&job.notice, &r);
+                log_recorded(&job.incoming.notice, &r);
                 // A caller that went away was still recorded: its resend
                 // will count as a duplicate.
                 let _ = job.reply.send(Ok(r));
@@ -205,7 +204,7 @@ async fn commit_batch(backend: &Backend, batch: &mut Vec<Job>) {
                 );
             }
             for job in batch.drain(..) {
-                let result = record_notification_alone(backend, &job.notice, &job.raw_query).await;
+                let result = record_notification_alone(backend, &job.incoming).await;
                 let _ = job.reply.send(result);
             }
         }

@@ -2,8 +2,9 @@
 
 use serde::{Serialize, Serializer};
 use zeus_carrier_core::callback::CgiErrorCode;
-use zeus_carrier_core::merchant::{Counters, EffectKind, MerchantRecord, NoticeEffect};
-use zeus_carrier_core::time::format_yyyymmdd;
+use zeus_carrier_core::merchant::{
+    Counters, EffectKind, InFlight, MerchantRecord, NoticeEffect, ReconcileReason,
+};
 use zeus_carrier_core::values::{ClientIp, Money, OrderNo, SendId};
 use zeus_carrier_core::{Carrier, JstDateTime, Status};
 
@@ -80,13 +81,8 @@ pub struct HistoryRow {
 /// [`MerchantRecord`] (what [`zeus_carrier_core::merchant`] decided) and its
 /// history (every accepted status change, oldest first).
 ///
-/// Its JSON (`serde_json::to_value`) is INTERFACES §3's `GET
-/// /orders/{order_no}` body: `order_no`, `status` (the `{code, name, label}`
-/// object), `money`, `carrier`, `payout_eligible`, `sendid`, `history`,
-/// `notifications`, `duplicates`, `stale`; plus, added, `original_money`,
-/// `sendpoint`, `clientip`, `first_seen_at`, `window_from`, `settle_date`
-/// (`YYYYMMDD`), `settled_at`, `needs_reconciliation`, `flagged` and
-/// `in_flight` (the operation sent whose outcome is not recorded, or null).
+/// The store defines no HTTP shape for it: the operator face's JSON is
+/// `zeus_carrier_merchant::operator`'s.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MerchantOrder {
     record: MerchantRecord,
@@ -140,12 +136,12 @@ impl MerchantOrder {
     }
 
     /// Why the order needs comparing with the gateway, if it does.
-    pub fn needs_reconciliation(&self) -> Option<&str> {
+    pub fn needs_reconciliation(&self) -> Option<&ReconcileReason> {
         self.record.reconciliation()
     }
 
     /// The operation whose outcome is not recorded yet, if any.
-    pub fn in_flight(&self) -> Option<&str> {
+    pub fn in_flight(&self) -> Option<&InFlight> {
         self.record.in_flight()
     }
 
@@ -155,62 +151,9 @@ impl MerchantOrder {
     }
 }
 
-impl Serialize for MerchantOrder {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        #[derive(Serialize)]
-        struct Json<'a> {
-            order_no: &'a OrderNo,
-            status: Status,
-            money: Option<Money>,
-            carrier: Option<Carrier>,
-            payout_eligible: bool,
-            sendid: Option<&'a SendId>,
-            history: &'a [HistoryRow],
-            notifications: u64,
-            duplicates: u64,
-            stale: u64,
-            original_money: Option<Money>,
-            sendpoint: Option<&'a str>,
-            clientip: Option<&'a ClientIp>,
-            first_seen_at: JstDateTime,
-            window_from: JstDateTime,
-            settle_date: Option<String>,
-            settled_at: Option<JstDateTime>,
-            needs_reconciliation: Option<&'a str>,
-            flagged: u64,
-            in_flight: Option<&'a str>,
-        }
-        let r = &self.record;
-        let c = r.counters();
-        Json {
-            order_no: r.order_no(),
-            status: r.status(),
-            money: r.money(),
-            carrier: r.carrier(),
-            payout_eligible: r.payout_eligible(),
-            sendid: r.sendid(),
-            history: &self.history,
-            notifications: c.notifications,
-            duplicates: c.duplicates,
-            stale: c.stale,
-            original_money: r.original_money(),
-            sendpoint: r.sendpoint(),
-            clientip: r.clientip(),
-            first_seen_at: r.first_seen_at(),
-            window_from: r.window_from(),
-            settle_date: r.settle_date().map(format_yyyymmdd),
-            settled_at: r.settled_at(),
-            needs_reconciliation: r.reconciliation(),
-            flagged: c.flagged,
-            in_flight: r.in_flight(),
-        }
-        .serialize(s)
-    }
-}
-
 /// The answer of [`crate::Store::record_notification`]. It is returned only
 /// after the transaction committed: the caller may answer `successok`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Recorded {
     /// The stored notification's id.
@@ -261,7 +204,7 @@ pub struct StoredNotification {
 }
 
 /// The answer of [`crate::Store::record_operation`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct OperationRecorded {
     /// The steps that moved the record (a step a CGI call had already
@@ -272,7 +215,7 @@ pub struct OperationRecorded {
     /// Why the order now needs reconciliation, when the outcome does not
     /// settle what happened (R-RS-3, or a code the catalog marks
     /// "reconcile first"); the record is marked with it.
-    pub reconcile: Option<String>,
+    pub reconcile: Option<ReconcileReason>,
 }
 
 /// One accepted transition, for the embedding service. Delivered
@@ -298,4 +241,16 @@ pub struct OutboxEvent {
     pub source: Source,
     /// When it was recorded.
     pub at: JstDateTime,
+    /// The order's current amount when the transition was recorded (after
+    /// a partial settle, the settled amount); `None` when no amount was
+    /// told, or for events written before this field existed.
+    pub money: Option<Money>,
+}
+
+impl OutboxEvent {
+    /// Whether the gateway pays the merchant for the order in the status
+    /// the event moved it to (R-ST-1).
+    pub fn payout_eligible(&self) -> bool {
+        self.to.payout_eligible()
+    }
 }

@@ -3,15 +3,15 @@
 //! ([`RecordParts`], [`Step`]); nothing here chooses a status or a time.
 
 use zeus_carrier_core::merchant::{
-    Checkout, Counters, MerchantRecord, RecordParts, StatusSet, Step,
+    Checkout, Counters, InFlight, MerchantRecord, ReconcileReason, RecordParts, StatusSet, Step,
 };
 use zeus_carrier_core::values::{OrderNo, SendId};
 
 use crate::codec::{
     count_value, date_text, parse_carrier, parse_clientip, parse_count, parse_money,
-    parse_opt_carrier, parse_opt_clientip, parse_opt_date, parse_opt_money, parse_opt_sendid,
-    parse_opt_status, parse_opt_time, parse_order_no, parse_sendid, parse_status, parse_time,
-    parse_withdrawal, time_ms, time_text, withdrawal_text,
+    parse_opt_carrier, parse_opt_clientip, parse_opt_date, parse_opt_in_flight, parse_opt_money,
+    parse_opt_sendid, parse_opt_status, parse_opt_time, parse_order_no, parse_reason, parse_sendid,
+    parse_status, parse_time, parse_withdrawal, time_ms, time_text, withdrawal_text,
 };
 use crate::db::{Exec, Row, Value};
 use crate::error::StoreError;
@@ -66,8 +66,8 @@ pub(crate) const INSERT_HISTORY: &str = "INSERT INTO order_history (order_no, at
      VALUES ($1, $2, $3, $4, $5)";
 
 /// An outbox event: [`step_values`] and the order's `sendid` bind it.
-pub(crate) const INSERT_OUTBOX: &str = "INSERT INTO outbox (order_no, at, from_status, to_status, source, sendid) \
-     VALUES ($1, $2, $3, $4, $5, $6)";
+pub(crate) const INSERT_OUTBOX: &str = "INSERT INTO outbox (order_no, at, from_status, to_status, source, sendid, money) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
 /// A checkout by its `sendid`.
 pub(crate) const SELECT_CHECKOUT: &str =
@@ -121,7 +121,7 @@ pub(crate) fn record_from_row(r: &impl Columns) -> Result<MerchantRecord, StoreE
     let notified = u16::try_from(bits)
         .map(StatusSet::from_bits)
         .map_err(|_| StoreError::corrupt(T, "notified_bits", format!("{bits} is no status set")))?;
-    Ok(MerchantRecord::from_parts(RecordParts {
+    MerchantRecord::from_parts(RecordParts {
         order_no: parse_order_no(T, "order_no", &r.text(T, "order_no")?)?,
         status: parse_status(T, "status", &r.text(T, "status")?)?,
         money: parse_opt_money(T, "money", r.opt_int(T, "money")?)?,
@@ -134,17 +134,20 @@ pub(crate) fn record_from_row(r: &impl Columns) -> Result<MerchantRecord, StoreE
         window_from: parse_time(T, "window_from", &r.text(T, "window_from")?)?,
         settle_date: parse_opt_date(T, "settle_date", r.opt_text(T, "settle_date")?)?,
         settled_at: parse_opt_time(T, "settled_at", r.opt_text(T, "settled_at")?)?,
-        reconciliation: r.opt_text(T, "needs_reconciliation")?,
+        reconciliation: r
+            .opt_text(T, "needs_reconciliation")?
+            .map(|code| parse_reason(&code)),
         notified,
         withdrawal: parse_withdrawal(T, "withdrawal", &r.text(T, "withdrawal")?)?,
-        in_flight: r.opt_text(T, "in_flight")?,
+        in_flight: parse_opt_in_flight(T, "in_flight", r.opt_text(T, "in_flight")?)?,
         counters: Counters::new(
             parse_count(T, "notifications", r.int(T, "notifications")?)?,
             parse_count(T, "duplicates", r.int(T, "duplicates")?)?,
             parse_count(T, "stale", r.int(T, "stale")?)?,
             parse_count(T, "flagged", r.int(T, "flagged")?)?,
         ),
-    }))
+    })
+    .map_err(|e| StoreError::corrupt(T, "order_no", e.to_string()))
 }
 
 /// The order's record without its history.
@@ -223,14 +226,14 @@ pub(crate) fn record_values(record: &MerchantRecord) -> [Value; 22] {
         time_text(window_from).into(),
         settle_date.map(date_text).into(),
         settled_at.as_ref().map(time_text).into(),
-        reconciliation.clone().into(),
+        reconciliation.as_ref().map(ReconcileReason::code).into(),
         count_value(counters.notifications).into(),
         count_value(counters.duplicates).into(),
         count_value(counters.stale).into(),
         count_value(counters.flagged).into(),
         i64::from(notified.bits()).into(),
         withdrawal_text(*withdrawal).into(),
-        in_flight.clone().into(),
+        in_flight.as_ref().map(InFlight::code).into(),
         w.settle_closes.as_ref().map(time_ms).into(),
         w.cancel_closes.as_ref().map(time_ms).into(),
     ]
@@ -280,12 +283,13 @@ pub(crate) async fn append_step(
 }
 
 /// The values of a step's history row ([`INSERT_HISTORY`]) and of its
-/// outbox event ([`INSERT_OUTBOX`]: the same and the order's `sendid`).
+/// outbox event ([`INSERT_OUTBOX`]: the same, the order's `sendid` and
+/// its amount after the transaction).
 pub(crate) fn step_values(
     record: &MerchantRecord,
     step: &Step,
     source: Source,
-) -> ([Value; 5], [Value; 6]) {
+) -> ([Value; 5], [Value; 7]) {
     let history: [Value; 5] = [
         record.order_no().as_str().into(),
         time_text(&step.at).into(),
@@ -301,6 +305,7 @@ pub(crate) fn step_values(
         d,
         e,
         record.sendid().map(|s| s.as_str().to_owned()).into(),
+        record.money().map(|m| i64::from(m.yen())).into(),
     ];
     (history, outbox)
 }
@@ -354,6 +359,7 @@ pub(crate) fn outbox_from_row(r: &Row) -> Result<OutboxEvent, StoreError> {
         to: parse_status(T, "to_status", &r.text(T, "to_status")?)?,
         source: parse_source(T, &r.text(T, "source")?)?,
         at: parse_time(T, "at", &r.text(T, "at")?)?,
+        money: parse_opt_money(T, "money", r.opt_int(T, "money")?)?,
     })
 }
 

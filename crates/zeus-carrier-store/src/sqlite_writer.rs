@@ -59,7 +59,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
-use zeus_carrier_core::merchant::{Notice, NoticeEffect, on_notification};
+use zeus_carrier_core::merchant::{NoticeEffect, on_notification};
 
 use crate::db::{Backend, SQLITE_BUSY_TIMEOUT, Value};
 use crate::error::StoreError;
@@ -71,7 +71,8 @@ use crate::rows::{
     record_values, step_row, step_values,
 };
 use crate::store::{
-    INSERT_NOTIFICATION, RECORD_CTX, log_recorded, notification_values, record_notification_alone,
+    INSERT_NOTIFICATION, Incoming, RECORD_CTX, log_recorded, notification_values,
+    record_notification_alone,
 };
 
 /// Notifications waiting for the writer before callers wait to queue.
@@ -80,8 +81,7 @@ const QUEUE: usize = 1024;
 type Reply = oneshot::Sender<Result<Recorded, StoreError>>;
 
 struct Job {
-    notice: Notice,
-    raw_query: Vec<u8>,
+    incoming: Incoming,
     reply: Reply,
 }
 
@@ -131,25 +131,17 @@ impl SqliteWriter {
 
     /// Records `notice` in the next batch; returns after that batch
     /// committed.
-    pub(crate) async fn record(
-        &self,
-        notice: Notice,
-        raw_query: Vec<u8>,
-    ) -> Result<Recorded, StoreError> {
+    pub(crate) async fn record(&self, incoming: Incoming) -> Result<Recorded, StoreError> {
         if self.closed.load(Ordering::Acquire) {
-            return record_notification_alone(&self.backend, &notice, &raw_query).await;
+            return record_notification_alone(&self.backend, &incoming).await;
         }
         let (reply, answer) = oneshot::channel();
-        let job = Job {
-            notice,
-            raw_query,
-            reply,
-        };
+        let job = Job { incoming, reply };
         if let Err(mpsc::error::SendError(Msg::Record(job))) =
             self.queue.send(Msg::Record(job)).await
         {
             // The thread is gone.
-            return record_notification_alone(&self.backend, &job.notice, &job.raw_query).await;
+            return record_notification_alone(&self.backend, &job.incoming).await;
         }
         answer.await.unwrap_or_else(|_| {
             Err(StoreError::unavailable(
@@ -224,7 +216,7 @@ impl Writer {
             Outcome::Committed(recorded) => {
                 tracing::debug!(batch = batch.len(), "group commit");
                 for (job, r) in batch.drain(..).zip(recorded) {
-                    log_recorded(&job.notice, &r);
+                    log_recorded(&job.incoming.notice, &r);
                     // A caller that went away was still recorded: its
                     // resend will count as a duplicate.
                     let _ = job.reply.send(Ok(r));
@@ -240,7 +232,7 @@ impl Writer {
                 for job in batch.drain(..) {
                     let result = self.record_alone(&job);
                     if let Ok(r) = &result {
-                        log_recorded(&job.notice, r);
+                        log_recorded(&job.incoming.notice, r);
                     }
                     let _ = job.reply.send(result);
                 }
@@ -261,7 +253,7 @@ impl Writer {
         let result = self.in_transaction(|tx| {
             let mut recorded = Vec::with_capacity(batch.len());
             for job in batch {
-                match record_in_tx(tx, &job.notice, &job.raw_query) {
+                match record_in_tx(tx, &job.incoming) {
                     Ok(r) => recorded.push(r),
                     Err(e) => return Ok(Err(e)),
                 }
@@ -276,7 +268,7 @@ impl Writer {
     }
 
     fn record_alone(&mut self, job: &Job) -> Result<Recorded, StoreError> {
-        self.in_transaction(|tx| Ok(record_in_tx(tx, &job.notice, &job.raw_query)))?
+        self.in_transaction(|tx| Ok(record_in_tx(tx, &job.incoming)))?
     }
 
     /// Runs `body` in a `BEGIN IMMEDIATE` transaction: commits when it
@@ -429,11 +421,8 @@ fn query_one<T>(
 /// `store::record_in_tx` on the writer's connection: the same reads, the
 /// same decision by the core's model, the same writes; the history the
 /// caller gets is the one read before this call's step plus that step.
-fn record_in_tx(
-    tx: &Transaction<'_>,
-    notice: &Notice,
-    raw_query: &[u8],
-) -> Result<Recorded, StoreError> {
+fn record_in_tx(tx: &Transaction<'_>, job: &Incoming) -> Result<Recorded, StoreError> {
+    let (notice, raw_query) = (&job.notice, job.raw_query.as_slice());
     let order_no: [Value; 1] = [notice.order_no.as_str().into()];
     let record = query_one(tx, SELECT_ORDER, &order_no, |r| record_from_row(r))?;
     let checkout = match &notice.sendid {
@@ -442,7 +431,12 @@ fn record_in_tx(
         })?,
         None => None,
     };
-    let decision = on_notification(record.as_ref(), checkout.as_ref(), notice);
+    let decision = on_notification(
+        record.as_ref(),
+        checkout.as_ref(),
+        notice,
+        job.unknown_sendid,
+    );
     let flag = match &decision.effect {
         NoticeEffect::Flagged { flag, .. } => Some(flag.to_string()),
         _ => None,

@@ -5,8 +5,8 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use zeus_carrier_core::JstDateTime;
 use zeus_carrier_core::merchant::{
-    Checkout, Deadline, MerchantRecord, Notice, NoticeEffect, OperationReport, on_notification,
-    on_operation,
+    Checkout, Deadline, InFlight, MerchantRecord, Notice, NoticeEffect, OperationReport,
+    ReconcileReason, UnknownSendId, on_notification, on_operation,
 };
 use zeus_carrier_core::time::to_jst;
 use zeus_carrier_core::values::{OrderNo, SendId};
@@ -149,12 +149,18 @@ impl Store {
         &self,
         notice: Notice,
         raw_query: Vec<u8>,
+        unknown_sendid: UnknownSendId,
     ) -> Result<Recorded, StoreError> {
+        let job = Incoming {
+            notice,
+            raw_query,
+            unknown_sendid,
+        };
         match &self.writer {
             #[cfg(feature = "sqlite")]
-            Some(Writer::Thread(writer)) => writer.record(notice, raw_query).await,
-            Some(Writer::Task(writer)) => writer.record(notice, raw_query).await,
-            None => record_notification_alone(&self.backend, &notice, &raw_query).await,
+            Some(Writer::Thread(writer)) => writer.record(job).await,
+            Some(Writer::Task(writer)) => writer.record(job).await,
+            None => record_notification_alone(&self.backend, &job).await,
         }
     }
 
@@ -239,7 +245,7 @@ impl Store {
             operation = source.as_str(),
             steps = applied.len(),
             status = decision.record.status().code(),
-            reconcile = decision.reconcile.as_deref(),
+            reconcile = decision.reconcile.as_ref().map(ReconcileReason::code),
             "merchant operation recorded"
         );
         Ok(OperationRecorded {
@@ -258,11 +264,10 @@ impl Store {
     pub async fn begin_operation(
         &self,
         order_no: &OrderNo,
-        operation: &str,
-        at: JstDateTime,
+        mark: InFlight,
     ) -> Result<MerchantOrder, StoreError> {
         self.update_record(order_no, "marking an operation in flight", |r| {
-            r.begin_operation(operation, at)
+            r.begin_operation(mark)
         })
         .await
     }
@@ -275,7 +280,7 @@ impl Store {
     pub async fn mark_reconciliation(
         &self,
         order_no: &OrderNo,
-        reason: &str,
+        reason: ReconcileReason,
     ) -> Result<MerchantOrder, StoreError> {
         self.update_record(order_no, "marking an order for reconciliation", |r| {
             r.with_reconciliation(reason)
@@ -360,24 +365,15 @@ impl Store {
         let flagged = ex
             .fetch_all(
                 CTX,
-                "SELECT n.order_no, n.integrity_flag FROM notifications n \
+                "SELECT DISTINCT n.order_no FROM notifications n \
                  WHERE n.effect = 'flagged' \
                  AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.order_no = n.order_no) \
-                 ORDER BY n.order_no, n.id",
+                 ORDER BY n.order_no",
                 &[],
             )
             .await?;
-        let mut last: Option<OrderNo> = None;
         for r in &flagged {
-            let order_no = parse_order_no_row(r, T)?;
-            if last.as_ref() == Some(&order_no) {
-                continue;
-            }
-            let reason = r.opt_text(T, "integrity_flag")?.unwrap_or_else(|| {
-                "CGI notifications for this order were flagged and not applied".to_owned()
-            });
-            out.push(Deadline::unrecorded(order_no.clone(), reason));
-            last = Some(order_no);
+            out.push(Deadline::unrecorded(parse_order_no_row(r, T)?));
         }
         Deadline::sort(&mut out);
         Ok(out)
@@ -415,7 +411,7 @@ impl Store {
                     format!("{:?} vanished after insert", checkout.sendid.as_str()),
                 )
             })?;
-        if stored.money != checkout.money || stored.carrier != checkout.carrier {
+        if !stored.same_request(checkout) {
             return Err(StoreError::CheckoutConflict {
                 sendid: checkout.sendid.clone(),
                 stored_money: stored.money,
@@ -482,7 +478,7 @@ impl Store {
             .exec()
             .fetch_all(
                 CTX,
-                "SELECT id, order_no, sendid, from_status, to_status, source, at FROM outbox \
+                "SELECT id, order_no, sendid, from_status, to_status, source, at, money FROM outbox \
                  WHERE acked_at IS NULL AND id > $1 ORDER BY id LIMIT $2",
                 &[after_id.into(), i64::from(limit).into()],
             )
@@ -514,16 +510,36 @@ impl Store {
 /// The context of every error of [`Store::record_notification`].
 pub(crate) const RECORD_CTX: &str = "recording a CGI notification";
 
+/// One CGI notification to record: the notice, its raw query (kept as
+/// received) and the merchant's policy for calls without a checkout.
+#[derive(Debug)]
+pub(crate) struct Incoming {
+    pub(crate) notice: Notice,
+    pub(crate) raw_query: Vec<u8>,
+    pub(crate) unknown_sendid: UnknownSendId,
+}
+
+/// Whether the transaction already holds the `sendid` lock of the
+/// notification's checkout (a PostgreSQL batch takes every `sendid` lock
+/// up front, in key order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SendIdLock {
+    /// Take it inside [`record_in_tx`], after the order lock.
+    Take,
+    /// Already held by the batch.
+    Held,
+}
+
 /// [`Store::record_notification`] in a transaction of its own.
 pub(crate) async fn record_notification_alone(
     backend: &Backend,
-    notice: &Notice,
-    raw_query: &[u8],
+    job: &Incoming,
 ) -> Result<Recorded, StoreError> {
+    let notice = &job.notice;
     let mut tx = backend
         .begin_locked(notice.order_no.as_str(), RECORD_CTX)
         .await?;
-    let recorded = record_in_tx(&mut tx.exec(), notice, raw_query, false).await?;
+    let recorded = record_in_tx(&mut tx.exec(), job, SendIdLock::Take).await?;
     tx.commit(RECORD_CTX).await?;
     log_recorded(notice, &recorded);
     Ok(recorded)
@@ -556,17 +572,17 @@ pub(crate) fn log_recorded(notice: &Notice, recorded: &Recorded) {
 #[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
 pub(crate) async fn record_in_tx(
     ex: &mut Exec<'_>,
-    notice: &Notice,
-    raw_query: &[u8],
-    sendid_locked: bool,
+    job: &Incoming,
+    sendid_lock: SendIdLock,
 ) -> Result<Recorded, StoreError> {
     const CTX: &str = RECORD_CTX;
+    let (notice, raw_query) = (&job.notice, job.raw_query.as_slice());
     let record = load_record(ex, CTX, &notice.order_no).await?;
     let checkout = match &notice.sendid {
         Some(sendid) => {
             #[cfg(feature = "postgres")]
             #[allow(irrefutable_let_patterns)] // only PostgreSQL compiled in
-            if let (Exec::Postgres(_), false) = (&ex, sendid_locked) {
+            if let (Exec::Postgres(_), SendIdLock::Take) = (&ex, sendid_lock) {
                 // Two orders naming one sendid are not serialized by their
                 // order locks: serialize their claim of the checkout. Always
                 // taken after the order lock, so no cycle can form.
@@ -581,7 +597,12 @@ pub(crate) async fn record_in_tx(
         }
         None => None,
     };
-    let decision = on_notification(record.as_ref(), checkout.as_ref(), notice);
+    let decision = on_notification(
+        record.as_ref(),
+        checkout.as_ref(),
+        notice,
+        job.unknown_sendid,
+    );
     let flag = match &decision.effect {
         NoticeEffect::Flagged { flag, .. } => Some(flag.to_string()),
         _ => None,

@@ -127,6 +127,17 @@ impl Checkout {
     }
 }
 
+impl Checkout {
+    /// Whether `asked`, saved again under this checkout's `sendid`, is the
+    /// same order request (same amount and carrier): saving it again
+    /// changes nothing. Another amount or carrier under a saved `sendid` is
+    /// a conflict: the saved checkout is what CGI calls are checked
+    /// against, so it must never change.
+    pub fn same_request(&self, asked: &Checkout) -> bool {
+        self.sendid == asked.sendid && self.money == asked.money && self.carrier == asked.carrier
+    }
+}
+
 /// Why a notification was stored but not applied.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -168,7 +179,9 @@ pub enum Flag {
     /// No checkout was saved for the call's `sendid` (or the call carries
     /// none), and this merchant issues its checkouts
     /// ([`UnknownSendId::Flag`]).
-    #[error("no checkout saved for sendid {sendid:?}: this merchant issues its checkouts, so the call is not applied")]
+    #[error(
+        "no checkout saved for sendid {sendid:?}: this merchant issues its checkouts, so the call is not applied"
+    )]
     NoCheckout {
         /// The call's `sendid`, when it carried one.
         sendid: Option<SendId>,
@@ -402,13 +415,11 @@ fn integrity(checkout: &Checkout, record: Option<&MerchantRecord>, n: &Notice) -
         });
     }
     let call = n.money?;
-    (!amount_agrees(checkout.money, record, call)).then(|| {
-        Flag::MoneyMismatch {
-            sendid: checkout.sendid.clone(),
-            checkout: checkout.money,
-            call,
-            status: n.status,
-        }
+    (!amount_agrees(checkout.money, record, call)).then(|| Flag::MoneyMismatch {
+        sendid: checkout.sendid.clone(),
+        checkout: checkout.money,
+        call,
+        status: n.status,
     })
 }
 

@@ -191,7 +191,9 @@ pub enum RecordError {
     #[error("notified: empty (a record is created by its first applied notification)")]
     NothingNotified,
     /// The windows counting from before the first notification.
-    #[error("window_from: before first_seen_at (the windows count from the first notification's receipt, D-7)")]
+    #[error(
+        "window_from: before first_seen_at (the windows count from the first notification's receipt, D-7)"
+    )]
     WindowBeforeFirstSeen,
 }
 
