@@ -14,8 +14,10 @@ pub const SUCCESS_BODY: &str = "successok";
 
 /// The HTTP method of a call on the callback path. Adapters answer `405`
 /// themselves for any other method (see [`Method::from_name`]).
+///
+/// Deliberately exhaustive: the gateway calls with GET or POST, and HEAD
+/// is the only probe; adapters match every variant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum Method {
     /// CGI by GET: the parameters are the query string (the gateway's
     /// default).
@@ -180,16 +182,21 @@ impl CgiCall {
         self.content_type.as_deref()
     }
 
-    /// The body of a POST call: `Ok(None)` without a body, `Err(())` when
-    /// the adapter stopped reading it at the bound.
-    pub(crate) fn body(&self) -> Result<Option<&[u8]>, ()> {
+    /// The body of a POST call: `Ok(None)` without a body,
+    /// [`BodyOverLimit`] when the adapter stopped reading it at the bound.
+    pub fn body(&self) -> Result<Option<&[u8]>, BodyOverLimit> {
         match &self.body {
             Body::None => Ok(None),
             Body::Bytes(b) => Ok(Some(b)),
-            Body::OverLimit => Err(()),
+            Body::OverLimit => Err(BodyOverLimit),
         }
     }
 }
+
+/// A POST body the adapter stopped reading at the receiver's bound
+/// ([`CgiCall::post_over_limit`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyOverLimit;
 
 impl std::fmt::Debug for CgiCall {
     /// Lengths only: a call carries the shopper's mail address and phone

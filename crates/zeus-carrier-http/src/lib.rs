@@ -56,7 +56,7 @@ pub mod secret;
 pub mod signing;
 pub mod source;
 
-pub use cgi::{ANSWER_CONTENT_TYPE, Ack, CgiCall, Method, SUCCESS_BODY};
+pub use cgi::{ANSWER_CONTENT_TYPE, Ack, BodyOverLimit, CgiCall, Method, SUCCESS_BODY};
 pub use client::{CallError, CancelCall, Prepared, SecureLinkClient, Sent, SettleCall};
 pub use clock::Clock;
 pub use config::{ClientConfig, ConfigError};

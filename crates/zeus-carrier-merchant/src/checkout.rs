@@ -95,23 +95,23 @@ impl Merchant {
     /// ```
     pub async fn checkout(&self, mut request: OrderRequest) -> Result<CheckoutForm, CheckoutError> {
         let config = self.config();
-        request.clientip = config.clientip.as_str().to_owned();
+        request.clientip = config.clientip().as_str().to_owned();
         if request.sendid.is_empty() {
             request.sendid = new_sendid()?;
         }
-        if config.signing_key.is_some() {
+        if config.signing_key().is_some() {
             request.sendpoint.clear();
         }
         let mut valid = request
-            .validate(config.charset)
+            .validate(config.charset())
             .map_err(CheckoutError::Invalid)?;
-        if let Some(key) = &config.signing_key {
+        if let Some(key) = config.signing_key() {
             let (money, carrier) = (valid.money(), valid.carrier());
             let mut signed = valid.into_request();
             signed.sendpoint =
                 sign_sendpoint(key, &signed.clientip, &signed.sendid, money, carrier);
             valid = signed
-                .validate(config.charset)
+                .validate(config.charset())
                 .map_err(CheckoutError::Invalid)?;
         }
         // A validated request's sendid and money satisfy the typed values'
@@ -130,7 +130,7 @@ impl Merchant {
         };
         let html = valid.render_html_form(&config.order_url());
         let body = config
-            .charset
+            .charset()
             .encode(&html)
             .map_err(|e| CheckoutError::Encoding(e.to_string()))?
             .into_owned();
@@ -144,7 +144,7 @@ impl Merchant {
             checkout,
             html,
             body,
-            charset: config.charset,
+            charset: config.charset(),
         })
     }
 }

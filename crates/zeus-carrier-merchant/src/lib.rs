@@ -10,36 +10,49 @@
 //! | [`Merchant::outbox`] | an [`Outbox`] consumer: at-least-once delivery of every accepted transition, with its `sendid`, deduplicated by event id |
 //! | [`Merchant::order`], [`Merchant::deadlines`], [`Merchant::clear_reconciliation`] | the merchant's record and what needs doing |
 //!
-//! The CGI receiver is [`zeus_carrier_http`]'s; it records into the same
-//! [`Store`].
+//! | [`Merchant::receiver`] | the durable CGI [`Receiver`] (SPEC §9): allowlist, trusted proxies, parsing through the core, signature, the checkout policy, `successok` only after the store committed; [`Receiver::answer_http`] serves it on any HTTP stack |
+//! | `Merchant::public_router`, `Merchant::operator_router` | (feature `axum`) the callback route, and the operator JSON API behind a bearer token ([`operator`]) |
+//!
+//! Everything is built from one checked [`MerchantConfig`]: a shop states
+//! each setting once (its IP code, key, gateway, allowlist, charset,
+//! signing key, clock, timeouts), and the facade, its Secure Link client
+//! and the receiver read the same values.
 //!
 //! Every rule is the core's ([`zeus_carrier_core::merchant`],
 //! [`zeus_carrier_core::settle`], [`zeus_carrier_core::cancel`]); this crate
 //! sequences the I/O around them.
 //!
 //! ```no_run
-//! use zeus_carrier_core::{OrderNo, settle::SettleParams};
-//! use zeus_carrier_http::{ClientConfig, SecureLinkClient};
+//! use zeus_carrier_core::{ClientIp, OrderNo, secure_link::Zkey, settle::SettleParams};
 //! use zeus_carrier_merchant::{Merchant, MerchantConfig};
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = MerchantConfig::builder(
+//!     ClientIp::parse("1234567890")?,
+//!     Zkey::new(std::env::var("ZEUS_CARRIER_ZKEY")?),
+//! )
+//! .allow(["192.0.2.0/28".parse()?]) // the gateway's CGI addresses, from the contract
+//! .build()?;
 //! let store = zeus_carrier_store::Store::connect("sqlite://merchant.db").await?;
-//! let client = SecureLinkClient::new(ClientConfig::new(
-//!     "https://linkpt.cardservice.co.jp",
-//!     "1234567890",
-//!     zeus_carrier_core::secure_link::Zkey::new(std::env::var("ZEUS_CARRIER_ZKEY")?),
-//! ))?;
-//! let merchant = Merchant::new(store, client, MerchantConfig::new(zeus_carrier_core::ClientIp::parse("1234567890")?))?;
+//! let merchant = Merchant::new(store, config)?;
 //! let done = merchant.settle(&OrderNo::parse("A12345")?, SettleParams::default()).await?;
 //! println!("{} (reconcile: {})", done.outcome.wire_name(), done.needs_reconciliation());
 //! # Ok(()) }
 //! ```
+//!
+//! ## Feature flags
+//! - `sqlite` (default): the embedded SQLite store.
+//! - `postgres`: the PostgreSQL store. A PostgreSQL-only shop turns the
+//!   defaults off (`default-features = false, features = ["postgres",
+//!   "axum"]`) and builds no SQLite.
+//! - `axum` (default): the routers and the operator JSON mapping.
 
 mod checkout;
 mod config;
 mod operate;
+#[cfg(feature = "axum")]
+pub mod operator;
 mod outbox;
-
-use std::sync::Arc;
+pub mod receiver;
 
 use zeus_carrier_core::merchant::Deadline;
 use zeus_carrier_core::values::OrderNo;
@@ -47,41 +60,47 @@ use zeus_carrier_http::{Clock, SecureLinkClient};
 use zeus_carrier_store::{MerchantOrder, Store, StoreError};
 
 pub use checkout::{CheckoutError, CheckoutForm, SENDID_PREFIX};
-pub use config::{ConfigError, DEFAULT_GATEWAY_URL, MerchantConfig};
+pub use config::{
+    ConfigError, DEFAULT_GATEWAY_URL, DEFAULT_LOCK_HOLD, MerchantConfig, MerchantConfigBuilder,
+};
 pub use operate::{OperateError, Operated, Recording};
 pub use outbox::{DEFAULT_BATCH, Drained, Outbox};
+#[cfg(feature = "axum")]
+pub use operator::OperatorToken;
+pub use receiver::{
+    Ack, CallbackRejection, CgiCall, Method, Receiver, RejectionReason, call_from_http,
+    response_to_http,
+};
+#[cfg(feature = "axum")]
+pub use receiver::{CallbackObserver, callback_router, callback_router_observed};
+pub use zeus_carrier_core::merchant::UnknownSendId;
 
-/// The merchant's side: the store, the Secure Link client, its settings and
-/// a clock. Cheap to clone.
+/// The merchant's side: the store, the Secure Link client and the one
+/// configuration they are built from. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Merchant {
     store: Store,
     client: SecureLinkClient,
-    config: Arc<MerchantConfig>,
-    clock: Clock,
+    config: MerchantConfig,
 }
 
 impl Merchant {
-    /// Checks the configuration; uses the system clock.
-    pub fn new(
-        store: Store,
-        client: SecureLinkClient,
-        config: MerchantConfig,
-    ) -> Result<Merchant, ConfigError> {
-        config.check()?;
+    /// The merchant side over `store`, built from `config` (checked when it
+    /// was built): the Secure Link client and the receiver read the same
+    /// values, and the same clock.
+    pub fn new(store: Store, config: MerchantConfig) -> Result<Merchant, ConfigError> {
+        let client = SecureLinkClient::new(config.client_config()).map_err(ConfigError::Client)?;
         Ok(Merchant {
             store,
             client,
-            config: Arc::new(config),
-            clock: Clock::system(),
+            config,
         })
     }
 
-    /// The same merchant reading `clock` (tests, the sandbox's test clock).
-    #[must_use]
-    pub fn with_clock(mut self, clock: Clock) -> Merchant {
-        self.clock = clock;
-        self
+    /// The CGI receiver, recording into the same store under the same
+    /// configuration.
+    pub fn receiver(&self) -> Receiver {
+        Receiver::new(self.store.clone(), self.config.clone())
     }
 
     /// The store.
@@ -94,9 +113,9 @@ impl Merchant {
         &self.client
     }
 
-    /// The clock.
+    /// The clock (the configuration's).
     pub fn clock(&self) -> &Clock {
-        &self.clock
+        self.config.clock()
     }
 
     /// The settings.
@@ -113,7 +132,7 @@ impl Merchant {
     /// now, and every order awaiting reconciliation (first).
     pub async fn deadlines(&self, within_days: u32) -> Result<Vec<Deadline>, StoreError> {
         self.store
-            .list_deadlines(self.clock.now(), within_days)
+            .list_deadlines(self.clock().now(), within_days)
             .await
     }
 

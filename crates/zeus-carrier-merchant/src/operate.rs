@@ -29,12 +29,13 @@
 
 use std::time::Duration;
 
-use zeus_carrier_core::error_code::lookup;
-use zeus_carrier_core::merchant::{MissingFact, Operation, OperationReport};
+use zeus_carrier_core::merchant::{
+    InFlight, MissingFact, Operation, OperationReport, ReconcileReason,
+};
 use zeus_carrier_core::secure_link::Outcome;
 use zeus_carrier_core::settle::SettleParams;
 use zeus_carrier_core::time::{JstDateTime, format_yyyymmdd};
-use zeus_carrier_core::values::OrderNo;
+use zeus_carrier_core::values::{Money, OrderNo};
 use zeus_carrier_http::CallError;
 use zeus_carrier_store::{HistoryRow, MerchantOrder, StoreError};
 
@@ -58,6 +59,23 @@ pub enum OperateError {
     /// before anything was sent.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl OperateError {
+    /// The HTTP status an API answers this error with: `404` (no record),
+    /// `409` (a fact missing, or another settle or cancel of the order in
+    /// flight), `422` (the pre-check predicts the gateway's refusal),
+    /// `503` (storage unavailable), `500` (another storage error).
+    pub fn http_status(&self) -> u16 {
+        match self {
+            OperateError::NotFound(_) => 404,
+            OperateError::MissingFact(_) => 409,
+            OperateError::NotSent(_) => 422,
+            OperateError::Store(StoreError::OperationLocked { .. }) => 409,
+            OperateError::Store(e) if e.is_unavailable() => 503,
+            OperateError::Store(_) => 500,
+        }
+    }
 }
 
 /// Whether the outcome was recorded.
@@ -89,7 +107,7 @@ pub struct Operated {
     /// Whether the outcome was recorded.
     pub recording: Recording,
     /// Why the order now needs reconciliation, when it does.
-    pub reconcile: Option<String>,
+    pub reconcile: Option<ReconcileReason>,
     /// The record after the operation, when it could be read.
     pub order: Option<MerchantOrder>,
     /// How long the gateway call took.
@@ -111,9 +129,7 @@ impl Operated {
 
     /// The catalog's Japanese meaning of the error code (R-EC-1).
     pub fn meaning(&self) -> Option<&'static str> {
-        self.error_code()
-            .and_then(|c| lookup(c).known())
-            .map(|e| e.meaning_ja)
+        self.outcome.error_entry().map(|e| e.meaning_ja)
     }
 
     /// The settle date a `Success_order` carried, as `YYYYMMDD`.
@@ -172,7 +188,7 @@ impl Merchant {
     async fn operate(&self, order_no: &OrderNo, ask: Ask) -> Result<Operated, OperateError> {
         let lock = self
             .store()
-            .lock_operation(order_no, self.config().lock_hold)
+            .lock_operation(order_no, self.config().lock_hold())
             .await?;
         let result = self.operate_locked(order_no, ask).await;
         if let Err(e) = lock.release().await {
@@ -214,8 +230,12 @@ impl Merchant {
             }
         };
         let operation = prepared.operation();
+        let asked_money = match ask {
+            Ask::Settle(params) => params.money.and_then(Money::new),
+            Ask::Cancel => None,
+        };
         store
-            .begin_operation(order_no, operation.name(), now)
+            .begin_operation(order_no, InFlight::new(operation.kind(), asked_money, now))
             .await?;
         let sent = self.client().send_prepared(prepared).await;
         let at: JstDateTime = self.clock().now();
@@ -235,12 +255,8 @@ impl Merchant {
                     error = reason.as_str(),
                     "gateway answered but the store failed"
                 );
-                let mark = format!(
-                    "{} answered {} but recording it failed ({reason})",
-                    operation.name(),
-                    sent.outcome.wire_name()
-                );
-                if let Err(e) = store.mark_reconciliation(order_no, &mark).await {
+                let mark = ReconcileReason::NotRecorded(operation.kind());
+                if let Err(e) = store.mark_reconciliation(order_no, mark.clone()).await {
                     tracing::error!(order_no = order_no.as_str(), error = %e, "reconciliation mark not stored; the in-flight mark remains");
                 }
                 let order = store.get_order(order_no).await.ok().flatten();

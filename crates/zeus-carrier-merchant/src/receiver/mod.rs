@@ -11,13 +11,13 @@
 //!
 //! # Checks, in order, and their answers
 //! 1. **Source** (R-CG-5): the socket peer; `X-Forwarded-For` only when the
-//!    peer is a trusted proxy ([`crate::source`]). Not in the allowlist, or
+//!    peer is a trusted proxy ([`zeus_carrier_http::source`]). Not in the allowlist, or
 //!    unknown (no peer given) → `403`.
 //! 2. **HEAD**: a `HEAD` from an allowed source is answered `200` with an
 //!    empty body ([`Ack::Probe`]); nothing is read or recorded (decision:
 //!    a monitor may probe the path; only GET and POST carry calls).
-//! 3. **Size**: a query above [`ReceiverConfig::max_query_bytes`] → `414`;
-//!    for CGI by POST, a body above [`ReceiverConfig::max_body_bytes`] →
+//! 3. **Size**: a query above [`MerchantConfig::max_query_bytes`] → `414`;
+//!    for CGI by POST, a body above [`MerchantConfig::max_body_bytes`] →
 //!    `413`, and a body that is not `application/x-www-form-urlencoded`
 //!    (no `Content-Type` counts as a form) → `415`. A POST's parameters
 //!    are its body, read in the configured charset like a query; its query
@@ -29,7 +29,7 @@
 //! 6. **Checkout lookup** by `sendid`, for 7, only when a signing key is
 //!    configured (8 reads the checkout itself, inside the store's
 //!    transaction); storage unavailable → `503`.
-//! 7. **Signature** (when a signing key is configured, [`crate::signing`]):
+//! 7. **Signature** (when a signing key is configured, [`zeus_carrier_http::signing`]):
 //!    `sendpoint`, `sendid` and `carrier_type` (and `money` when no checkout
 //!    was saved) are required, and the signature must verify → otherwise
 //!    `400`.
@@ -56,7 +56,8 @@
 //! # Driving it from any framework
 //!
 //! ```no_run
-//! use zeus_carrier_http::{CgiCall, Receiver};
+//! use zeus_carrier_http::CgiCall;
+//! use zeus_carrier_merchant::Receiver;
 //! # async fn handle(receiver: &Receiver, peer: std::net::IpAddr, query: &[u8]) {
 //! let call = CgiCall::get(Some(peer), query.to_vec()).with_forwarded_for(["192.0.2.1"]);
 //! let (status, body) = match receiver.receive(call).await {
@@ -67,7 +68,7 @@
 //! # let _ = (status, body); }
 //! ```
 
-mod call;
+mod adapter;
 mod rejection;
 #[cfg(feature = "axum")]
 mod router;
@@ -79,44 +80,38 @@ use zeus_carrier_core::callback::Callback;
 use zeus_carrier_core::merchant::{Checkout, Notice, NoticeEffect};
 use zeus_carrier_store::Store;
 
-pub use call::{ANSWER_CONTENT_TYPE, Ack, CgiCall, Method, SUCCESS_BODY};
+pub use adapter::{MAX_HTTP_BODY_BYTES, call_from_http, response_to_http};
 pub use rejection::{CallbackRejection, RejectionReason};
+pub use zeus_carrier_http::{ANSWER_CONTENT_TYPE, Ack, CgiCall, Method, SUCCESS_BODY};
 #[cfg(feature = "axum")]
 pub use router::{CallbackObserver, callback_router, callback_router_observed};
 
-use crate::clock::Clock;
-use crate::config::{ConfigError, ReceiverConfig};
-use crate::signing::{SignatureError, verify_sendpoint};
-use crate::source::{SourceError, contains, resolve_source};
+use zeus_carrier_http::signing::{SignatureError, verify_sendpoint};
+use zeus_carrier_http::source::{SourceError, contains, resolve_source};
 
-/// The CGI receiver: the store, its configuration and a clock. Cheap to
-/// clone (the clones share the store's pool).
+use crate::config::MerchantConfig;
+
+/// The CGI receiver: the store and the merchant's one configuration (its
+/// IP code, charset, allowlist, trusted proxies, signing key, policy for
+/// calls without a checkout, and clock). Cheap to clone (the clones share
+/// the store's pool). Built by [`crate::Merchant::receiver`], or
+/// [`Receiver::new`] for a receiver alone.
 #[derive(Clone, Debug)]
 pub struct Receiver {
     store: Store,
-    config: Arc<ReceiverConfig>,
-    clock: Clock,
+    config: MerchantConfig,
+    untrusted_forwarded: Arc<RateLimitedLog>,
 }
 
-/// The receiver's former name.
-pub type ReceiverState = Receiver;
-
 impl Receiver {
-    /// Checks the configuration ([`ReceiverConfig::check`]); uses the system
-    /// clock.
-    pub fn new(store: Store, config: ReceiverConfig) -> Result<Receiver, ConfigError> {
-        config.check()?;
-        Ok(Receiver {
+    /// A receiver recording into `store` under `config` (checked when it
+    /// was built).
+    pub fn new(store: Store, config: MerchantConfig) -> Receiver {
+        Receiver {
             store,
-            config: Arc::new(config),
-            clock: Clock::system(),
-        })
-    }
-
-    /// The same receiver reading `clock` for the receipt time.
-    pub fn with_clock(mut self, clock: Clock) -> Receiver {
-        self.clock = clock;
-        self
+            config,
+            untrusted_forwarded: Arc::new(RateLimitedLog::default()),
+        }
     }
 
     /// The store.
@@ -125,21 +120,21 @@ impl Receiver {
     }
 
     /// The configuration.
-    pub fn config(&self) -> &ReceiverConfig {
+    pub fn config(&self) -> &MerchantConfig {
         &self.config
     }
 
-    /// The path the gateway calls ([`ReceiverConfig::path`]), for adapters
-    /// that mount the receiver.
+    /// The path the gateway calls ([`MerchantConfig::callback_path`]), for
+    /// adapters that mount the receiver.
     pub fn path(&self) -> &str {
-        &self.config.path
+        self.config.callback_path()
     }
 
-    /// The largest form body accepted ([`ReceiverConfig::max_body_bytes`]):
+    /// The largest form body accepted ([`MerchantConfig::max_body_bytes`]):
     /// an adapter stops reading there and passes
     /// [`CgiCall::post_over_limit`].
     pub fn max_body_bytes(&self) -> usize {
-        self.config.max_body_bytes
+        self.config.max_body_bytes()
     }
 
     /// Judges one call on the callback path: the checks of the module docs,
@@ -173,10 +168,10 @@ impl Receiver {
             // 3. Size.
             Method::Get => {
                 let raw = call.query();
-                if raw.len() > config.max_query_bytes {
+                if raw.len() > config.max_query_bytes() {
                     return Err(CallbackRejection::TooLarge {
                         len: raw.len(),
-                        max: config.max_query_bytes,
+                        max: config.max_query_bytes(),
                     });
                 }
                 raw
@@ -184,13 +179,13 @@ impl Receiver {
             Method::Post => {
                 let Ok(body) = call.body() else {
                     return Err(CallbackRejection::BodyTooLarge {
-                        max: config.max_body_bytes,
+                        max: config.max_body_bytes(),
                     });
                 };
                 let body = body.unwrap_or_default();
-                if body.len() > config.max_body_bytes {
+                if body.len() > config.max_body_bytes() {
                     return Err(CallbackRejection::BodyTooLarge {
-                        max: config.max_body_bytes,
+                        max: config.max_body_bytes(),
                     });
                 }
                 check_form_content_type(call.content_type())?;
@@ -198,23 +193,23 @@ impl Receiver {
             }
         };
         // 4. Parse through the core.
-        let cb = Callback::parse_query(raw, config.charset)
+        let cb = Callback::parse_query(raw, config.charset())
             .map_err(|e| CallbackRejection::Malformed(e.to_string()))?;
         let missing = |name: &str| CallbackRejection::Malformed(format!("{name}: missing"));
         let order_no = cb.order_no.clone().ok_or_else(|| missing("order_no"))?;
         let status = cb.status.ok_or_else(|| missing("status"))?;
-        let notice = Notice::from_callback(&cb, self.clock.now())
+        let notice = Notice::from_callback(&cb, config.clock().now())
             .map_err(|e| CallbackRejection::Malformed(e.to_string()))?;
         let clientip = cb.clientip.clone().ok_or_else(|| missing("clientip"))?;
         // 5. Foreign.
-        if clientip.as_str() != config.clientip {
+        if clientip != *config.clientip() {
             return Err(CallbackRejection::Foreign(clientip.as_str().to_owned()));
         }
         // 6–7. Signature, when the merchant signs its checkouts: against
         // the saved checkout's amount. (The integrity check reads the
         // checkout again inside the store's transaction; without a key
         // nothing here needs it.)
-        if let Some(key) = &config.signing_key {
+        if let Some(key) = config.signing_key() {
             let checkout = match &notice.sendid {
                 Some(sendid) => self
                     .store
@@ -229,7 +224,7 @@ impl Receiver {
         // and record, then (and only then) acknowledge.
         let recorded = self
             .store
-            .record_notification(notice, raw.to_vec())
+            .record_notification(notice, raw.to_vec(), config.unknown_sendid())
             .await
             .map_err(|e| CallbackRejection::from_store(&e))?;
         match &recorded.effect {
@@ -266,9 +261,23 @@ impl Receiver {
             ));
         };
         let forwarded: Vec<&[u8]> = call.forwarded_for().iter().map(|v| v.as_bytes()).collect();
-        let source = resolve_source(peer, &forwarded, &self.config.trusted_proxies)
+        let trusted = self.config.trusted_proxies();
+        if !forwarded.is_empty() && !contains(trusted, peer) {
+            // A proxy this merchant does not trust, or a caller forging the
+            // header: it does not count (R-CG-5). Said in the log, at most
+            // once a minute with a count, so a flood cannot fill the log.
+            if let Some(ignored) = self.untrusted_forwarded.tick(std::time::Instant::now()) {
+                tracing::warn!(
+                    %peer,
+                    ignored,
+                    "X-Forwarded-For from a peer that is not a trusted proxy was ignored \
+                     (configure trusted_proxies / --trusted-proxy for a reverse proxy)"
+                );
+            }
+        }
+        let source = resolve_source(peer, &forwarded, trusted)
             .map_err(|e: SourceError| CallbackRejection::UnknownSource(e.to_string()))?;
-        if !contains(&self.config.allow, source) {
+        if !contains(self.config.allow(), source) {
             return Err(CallbackRejection::Forbidden(source));
         }
         Ok(source)
@@ -292,9 +301,9 @@ fn check_form_content_type(content_type: Option<&str>) -> Result<(), CallbackRej
     }
 }
 
-/// Check 7: the signed sendpoint (see [`crate::signing`]).
+/// Check 7: the signed sendpoint (see [`zeus_carrier_http::signing`]).
 fn verify_signature(
-    key: &crate::secret::SigningKey,
+    key: &zeus_carrier_http::SigningKey,
     cb: &Callback,
     checkout: Option<&Checkout>,
 ) -> Result<(), CallbackRejection> {
@@ -322,4 +331,49 @@ fn verify_signature(
     };
     verify_sendpoint(key, sendpoint, clientip.as_str(), sendid, money, carrier)
         .map_err(CallbackRejection::BadSignature)
+}
+
+/// A log line that is written at most once per interval, with the number
+/// of events since the last one.
+#[derive(Debug, Default)]
+struct RateLimitedLog {
+    state: std::sync::Mutex<(Option<std::time::Instant>, u64)>,
+}
+
+impl RateLimitedLog {
+    const INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+
+    /// Counts one event; `Some(count)` when the line is due (the first
+    /// event, then at most once per [`Self::INTERVAL`]).
+    fn tick(&self, now: std::time::Instant) -> Option<u64> {
+        let mut g = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        g.1 += 1;
+        let due = g.0.is_none_or(|last| now.duration_since(last) >= Self::INTERVAL);
+        if due {
+            let n = g.1;
+            *g = (Some(now), 0);
+            Some(n)
+        } else {
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::RateLimitedLog;
+
+    #[test]
+    fn the_untrusted_forwarded_for_line_is_rate_limited() {
+        let log = RateLimitedLog::default();
+        let t0 = Instant::now();
+        assert_eq!(log.tick(t0), Some(1));
+        for i in 1..100 {
+            assert_eq!(log.tick(t0 + Duration::from_millis(i)), None);
+        }
+        assert_eq!(log.tick(t0 + Duration::from_secs(60)), Some(100));
+        assert_eq!(log.tick(t0 + Duration::from_secs(61)), None);
+    }
 }

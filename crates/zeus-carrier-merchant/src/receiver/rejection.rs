@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use zeus_carrier_store::StoreError;
 
-use crate::signing::SignatureError;
+use zeus_carrier_http::signing::SignatureError;
 
 /// Why a CGI call was not acknowledged. Each maps to one HTTP status
 /// ([`CallbackRejection::status`]); the body ([`CallbackRejection::body`])
@@ -159,9 +159,17 @@ impl CallbackRejection {
     }
 
     /// The body of the answer: `error: {message}\n` (content type
-    /// [`crate::receiver::ANSWER_CONTENT_TYPE`]).
+    /// [`crate::receiver::ANSWER_CONTENT_TYPE`]). A storage failure says
+    /// only that (INTERFACES v3 §3: the callback is public; the detail,
+    /// which may name a file or a host, goes to the log).
     pub fn body(&self) -> String {
-        format!("error: {self}\n")
+        match self {
+            CallbackRejection::Unavailable(_) => {
+                "error: storage unavailable, not recorded; please resend\n".to_owned()
+            }
+            CallbackRejection::Storage(_) => "error: storage error, not recorded\n".to_owned(),
+            _ => format!("error: {self}\n"),
+        }
     }
 
     /// Whether the storage failed (503 or 500): logged as an error rather
@@ -185,6 +193,19 @@ impl CallbackRejection {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_storage_failure_says_nothing_of_its_detail_interfaces_v3() {
+        for r in [
+            CallbackRejection::Unavailable("database /srv/shop/merchant.db is locked".into()),
+            CallbackRejection::Storage("pg host db.internal: relation missing".into()),
+        ] {
+            let body = r.body();
+            assert!(body.starts_with("error: storage"), "{body}");
+            assert!(!body.contains("/srv") && !body.contains("db.internal"), "{body}");
+            assert!(r.to_string().contains("db"), "the log keeps the detail: {r}");
+        }
+    }
 
     #[test]
     fn every_reason_has_a_distinct_label_and_an_error_status() {

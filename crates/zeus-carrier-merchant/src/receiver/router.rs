@@ -8,12 +8,11 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
-use axum::http::header::{ALLOW, CONTENT_TYPE};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::any;
 
-use super::{ANSWER_CONTENT_TYPE, Ack, CallbackRejection, CgiCall, Method, Receiver};
+use super::adapter::{call_from_http, response_to_http};
+use super::{Ack, CallbackRejection, Receiver};
 
 /// Told the result of every call [`callback_router_observed`] answers, and
 /// how long [`Receiver::receive`] took (for an acknowledged call: reading,
@@ -21,7 +20,7 @@ use super::{ANSWER_CONTENT_TYPE, Ack, CallbackRejection, CgiCall, Method, Receiv
 ///
 /// ```
 /// use std::time::Duration;
-/// use zeus_carrier_http::{Ack, CallbackObserver, CallbackRejection};
+/// use zeus_carrier_merchant::{Ack, CallbackObserver, CallbackRejection};
 ///
 /// struct LogIt;
 /// impl CallbackObserver for LogIt {
@@ -80,54 +79,37 @@ pub fn callback_router_observed(receiver: Receiver, observer: impl CallbackObser
 async fn handle_callback(State(observed): State<Observed>, request: Request) -> Response {
     let Observed { receiver, observer } = observed;
     let (mut parts, body) = request.into_parts();
-    let Some(method) = Method::from_name(parts.method.as_str()) else {
-        return (
-            StatusCode::METHOD_NOT_ALLOWED,
-            [(ALLOW, Method::ALLOW), (CONTENT_TYPE, ANSWER_CONTENT_TYPE)],
-            "error: method not allowed on the CGI callback path\n",
-        )
-            .into_response();
-    };
     // The socket peer, or a test's `MockConnectInfo`; absent when the app
     // was not served with connect info.
     let peer = ConnectInfo::<SocketAddr>::from_request_parts(&mut parts, &receiver)
         .await
         .ok()
         .map(|c| c.0.ip());
-    let query = parts.uri.query().unwrap_or("").as_bytes().to_vec();
-    let call = match method {
-        Method::Get => CgiCall::get(peer, query),
-        Method::Head => CgiCall::head(peer),
-        Method::Post => {
-            let content_type = header_text(&parts.headers, CONTENT_TYPE.as_str())
-                .into_iter()
-                .next();
-            match axum::body::to_bytes(Body::new(body), receiver.max_body_bytes()).await {
-                Ok(bytes) => CgiCall::post(peer, content_type, bytes.to_vec()),
-                // Over the bound (or the client went away mid-body).
-                Err(_) => CgiCall::post_over_limit(peer, content_type),
-            }
-            .with_query(query)
+    // One byte over the bound tells "too large" apart; a client that went
+    // away mid-body is treated the same (nothing is recorded).
+    let limit = receiver.max_body_bytes().saturating_add(1);
+    let bytes = if parts.method == axum::http::Method::POST {
+        match axum::body::to_bytes(Body::new(body), limit).await {
+            Ok(bytes) => bytes,
+            Err(_) => axum::body::Bytes::from(vec![0; limit]),
         }
+    } else {
+        axum::body::Bytes::new()
     };
-    let call = call.with_forwarded_for(header_text(&parts.headers, "x-forwarded-for"));
-    let started = Instant::now();
-    let result = receiver.receive(call).await;
-    observer.observe(&result, started.elapsed());
-    let (status, body) = match result {
-        Ok(ack) => (ack.status(), ack.body().to_owned()),
-        Err(rejection) => (rejection.status(), rejection.body()),
+    let request = axum::http::Request::from_parts(parts, bytes);
+    let answer = match call_from_http(
+        peer,
+        &request,
+        request.uri().path(),
+        receiver.max_body_bytes(),
+    ) {
+        Ok(call) => {
+            let started = Instant::now();
+            let result = receiver.receive(call).await;
+            observer.observe(&result, started.elapsed());
+            response_to_http(&result)
+        }
+        Err(answer) => answer,
     };
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, [(CONTENT_TYPE, ANSWER_CONTENT_TYPE)], body).into_response()
-}
-
-/// Every value of header `name`, as text (lossily: a value that is not
-/// text is then refused where it matters).
-fn header_text(headers: &HeaderMap, name: &str) -> Vec<String> {
-    headers
-        .get_all(name)
-        .iter()
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-        .collect()
+    answer.map(Body::from)
 }
