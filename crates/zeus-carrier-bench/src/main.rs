@@ -14,7 +14,7 @@
 //! Rows, each with the same load:
 //! - **bare axum**: a handler that answers `successok` and does nothing
 //!   else, served like the receiver (with connect info);
-//! - **receiver + SQLite**: [`zeus_carrier_http::callback_router`] over a
+//! - **receiver + SQLite**: [`zeus_carrier_merchant::callback_router`] over a
 //!   fresh database file (WAL, `synchronous=FULL`);
 //! - **receiver + PostgreSQL** (with `--pg-url`): the same over the given
 //!   database (rows are added with a unique order-number prefix; point it
@@ -42,14 +42,14 @@ use clap::{Parser, Subcommand};
 use tokio::runtime::Runtime;
 use tokio::sync::oneshot;
 use zeus_carrier_core::Status;
-use zeus_carrier_http::{ReceiverConfig, ReceiverState, callback_router};
+use zeus_carrier_merchant::{MerchantConfig, Receiver, UnknownSendId, callback_router};
 use zeus_carrier_store::Store;
 
 use load::{Pace, Plan, Report};
 
 /// The merchant's IP code in every call.
 const CLIENTIP: &str = "1234567890";
-/// The receiver's path (the default of `ReceiverConfig`).
+/// The receiver's path (the default of `MerchantConfig`).
 const PATH: &str = "/zeus/carrier/callback";
 /// `ゼウステスト_12345678` in Shift_JIS, percent-encoded, as the gateway
 /// sends it.
@@ -224,8 +224,18 @@ async fn start(backend: Backend, args: &ReceiverArgs) -> Result<Server, String> 
             (store, None)
         }
     };
-    let state = ReceiverState::new(store.clone(), ReceiverConfig::new(CLIENTIP))
-        .map_err(|e| e.to_string())?;
+    // The bench's calls carry no sendid of a saved checkout: applied, as a
+    // shop rendering its own forms would (`UnknownSendId::Apply`).
+    let clientip = zeus_carrier_core::ClientIp::parse(CLIENTIP).map_err(|e| e.to_string())?;
+    let config = MerchantConfig::builder(
+        clientip,
+        zeus_carrier_core::secure_link::Zkey::new("bench-zkey"),
+    )
+    .gateway_url("http://127.0.0.1:9")
+    .unknown_sendid(UnknownSendId::Apply)
+    .build()
+    .map_err(|e| e.to_string())?;
+    let state = Receiver::new(store.clone(), config);
     let (addr, stop, task) = serve(callback_router(state))
         .await
         .map_err(|e| e.to_string())?;

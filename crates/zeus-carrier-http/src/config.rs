@@ -7,7 +7,6 @@ use std::time::Duration;
 use zeus_carrier_core::callback::ClientIp;
 use zeus_carrier_core::secure_link::Zkey;
 
-
 /// The default time to open a connection to the gateway.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 

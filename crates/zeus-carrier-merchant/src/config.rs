@@ -510,7 +510,10 @@ mod tests {
     fn each_field_is_named_in_its_error() {
         let loopback = || builder().gateway_url("http://127.0.0.1:1");
         let cases: Vec<(MerchantConfigBuilder, &str)> = vec![
-            (builder().gateway_url("http://gateway.example"), "gateway_url"),
+            (
+                builder().gateway_url("http://gateway.example"),
+                "gateway_url",
+            ),
             (
                 MerchantConfig::builder(
                     ClientIp::parse("1234567890").expect("ip"),
@@ -520,8 +523,14 @@ mod tests {
                 "zkey",
             ),
             (loopback().signing_key(SigningKey::new("")), "signing_key"),
-            (loopback().gateway_timeout(Duration::ZERO), "gateway_timeout"),
-            (loopback().connect_timeout(Duration::ZERO), "connect_timeout"),
+            (
+                loopback().gateway_timeout(Duration::ZERO),
+                "gateway_timeout",
+            ),
+            (
+                loopback().connect_timeout(Duration::ZERO),
+                "connect_timeout",
+            ),
             (loopback().max_query_bytes(0), "max_query_bytes"),
             (loopback().max_body_bytes(0), "max_body_bytes"),
             (
@@ -547,7 +556,10 @@ mod tests {
             .build()
             .expect("valid");
         let dbg = format!("{c:?}");
-        assert!(!dbg.contains("s3cr3t") && !dbg.contains("zkey-0123"), "{dbg}");
+        assert!(
+            !dbg.contains("s3cr3t") && !dbg.contains("zkey-0123"),
+            "{dbg}"
+        );
     }
 
     #[test]

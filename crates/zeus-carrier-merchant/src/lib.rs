@@ -64,9 +64,9 @@ pub use config::{
     ConfigError, DEFAULT_GATEWAY_URL, DEFAULT_LOCK_HOLD, MerchantConfig, MerchantConfigBuilder,
 };
 pub use operate::{OperateError, Operated, Recording};
-pub use outbox::{DEFAULT_BATCH, Drained, Outbox};
 #[cfg(feature = "axum")]
 pub use operator::OperatorToken;
+pub use outbox::{DEFAULT_BATCH, Drained, Outbox};
 pub use receiver::{
     Ack, CallbackRejection, CgiCall, Method, Receiver, RejectionReason, call_from_http,
     response_to_http,

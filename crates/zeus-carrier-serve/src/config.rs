@@ -9,11 +9,9 @@ use zeus_carrier_core::Charset;
 use zeus_carrier_core::secure_link::Zkey;
 
 use zeus_carrier_core::values::ClientIp;
-use zeus_carrier_http::config::{
-    ClientConfig, DEFAULT_CALLBACK_PATH, DEFAULT_CONNECT_TIMEOUT, ReceiverConfig,
-};
-use zeus_carrier_http::{ConfigError, SigningKey};
-use zeus_carrier_merchant::MerchantConfig;
+use zeus_carrier_http::config::{DEFAULT_CALLBACK_PATH, DEFAULT_CONNECT_TIMEOUT};
+use zeus_carrier_http::{Clock, SigningKey};
+use zeus_carrier_merchant::{ConfigError, MerchantConfig, UnknownSendId};
 
 use crate::secrets::{self, OperatorToken, RawSecret, SecretError};
 use crate::serving::ServeLimits;
@@ -40,8 +38,13 @@ pub struct ServeConfig {
     pub zkey: Zkey,
     /// The gateway's base URL (https; plain http only to a loopback host).
     pub gateway_url: String,
-    /// The CIDRs allowed to send CGI calls.
+    /// The CIDRs allowed to send CGI calls. Empty: not given — the
+    /// loopback-only default with a loopback gateway (the sandbox), and a
+    /// refusal to start with any other gateway (INTERFACES v3 §3).
     pub allow_ip: Vec<IpNet>,
+    /// What happens to a CGI call whose `sendid` has no saved checkout
+    /// (`--unknown-sendid`, default `flag`).
+    pub unknown_sendid: UnknownSendId,
     /// The path the gateway's CGI calls arrive on.
     pub callback_path: String,
     /// The charset of the Link Point form and of CGI calls.
@@ -110,15 +113,18 @@ pub struct ServeArgs {
         default_value = "https://linkpt.cardservice.co.jp"
     )]
     pub gateway_url: String,
-    /// A CIDR (or address) allowed to send CGI calls; repeatable. Giving any
-    /// replaces the loopback-only default.
-    #[arg(
-        long = "allow-ip",
-        value_name = "CIDR",
-        value_parser = parse_cidr,
-        default_values = ["127.0.0.1/32", "::1/128"]
-    )]
+    /// A CIDR (or address) allowed to send CGI calls: the gateway's
+    /// addresses from the merchant's contract; repeatable. Required unless
+    /// --gateway-url is a loopback address (a local sandbox, whose default
+    /// is 127.0.0.1/32 and ::1/128): the allowlist is the callback's
+    /// authentication.
+    #[arg(long = "allow-ip", value_name = "CIDR", value_parser = parse_cidr)]
     pub allow_ip: Vec<IpNet>,
+    /// A CGI call whose sendid has no checkout saved by /checkout: `flag`
+    /// (stored, flagged for reconciliation, not applied) or `apply` (v2's
+    /// behaviour, for shops that render the Link Point form themselves).
+    #[arg(long, value_name = "flag|apply", default_value = "flag", value_parser = parse_unknown_sendid)]
+    pub unknown_sendid: UnknownSendId,
     /// The path the gateway's CGI calls arrive on.
     #[arg(long, value_name = "PATH", default_value = "/zeus/carrier/callback")]
     pub callback_path: String,
@@ -199,6 +205,7 @@ impl ServeArgs {
             zkey,
             gateway_url: self.gateway_url,
             allow_ip: self.allow_ip,
+            unknown_sendid: self.unknown_sendid,
             callback_path: self.callback_path,
             charset: self.charset,
             gateway_timeout_secs: self.gateway_timeout_secs,
@@ -221,7 +228,8 @@ impl ServeConfig {
             clientip: clientip.into(),
             zkey,
             gateway_url: "https://linkpt.cardservice.co.jp".to_owned(),
-            allow_ip: zeus_carrier_http::source::default_allowlist(),
+            allow_ip: Vec::new(),
+            unknown_sendid: UnknownSendId::Flag,
             callback_path: DEFAULT_CALLBACK_PATH.to_owned(),
             charset: Charset::ShiftJis,
             gateway_timeout_secs: 30,
@@ -232,38 +240,67 @@ impl ServeConfig {
         }
     }
 
-    /// The Secure Link client's configuration.
-    pub fn client_config(&self) -> ClientConfig {
-        let mut c = ClientConfig::new(&self.gateway_url, &self.clientip, self.zkey.clone());
-        c.total_timeout = Duration::from_secs(self.gateway_timeout_secs);
-        c.connect_timeout = Duration::from_secs(self.gateway_connect_timeout_secs);
-        c
+    /// The merchant's one configuration from the flags, reading `clock`:
+    /// the IP code, key, gateway, allowlist (when given), trusted proxies,
+    /// charset, signing key, checkout policy, callback path, timeouts, and
+    /// an operation lock held for the Secure Link timeout plus a minute.
+    /// An error names the flag and the rule.
+    pub fn merchant_config(&self, clock: Clock) -> Result<MerchantConfig, FlagError> {
+        let clientip = ClientIp::parse(&self.clientip).map_err(|_| FlagError::ClientIp)?;
+        let timeout = Duration::from_secs(self.gateway_timeout_secs);
+        let mut b = MerchantConfig::builder(clientip, self.zkey.clone())
+            .gateway_url(&self.gateway_url)
+            .trusted_proxies(self.trusted_proxy.iter().copied())
+            .charset(self.charset)
+            .unknown_sendid(self.unknown_sendid)
+            .clock(clock)
+            .gateway_timeout(timeout)
+            .connect_timeout(Duration::from_secs(self.gateway_connect_timeout_secs).min(timeout))
+            .lock_hold(timeout.saturating_add(Duration::from_secs(60)))
+            .callback_path(&self.callback_path);
+        if !self.allow_ip.is_empty() {
+            b = b.allow(self.allow_ip.iter().copied());
+        }
+        if let Some(key) = &self.signing_key {
+            b = b.signing_key(key.clone());
+        }
+        b.build().map_err(FlagError::from)
     }
+}
 
-    /// The merchant facade's settings: the order form's `clientip`,
-    /// charset and gateway, the signing key, and an operation lock held
-    /// for the Secure Link timeout plus a minute.
-    pub fn merchant_config(&self) -> Result<MerchantConfig, ConfigError> {
-        let clientip = ClientIp::parse(&self.clientip).map_err(|_| ConfigError::BadClientIp {
-            clientip: self.clientip.clone(),
-        })?;
-        let mut m = MerchantConfig::new(clientip);
-        m.charset = self.charset;
-        m.gateway_url = self.gateway_url.clone();
-        m.signing_key = self.signing_key.clone();
-        m.lock_hold = Duration::from_secs(self.gateway_timeout_secs.saturating_add(60));
-        Ok(m)
-    }
+/// A configuration serve cannot start with: the merchant configuration's
+/// error ([`ConfigError`], naming the field and the rule) with the flag
+/// that sets the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FlagError {
+    /// `--clientip` is not ten digits.
+    #[error("--clientip: must be exactly 10 half-width digits (SPEC §4)")]
+    ClientIp,
+    /// A setting breaks its rule.
+    #[error("{flag}: {source}")]
+    Config {
+        /// The flag that sets the field.
+        flag: &'static str,
+        /// The rule it breaks.
+        source: ConfigError,
+    },
+}
 
-    /// The CGI receiver's configuration.
-    pub fn receiver_config(&self) -> ReceiverConfig {
-        let mut r = ReceiverConfig::new(&self.clientip);
-        r.charset = self.charset;
-        r.allow = self.allow_ip.clone();
-        r.trusted_proxies = self.trusted_proxy.clone();
-        r.signing_key = self.signing_key.clone();
-        r.path = self.callback_path.clone();
-        r
+impl From<ConfigError> for FlagError {
+    fn from(source: ConfigError) -> FlagError {
+        let flag = match source.field() {
+            "gateway_url" => "--gateway-url",
+            "zkey" => "--zkey",
+            "allow" => "--allow-ip",
+            "signing_key" => "--signing-key",
+            "gateway_timeout" => "--gateway-timeout-secs",
+            "connect_timeout" => "--gateway-connect-timeout-secs",
+            "callback_path" => "--callback-path",
+            "lock_hold" => "--gateway-timeout-secs",
+            _ => "configuration",
+        };
+        FlagError::Config { flag, source }
     }
 }
 
@@ -278,6 +315,7 @@ impl std::fmt::Debug for ServeConfig {
             .field("zkey", &self.zkey)
             .field("gateway_url", &self.gateway_url)
             .field("allow_ip", &self.allow_ip)
+            .field("unknown_sendid", &self.unknown_sendid)
             .field("callback_path", &self.callback_path)
             .field("charset", &self.charset)
             .field("gateway_timeout_secs", &self.gateway_timeout_secs)
@@ -370,6 +408,14 @@ fn parse_cidr(s: &str) -> Result<IpNet, String> {
     s.parse::<IpNet>()
         .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
         .map_err(|_| format!("{s:?} is not a CIDR (e.g. 192.0.2.0/24) or an IP address"))
+}
+
+fn parse_unknown_sendid(s: &str) -> Result<UnknownSendId, String> {
+    match s {
+        "flag" => Ok(UnknownSendId::Flag),
+        "apply" => Ok(UnknownSendId::Apply),
+        _ => Err(format!("{s:?}: expected flag or apply")),
+    }
 }
 
 fn parse_charset(s: &str) -> Result<Charset, String> {

@@ -1,17 +1,21 @@
 //! # zeus-carrier-serve
 //!
-//! `zeus-carrier serve`: the reference merchant service (INTERFACES §3), a
-//! thin HTTP face over the public API of [`zeus_carrier_merchant`] (the
-//! merchant facade: checkout, settle, cancel, record, deadlines) and
-//! [`zeus_carrier_http`]'s CGI [`Receiver`]. A merchant can run it as it is
-//! (the CLI's `serve` command) or copy it: it uses no private helper of the
-//! libraries below it.
+//! `zeus-carrier serve`: the reference merchant service (INTERFACES §3):
+//! flags, secrets and process concerns around the public API of
+//! [`zeus_carrier_merchant`]. The merchant's one configuration is built
+//! from the flags ([`ServeConfig::merchant_config`]); the public face is the
+//! facade's receiver ([`zeus_carrier_merchant::callback_router_observed`])
+//! plus the checkout page, and the operator face is the facade's
+//! operator router ([`zeus_carrier_merchant::Merchant::operator_router_with`])
+//! plus `/metrics`. A merchant can run it as it is (the CLI's `serve`
+//! command) or copy it: it uses no private helper of the libraries below
+//! it.
 //!
 //! # Two faces
 //! | face | address | routes | who reaches it |
 //! |---|---|---|---|
 //! | public ([`serve_router`]) | `--listen` [127.0.0.1:8932] | the CGI callback (GET, POST; HEAD records nothing), `POST /checkout`, `GET /checkout/done`, `GET /healthz` | the gateway and shoppers: expose it (through a TLS proxy) |
-//! | operator ([`operator::operator_router`]) | `--operator-listen` [127.0.0.1:8933] | `GET /orders/{order_no}`, `POST /orders/{order_no}/settle\|cancel`, `GET /deadlines`, `GET /metrics` | the merchant's staff and systems, with `Authorization: Bearer TOKEN`: keep it inside |
+//! | operator ([`operator_router`]) | `--operator-listen` [127.0.0.1:8933] | `GET /orders/{order_no}`, `POST /orders/{order_no}/settle\|cancel`, `GET /deadlines`, `GET /metrics` | the merchant's staff and systems, with `Authorization: Bearer TOKEN`: keep it inside |
 //!
 //! The public face answers `404` on every operator path; the operator face
 //! answers `401` (and says nothing else) to a request without the token.
@@ -32,8 +36,6 @@
 pub mod checkout;
 mod config;
 pub mod metrics;
-pub mod operator;
-pub mod orders;
 pub mod secrets;
 mod serving;
 
@@ -45,20 +47,21 @@ use axum::Json;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::json;
 use tokio::net::TcpListener;
 use zeus_carrier_store::{Store, StoreError};
 
-pub use config::{ServeArgs, ServeConfig, redact_url_password};
+pub use config::{FlagError, ServeArgs, ServeConfig, redact_url_password};
 pub use metrics::Metrics;
-pub use operator::operator_router;
 pub use secrets::{OperatorToken, SecretError};
 pub use serving::{ServeLimits, serve_bounded};
 
-use zeus_carrier_http::{Clock, ConfigError, Receiver, SecureLinkClient, callback_router_observed};
-use zeus_carrier_merchant::Merchant;
+use zeus_carrier_http::{Clock, SecureLinkClient};
+use zeus_carrier_merchant::operator::json::{error as json_error, store_error};
+use zeus_carrier_merchant::{Merchant, callback_router_observed};
 
 /// The path of the Link Point endpoint on the gateway's host (SPEC §1).
 pub use zeus_carrier_core::link_point::ORDER_CGI_PATH;
@@ -77,43 +80,33 @@ const RESERVED_PATHS: &[&str] = &[
     "/metrics",
 ];
 
-/// What the service's handlers share: the merchant facade, the CGI
-/// receiver and the metrics. Cheap to clone.
+/// What the service's handlers share: the merchant facade (its receiver
+/// and operator router come from it) and the metrics. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct ServeState {
     merchant: Merchant,
-    receiver: Receiver,
     metrics: Metrics,
 }
 
 impl ServeState {
-    /// Checks `config` and builds the merchant facade and the receiver
-    /// around `store`; uses the system clock.
-    pub fn new(store: Store, config: &ServeConfig) -> Result<ServeState, ServeError> {
-        let client = SecureLinkClient::new(config.client_config())?;
-        let receiver_config = config.receiver_config();
-        if RESERVED_PATHS.contains(&receiver_config.path.as_str())
-            || receiver_config.path.starts_with("/orders")
-        {
-            return Err(ConfigError::BadCallbackPath {
-                path: receiver_config.path,
-            }
-            .into());
+    /// The merchant facade over `store`, built from the one configuration
+    /// of `config` reading `clock`.
+    pub fn new(store: Store, config: &ServeConfig, clock: Clock) -> Result<ServeState, ServeError> {
+        let merchant_config = config.merchant_config(clock)?;
+        let path = merchant_config.callback_path();
+        if RESERVED_PATHS.contains(&path) || path.starts_with("/orders") {
+            return Err(
+                FlagError::from(zeus_carrier_merchant::ConfigError::CallbackPath {
+                    path: path.to_owned(),
+                })
+                .into(),
+            );
         }
-        let receiver = Receiver::new(store.clone(), receiver_config)?;
-        let merchant = Merchant::new(store, client, config.merchant_config()?)?;
+        let merchant = Merchant::new(store, merchant_config).map_err(FlagError::from)?;
         Ok(ServeState {
             merchant,
-            receiver,
             metrics: Metrics::new(),
         })
-    }
-
-    /// The same state reading `clock` (the receiver too).
-    pub fn with_clock(mut self, clock: Clock) -> ServeState {
-        self.receiver = self.receiver.with_clock(clock.clone());
-        self.merchant = self.merchant.with_clock(clock);
-        self
     }
 
     /// The merchant facade.
@@ -143,7 +136,7 @@ impl ServeState {
 /// `404`. Serve it with [`serve_bounded`] (or
 /// `into_make_service_with_connect_info::<SocketAddr>()`).
 pub fn serve_router(state: ServeState) -> Router {
-    let callback = callback_router_observed(state.receiver.clone(), state.metrics.clone());
+    let callback = callback_router_observed(state.merchant.receiver(), state.metrics.clone());
     Router::new()
         .route("/checkout", post(checkout::checkout))
         .route("/checkout/done", get(checkout::done))
@@ -151,6 +144,25 @@ pub fn serve_router(state: ServeState) -> Router {
         .with_state(state)
         .merge(callback)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+}
+
+/// The operator face as a router: the facade's operator router
+/// ([`Merchant::operator_router_with`]: orders, settle, cancel, deadlines,
+/// behind `token`) with `GET /metrics` behind the same token.
+pub fn operator_router(state: ServeState, token: &OperatorToken) -> Result<Router, ServeError> {
+    let bearer = zeus_carrier_merchant::OperatorToken::new(token.expose_secret())
+        .map_err(|_| ServeError::NoOperatorToken)?;
+    let metrics = Router::new()
+        .route("/metrics", get(metrics_page))
+        .with_state(state.metrics.clone());
+    Ok(state
+        .merchant
+        .operator_router_with(bearer, state.metrics.clone(), metrics))
+}
+
+/// `GET /metrics`.
+async fn metrics_page(State(metrics): State<Metrics>) -> Response {
+    ([(CONTENT_TYPE, metrics::CONTENT_TYPE)], metrics.render()).into_response()
 }
 
 /// `GET /healthz`: `200` when the store answers, else `503`. The store's
@@ -170,32 +182,14 @@ async fn healthz(State(state): State<ServeState>) -> Response {
     }
 }
 
-/// A JSON error answer `{"error": message}`.
-pub(crate) fn json_error(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, Json(json!({"error": message.into()}))).into_response()
-}
-
-/// A storage error as an answer: `503` when unavailable, `500` otherwise.
-pub(crate) fn store_error(e: &StoreError) -> Response {
-    tracing::error!(error = %e, "storage error");
-    if e.is_unavailable() {
-        json_error(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
-    } else {
-        json_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
-    }
-}
-
 /// Why the service could not start or stopped with an error. No message
 /// shows a secret.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ServeError {
-    /// The configuration cannot work.
+    /// The configuration cannot work: the flag and the rule.
     #[error(transparent)]
-    Config(#[from] ConfigError),
-    /// The merchant's settings cannot work.
-    #[error(transparent)]
-    Merchant(#[from] zeus_carrier_merchant::ConfigError),
+    Config(#[from] FlagError),
     /// A secret is missing, malformed or unreadable.
     #[error(transparent)]
     Secret(#[from] SecretError),
@@ -273,7 +267,7 @@ impl Server {
         );
         let operator = serve_bounded(
             self.operator,
-            operator_router(self.state, self.token),
+            operator_router(self.state, &self.token)?,
             self.limits,
             stopped(stop_rx),
         );
@@ -326,8 +320,10 @@ pub async fn bind_listeners(
     };
     let public_addr = addr_of(&public, config.listen)?;
     let operator_addr = addr_of(&operator, config.operator_listen)?;
+    // Check the configuration before touching the database.
+    config.merchant_config(clock.clone())?;
     let store = Store::connect(&config.db).await?;
-    let state = ServeState::new(store, config)?.with_clock(clock);
+    let state = ServeState::new(store, config, clock)?;
     Ok(Server {
         public,
         public_addr,
@@ -340,9 +336,9 @@ pub async fn bind_listeners(
 }
 
 fn check_config(config: &ServeConfig) -> Result<(), ServeError> {
-    SecureLinkClient::new(config.client_config())?;
-    config.receiver_config().check()?;
-    config.merchant_config()?.check()?;
+    let merchant = config.merchant_config(Clock::system())?;
+    SecureLinkClient::new(merchant.client_config())
+        .map_err(|e| FlagError::from(zeus_carrier_merchant::ConfigError::Client(e)))?;
     if config.operator_token.is_none() {
         return Err(ServeError::NoOperatorToken);
     }

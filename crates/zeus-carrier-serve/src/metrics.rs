@@ -28,7 +28,8 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use zeus_carrier_core::merchant::EffectKind;
 use zeus_carrier_core::secure_link::Outcome;
-use zeus_carrier_http::{Ack, CallbackObserver, CallbackRejection, RejectionReason};
+use zeus_carrier_merchant::operator::OperatorObserver;
+use zeus_carrier_merchant::{Ack, CallbackObserver, CallbackRejection, Operated, RejectionReason};
 
 /// The `Content-Type` of [`Metrics::render`]'s text.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -256,6 +257,25 @@ impl Metrics {
         // Writing into a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
         out
+    }
+}
+
+impl OperatorObserver for Metrics {
+    fn operated(
+        &self,
+        operation: zeus_carrier_core::merchant::OperationKind,
+        done: &Operated,
+        total: Duration,
+    ) {
+        let operation = match operation {
+            zeus_carrier_core::merchant::OperationKind::Settle => Operation::Settle,
+            zeus_carrier_core::merchant::OperationKind::Cancel => Operation::Cancel,
+        };
+        Metrics::operated(self, operation, &done.outcome, done.elapsed, total);
+    }
+
+    fn unauthorized(&self) {
+        Metrics::unauthorized(self);
     }
 }
 

@@ -332,8 +332,8 @@ mod tests {
     fn settle_request_deserializes_with_the_same_rules() {
         let r: SettleRequest = serde_json::from_str(r#"{"money": 500}"#).expect("valid");
         assert_eq!(r.0.money, Some(500));
-        let e = serde_json::from_str::<SettleRequest>(r#"{"date": "tomorrow"}"#)
-            .expect_err("invalid");
+        let e =
+            serde_json::from_str::<SettleRequest>(r#"{"date": "tomorrow"}"#).expect_err("invalid");
         assert!(e.to_string().contains("date"), "{e}");
     }
 }

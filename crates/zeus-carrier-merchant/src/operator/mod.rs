@@ -209,8 +209,10 @@ pub async fn require_bearer(token: OperatorToken, request: Request, next: Next) 
 pub fn unauthorized() -> Response {
     let mut r = Response::new(axum::body::Body::empty());
     *r.status_mut() = StatusCode::UNAUTHORIZED;
-    r.headers_mut()
-        .insert(WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
+    r.headers_mut().insert(
+        WWW_AUTHENTICATE,
+        axum::http::HeaderValue::from_static("Bearer"),
+    );
     r
 }
 

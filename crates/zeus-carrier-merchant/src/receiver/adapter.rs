@@ -58,7 +58,9 @@ pub fn call_from_http<B: AsRef<[u8]>>(
         Method::Get => CgiCall::get(peer, query),
         Method::Head => CgiCall::head(peer),
         Method::Post => {
-            let content_type = header_text(headers, CONTENT_TYPE.as_str()).into_iter().next();
+            let content_type = header_text(headers, CONTENT_TYPE.as_str())
+                .into_iter()
+                .next();
             let body = request.body().as_ref();
             if body.len() > max_body_bytes {
                 CgiCall::post_over_limit(peer, content_type)

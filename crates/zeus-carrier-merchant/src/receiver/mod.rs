@@ -82,9 +82,9 @@ use zeus_carrier_store::Store;
 
 pub use adapter::{MAX_HTTP_BODY_BYTES, call_from_http, response_to_http};
 pub use rejection::{CallbackRejection, RejectionReason};
-pub use zeus_carrier_http::{ANSWER_CONTENT_TYPE, Ack, CgiCall, Method, SUCCESS_BODY};
 #[cfg(feature = "axum")]
 pub use router::{CallbackObserver, callback_router, callback_router_observed};
+pub use zeus_carrier_http::{ANSWER_CONTENT_TYPE, Ack, CgiCall, Method, SUCCESS_BODY};
 
 use zeus_carrier_http::signing::{SignatureError, verify_sendpoint};
 use zeus_carrier_http::source::{SourceError, contains, resolve_source};
@@ -346,9 +346,13 @@ impl RateLimitedLog {
     /// Counts one event; `Some(count)` when the line is due (the first
     /// event, then at most once per [`Self::INTERVAL`]).
     fn tick(&self, now: std::time::Instant) -> Option<u64> {
-        let mut g = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut g = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         g.1 += 1;
-        let due = g.0.is_none_or(|last| now.duration_since(last) >= Self::INTERVAL);
+        let due =
+            g.0.is_none_or(|last| now.duration_since(last) >= Self::INTERVAL);
         if due {
             let n = g.1;
             *g = (Some(now), 0);

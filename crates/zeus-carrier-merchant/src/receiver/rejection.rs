@@ -202,8 +202,14 @@ mod tests {
         ] {
             let body = r.body();
             assert!(body.starts_with("error: storage"), "{body}");
-            assert!(!body.contains("/srv") && !body.contains("db.internal"), "{body}");
-            assert!(r.to_string().contains("db"), "the log keeps the detail: {r}");
+            assert!(
+                !body.contains("/srv") && !body.contains("db.internal"),
+                "{body}"
+            );
+            assert!(
+                r.to_string().contains("db"),
+                "the log keeps the detail: {r}"
+            );
         }
     }
 
