@@ -4,11 +4,11 @@
 //! socket peer; without `ConnectInfo` every call is refused with 403).
 //!
 //! ```sh
-//! cargo run -p zeus-carrier-http --example axum_shop
-//! ZEUS_CARRIER_EXAMPLE_SELF_TEST=1 cargo run -p zeus-carrier-http --example axum_shop
+//! cargo run -p zeus-carrier-merchant --example axum_shop
+//! ZEUS_CARRIER_EXAMPLE_SELF_TEST=1 cargo run -p zeus-carrier-merchant --example axum_shop
 //! ```
 //!
-//! Environment: see `examples/support/mod.rs`.
+//! Environment: see `examples/receiver_support.rs`.
 
 use std::future::IntoFuture as _;
 use std::net::SocketAddr;
@@ -16,8 +16,9 @@ use std::net::SocketAddr;
 use axum::Router;
 use axum::routing::get;
 use tokio::net::TcpListener;
-use zeus_carrier_http::callback_router;
+use zeus_carrier_merchant::callback_router;
 
+#[path = "receiver_support.rs"]
 mod support;
 
 #[tokio::main]

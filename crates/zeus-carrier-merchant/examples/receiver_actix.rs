@@ -1,67 +1,53 @@
-//! The CGI receiver on actix-web 4: a `default_service` handler turns each
-//! request on the callback path into a [`CgiCall`] for
-//! [`Receiver::receive`].
+//! The CGI receiver on actix-web 4. actix uses its own (http 0.2) request
+//! types, so the handler copies the method, URI and headers into an
+//! `http::Request` and hands it to [`Receiver::answer_http`], which checks
+//! the path, the method, the size, `X-Forwarded-For` and the content type.
 //!
 //! ```sh
-//! cargo run -p zeus-carrier-http --example receiver_actix
-//! ZEUS_CARRIER_EXAMPLE_SELF_TEST=1 cargo run -p zeus-carrier-http --example receiver_actix
+//! cargo run -p zeus-carrier-merchant --example receiver_actix
+//! ZEUS_CARRIER_EXAMPLE_SELF_TEST=1 cargo run -p zeus-carrier-merchant --example receiver_actix
 //! ```
 //!
-//! Environment: see `examples/support/mod.rs`.
+//! Environment: see `examples/receiver_support.rs`.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{ALLOW, CONTENT_TYPE};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
-use zeus_carrier_http::receiver::ANSWER_CONTENT_TYPE;
-use zeus_carrier_http::{CgiCall, Method, Receiver};
+use zeus_carrier_merchant::Receiver;
 
+#[path = "receiver_support.rs"]
 mod support;
 
-/// The callback path's handler. The body arrives through actix's
-/// `Payload`, read here up to the receiver's bound.
+/// The callback path's handler: copy the request, answer what the
+/// receiver says.
 async fn callback(
     receiver: web::Data<Receiver>,
     request: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
-    let answer = |status: u16, body: String| {
-        HttpResponse::build(
-            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-        )
-        .insert_header((CONTENT_TYPE, ANSWER_CONTENT_TYPE))
-        .body(body)
+    // One byte past the bound is enough to tell "too large" (413).
+    let limit = receiver.max_body_bytes() + 1;
+    let body = match payload.to_bytes_limited(limit).await {
+        Ok(Ok(body)) => body.to_vec(),
+        Ok(Err(_)) | Err(_) => vec![0; limit],
     };
-    let Some(method) = Method::from_name(request.method().as_str()) else {
-        return HttpResponse::MethodNotAllowed()
-            .insert_header((ALLOW, Method::ALLOW))
-            .finish();
-    };
-    let header_values = |name: &str| -> Vec<String> {
-        request
-            .headers()
-            .get_all(name)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-            .collect()
+    let mut copy = http::Request::builder()
+        .method(request.method().as_str())
+        .uri(request.uri().to_string());
+    for (name, value) in request.headers() {
+        copy = copy.header(name.as_str(), value.as_bytes());
+    }
+    let Ok(copy) = copy.body(body) else {
+        return HttpResponse::BadRequest().finish();
     };
     let peer = request.peer_addr().map(|a| a.ip());
-    let query = request.query_string().as_bytes().to_vec();
-    let call = match method {
-        Method::Post => {
-            let content_type = header_values("content-type").into_iter().next();
-            // Read at most the receiver's bound; past it the call is 413.
-            match payload.to_bytes_limited(receiver.max_body_bytes()).await {
-                Ok(Ok(body)) => CgiCall::post(peer, content_type, body.to_vec()),
-                Ok(Err(_)) | Err(_) => CgiCall::post_over_limit(peer, content_type),
-            }
-        }
-        Method::Head => CgiCall::head(peer),
-        _ => CgiCall::get(peer, query),
+    let answer = receiver.answer_http(peer, &copy).await;
+    let mut response = HttpResponse::build(
+        StatusCode::from_u16(answer.status().as_u16()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+    );
+    for (name, value) in answer.headers() {
+        response.insert_header((name.as_str(), value.as_bytes()));
     }
-    .with_forwarded_for(header_values("x-forwarded-for"));
-    match receiver.receive(call).await {
-        Ok(ack) => answer(ack.status(), ack.body().to_owned()),
-        Err(rejection) => answer(rejection.status(), rejection.body()),
-    }
+    response.body(answer.into_body())
 }
 
 #[actix_web::main]

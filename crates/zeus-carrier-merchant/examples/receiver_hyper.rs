@@ -1,85 +1,48 @@
-//! The CGI receiver on plain hyper 1.x (no axum): every request on the
-//! callback path becomes a [`CgiCall`] for [`Receiver::receive`].
+//! The CGI receiver on plain hyper 1.x (no axum): hyper's request is an
+//! `http::Request`, so the handler reads the body up to the receiver's
+//! bound and hands the request to [`Receiver::answer_http`], which checks
+//! the path, the method, the size, `X-Forwarded-For` and the content type.
 //!
 //! ```sh
-//! cargo run -p zeus-carrier-http --example receiver_hyper
-//! ZEUS_CARRIER_EXAMPLE_SELF_TEST=1 cargo run -p zeus-carrier-http --example receiver_hyper
+//! cargo run -p zeus-carrier-merchant --example receiver_hyper
+//! ZEUS_CARRIER_EXAMPLE_SELF_TEST=1 cargo run -p zeus-carrier-merchant --example receiver_hyper
 //! ```
 //!
-//! Environment: see `examples/support/mod.rs`.
+//! Environment: see `examples/receiver_support.rs`.
 
 use std::convert::Infallible;
 use std::net::IpAddr;
 
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::body::{Bytes, Incoming};
-use hyper::header::{ALLOW, CONTENT_TYPE};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper::{Request, Response, StatusCode};
+use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
-use zeus_carrier_http::receiver::ANSWER_CONTENT_TYPE;
-use zeus_carrier_http::{CgiCall, Method, Receiver};
+use zeus_carrier_merchant::Receiver;
 
+#[path = "receiver_support.rs"]
 mod support;
 
-/// One request: the callback path goes to the receiver, anything else 404.
+/// One request: the whole receiver boilerplate.
 async fn handle(
     receiver: Receiver,
     peer: IpAddr,
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
-    let answer = |status: u16, body: String| {
-        let mut response = Response::new(Full::new(Bytes::from(body)));
-        *response.status_mut() =
-            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        response.headers_mut().insert(
-            CONTENT_TYPE,
-            ANSWER_CONTENT_TYPE.parse().expect("static header"),
-        );
-        response
-    };
-    if request.uri().path() != receiver.path() {
-        return Ok(answer(404, "not found\n".to_owned()));
-    }
-    let Some(method) = Method::from_name(request.method().as_str()) else {
-        let mut response = answer(405, "error: method not allowed\n".to_owned());
-        response
-            .headers_mut()
-            .insert(ALLOW, Method::ALLOW.parse().expect("static header"));
-        return Ok(response);
-    };
-    let header_values = |name: &str| -> Vec<String> {
-        request
-            .headers()
-            .get_all(name)
-            .iter()
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-            .collect()
-    };
-    let forwarded = header_values("x-forwarded-for");
-    let content_type = header_values("content-type").into_iter().next();
-    let query = request.uri().query().unwrap_or("").as_bytes().to_vec();
-    let peer = Some(peer);
-    let call = match method {
-        Method::Post => {
-            // Read at most the receiver's bound; past it the call is 413.
-            let limited = Limited::new(request.into_body(), receiver.max_body_bytes());
-            match limited.collect().await {
-                Ok(body) => CgiCall::post(peer, content_type, body.to_bytes().to_vec()),
-                Err(_) => CgiCall::post_over_limit(peer, content_type),
-            }
-        }
-        Method::Head => CgiCall::head(peer),
-        // Get, and any method a later version adds.
-        _ => CgiCall::get(peer, query),
-    }
-    .with_forwarded_for(forwarded);
-    Ok(match receiver.receive(call).await {
-        Ok(ack) => answer(ack.status(), ack.body().to_owned()),
-        Err(rejection) => answer(rejection.status(), rejection.body()),
-    })
+    let (parts, body) = request.into_parts();
+    // One byte past the bound is enough to tell "too large" (413).
+    let limited = Limited::new(body, receiver.max_body_bytes() + 1);
+    let body = limited
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_else(|_| Bytes::from(vec![0; receiver.max_body_bytes() + 1]));
+    let answer = receiver
+        .answer_http(Some(peer), &Request::from_parts(parts, body))
+        .await;
+    Ok(answer.map(|b| Full::new(Bytes::from(b))))
 }
 
 #[tokio::main]

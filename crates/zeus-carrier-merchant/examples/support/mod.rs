@@ -15,10 +15,9 @@ use zeus_carrier_core::Charset;
 use zeus_carrier_core::link_point::OrderRequest;
 use zeus_carrier_core::secure_link::Zkey;
 use zeus_carrier_core::values::{ClientIp, OrderNo};
-use zeus_carrier_http::{
-    ClientConfig, Clock, Receiver, ReceiverConfig, SecureLinkClient, callback_router,
-};
-use zeus_carrier_merchant::{Merchant, MerchantConfig};
+use zeus_carrier_http::Clock;
+use zeus_carrier_http::config::DEFAULT_CALLBACK_PATH;
+use zeus_carrier_merchant::{Merchant, MerchantConfig, callback_router};
 use zeus_carrier_sandbox::{ORDER_NO_HEADER, Sandbox, SandboxConfig};
 use zeus_carrier_store::Store;
 
@@ -46,11 +45,6 @@ impl Shop {
             dir.path().join("shop.db").display()
         ))
         .await?;
-        // The shop's app with the receiver on its callback path.
-        let mut config = ReceiverConfig::new(CLIENTIP);
-        config.allow = vec!["127.0.0.1/32".parse()?];
-        let receiver = Receiver::new(store.clone(), config)?;
-        let path = receiver.path().to_owned();
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let shop_addr = listener.local_addr()?;
         // The sandbox gateway, in authorization mode, calling the shop.
@@ -62,12 +56,22 @@ impl Shop {
             "--zkey",
             ZKEY,
             "--cgi-url",
-            &format!("http://{shop_addr}{path}"),
+            &format!("http://{shop_addr}{DEFAULT_CALLBACK_PATH}"),
         ])?)
         .await?;
+        // The shop's one configuration: the sandbox is the gateway (and its
+        // test clock the shop's clock); loopback is its CGI source.
+        let state = sandbox.state().clone();
+        let config = MerchantConfig::builder(ClientIp::parse(CLIENTIP)?, Zkey::new(ZKEY))
+            .gateway_url(sandbox.base_url())
+            .gateway_timeout(Duration::from_secs(15))
+            .clock(Clock::from_fn(move || state.now()))
+            .build()?;
+        let merchant = Merchant::new(store, config)?;
+        // The shop's app with the receiver on its callback path.
         let app = axum::Router::new()
             .route("/", axum::routing::get(|| async { "the shop\n" }))
-            .merge(callback_router(receiver));
+            .merge(callback_router(merchant.receiver()));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(
             axum::serve(
@@ -79,13 +83,6 @@ impl Shop {
             })
             .into_future(),
         );
-        let mut client = ClientConfig::new(sandbox.base_url(), CLIENTIP, Zkey::new(ZKEY));
-        client.total_timeout = Duration::from_secs(15);
-        let mut settings = MerchantConfig::new(ClientIp::parse(CLIENTIP)?);
-        settings.gateway_url = sandbox.base_url().to_owned();
-        let state = sandbox.state().clone();
-        let merchant = Merchant::new(store, SecureLinkClient::new(client)?, settings)?
-            .with_clock(Clock::from_fn(move || state.now()));
         Ok(Shop {
             merchant,
             sandbox,

@@ -1,3 +1,4 @@
+#![allow(dead_code, unreachable_pub)]
 //! What the receiver examples share: the store, the receiver's
 //! configuration, the listen address, and how each example ends.
 //!
@@ -9,7 +10,9 @@
 
 use std::net::SocketAddr;
 
-use zeus_carrier_http::{Receiver, ReceiverConfig};
+use zeus_carrier_core::secure_link::Zkey;
+use zeus_carrier_core::values::ClientIp;
+use zeus_carrier_merchant::{Merchant, MerchantConfig, Receiver};
 use zeus_carrier_store::Store;
 
 /// The merchant's IP code in the examples.
@@ -21,13 +24,16 @@ pub(crate) async fn store() -> Result<Store, Box<dyn std::error::Error>> {
     Ok(Store::connect(&url).await?)
 }
 
-/// A receiver for [`CLIENTIP`], reading UTF-8 calls, accepting loopback
-/// callers only (the default allowlist; a real merchant lists the
-/// gateway's addresses from the contract in `config.allow`).
+/// The receiver of a merchant [`CLIENTIP`], from its one configuration:
+/// UTF-8 calls, a local sandbox as the gateway, so loopback callers only
+/// (the default allowlist; with the real gateway, `.allow(…)` the
+/// gateway's addresses from the contract — building refuses otherwise).
 pub(crate) fn receiver(store: Store) -> Result<Receiver, Box<dyn std::error::Error>> {
-    let mut config = ReceiverConfig::new(CLIENTIP);
-    config.charset = zeus_carrier_core::Charset::Utf8;
-    Ok(Receiver::new(store, config)?)
+    let config = MerchantConfig::builder(ClientIp::parse(CLIENTIP)?, Zkey::new("example-zkey"))
+        .gateway_url("http://127.0.0.1:8931")
+        .charset(zeus_carrier_core::Charset::Utf8)
+        .build()?;
+    Ok(Merchant::new(store, config)?.receiver())
 }
 
 /// `ZEUS_CARRIER_LISTEN`, or 127.0.0.1 on a free port.
