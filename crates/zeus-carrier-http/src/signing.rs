@@ -13,6 +13,22 @@
 //! the length-prefixed fields `clientip`, `sendid`, `money` (decimal) and the
 //! `carrier_type` letter, so no two field lists give the same message.
 //!
+//! # What it proves, and what it does not
+//! - It proves that the order fields it covers (`clientip`, `sendid`, the
+//!   checkout's `money`, `carrier_type`) came from a checkout this merchant
+//!   rendered: a shopper who edits them before the form reaches the
+//!   gateway is caught.
+//! - It does **not** prove that a CGI call came from the gateway. The
+//!   shopper sees the `sendpoint` in the checkout page, and the signature
+//!   covers neither `order_no` nor `status`: whoever can reach the callback
+//!   can replay a valid `sendpoint` with any status. The callback's
+//!   authentication is the source allowlist (R-CG-5; the gateway's addresses
+//!   from the contract, required by the merchant configuration whenever the
+//!   gateway is not loopback). The merchant model adds the rest: a call's
+//!   amount must equal its checkout's at every status unless this merchant
+//!   settled that amount itself, and a call without a saved checkout is not
+//!   applied (`zeus_carrier_core::merchant::UnknownSendId::Flag`).
+//!
 //! # Decisions
 //! - `money` is the amount of the checkout (the shopper's original amount).
 //!   After a settle for a smaller amount (docomo/au, R-SL-5) the CGI calls
