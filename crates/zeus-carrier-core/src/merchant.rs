@@ -51,6 +51,7 @@
 //! - **Deadlines** (D-7, R-SL-1, R-SL-4, R-CN-1): [`MerchantRecord::windows`]
 //!   and [`MerchantRecord::deadlines`].
 
+mod checkout;
 mod deadline;
 mod notice;
 mod operation;
@@ -61,6 +62,7 @@ mod reference;
 #[cfg(test)]
 mod tests;
 
+pub use checkout::{SendpointUse, checkout_request};
 pub use deadline::{Deadline, DeadlineKind, DutyReason, Windows};
 pub use notice::{
     Checkout, EffectKind, Flag, Notice, NoticeDecision, NoticeEffect, NoticeError, UnknownSendId,

@@ -2,14 +2,14 @@
 //! checkout and renders the Link Point form (R-LP-1, R-LP-5).
 //!
 //! # Decisions
-//! - `clientip` is always the merchant's own; a value in the request is
-//!   replaced.
-//! - An empty `sendid` is generated: [`SENDID_PREFIX`] + 16 hex digits from
-//!   the operating system's random source. The checkout is saved under it,
-//!   so every CGI call can be checked against it and the 50-day windows
-//!   count from it (D-7).
-//! - With a signing key, `sendpoint` is the signature of the order
-//!   (`zeus_carrier_http::signing`); a given value is replaced.
+//! - The request is shaped by the core's
+//!   [`checkout_request`](zeus_carrier_core::merchant::checkout_request):
+//!   `clientip` is always the merchant's own; an empty `sendid` is a fresh
+//!   one ([`SENDID_PREFIX`] + 16 hex digits, 64 bits from the operating
+//!   system's random source: unguessable); with a signing key, `sendpoint`
+//!   is the signature of the order (`zeus_carrier_http::signing`). The
+//!   checkout is saved under the `sendid`, so every CGI call can be
+//!   checked against it.
 //! - A `sendid` already saved with another amount or carrier is refused
 //!   ([`CheckoutError::SendIdInUse`]): reusing it would make the integrity
 //!   check compare against the wrong order. The same request again (a
@@ -19,7 +19,7 @@
 
 use zeus_carrier_core::Charset;
 use zeus_carrier_core::link_point::{OrderRequest, Violations};
-use zeus_carrier_core::merchant::Checkout;
+use zeus_carrier_core::merchant::{Checkout, SendpointUse, checkout_request};
 use zeus_carrier_core::values::{Money, SendId};
 use zeus_carrier_http::signing::sign_sendpoint;
 use zeus_carrier_store::StoreError;
@@ -93,15 +93,15 @@ impl Merchant {
     /// println!("{} bytes, sendid {}", form.body.len(), form.checkout.sendid);
     /// # Ok(()) }
     /// ```
-    pub async fn checkout(&self, mut request: OrderRequest) -> Result<CheckoutForm, CheckoutError> {
+    pub async fn checkout(&self, request: OrderRequest) -> Result<CheckoutForm, CheckoutError> {
         let config = self.config();
-        request.clientip = config.clientip().as_str().to_owned();
-        if request.sendid.is_empty() {
-            request.sendid = new_sendid()?;
-        }
-        if config.signing_key().is_some() {
-            request.sendpoint.clear();
-        }
+        let fresh =
+            SendId::parse(&new_sendid()?).map_err(|e| CheckoutError::Random(e.to_string()))?;
+        let sendpoint = match config.signing_key() {
+            Some(_) => SendpointUse::Signature,
+            None => SendpointUse::Merchant,
+        };
+        let request = checkout_request(request, config.clientip(), &fresh, sendpoint);
         let mut valid = request
             .validate(config.charset())
             .map_err(CheckoutError::Invalid)?;

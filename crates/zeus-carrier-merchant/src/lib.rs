@@ -68,7 +68,7 @@ pub use operate::{OperateError, Operated, Recording};
 pub use operator::OperatorToken;
 pub use outbox::{DEFAULT_BATCH, Drained, Outbox};
 pub use receiver::{
-    Ack, CallbackRejection, CgiCall, Method, Receiver, RejectionReason, call_from_http,
+    Ack, CallbackRejection, CgiCall, Method, NotACall, Receiver, RejectionReason, call_from_http,
     response_to_http,
 };
 #[cfg(feature = "axum")]

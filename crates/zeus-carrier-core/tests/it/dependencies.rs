@@ -25,7 +25,15 @@ fn repo() -> PathBuf {
 fn tree(package: &str, depth: Option<u32>, args: &[&str]) -> BTreeSet<String> {
     let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
     c.current_dir(repo());
-    c.args(["tree", "--locked", "--offline", "-p", package, "-e", "normal"]);
+    c.args([
+        "tree",
+        "--locked",
+        "--offline",
+        "-p",
+        package,
+        "-e",
+        "normal",
+    ]);
     c.args(["--prefix", "none"]);
     if let Some(d) = depth {
         c.args(["--depth", &d.to_string()]);

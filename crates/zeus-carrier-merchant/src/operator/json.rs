@@ -15,7 +15,6 @@ use zeus_carrier_core::merchant::{Deadline, DutyReason};
 use zeus_carrier_core::secure_link::{Autype, Field, Outcome, parse_money};
 use zeus_carrier_core::settle::SettleParams;
 use zeus_carrier_core::time::{format_yyyymmdd, parse_yyyymmdd};
-use zeus_carrier_core::values::OrderNo;
 use zeus_carrier_http::CallError;
 use zeus_carrier_store::{HistoryRow, MerchantOrder, StoreError};
 
@@ -280,11 +279,10 @@ impl<'de> serde::Deserialize<'de> for SettleRequest {
     }
 }
 
-/// An order number from a path: one the manual does not allow was never
-/// recorded (`404`).
-pub fn order_no_from_path(raw: &str) -> Result<OrderNo, Response> {
-    OrderNo::parse(raw)
-        .map_err(|_| error(StatusCode::NOT_FOUND, format!("order {raw:?} not found")))
+/// The `404` of an order this merchant has no record of (or whose number
+/// the manual does not allow: it was never recorded).
+pub fn order_not_found(raw: &str) -> Response {
+    error(StatusCode::NOT_FOUND, format!("order {raw:?} not found"))
 }
 
 #[cfg(test)]

@@ -46,10 +46,11 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use zeus_carrier_core::merchant::OperationKind;
 use zeus_carrier_core::settle::SettleParams;
+use zeus_carrier_core::values::OrderNo;
 
 use super::OperatorState;
 use super::json::{
-    deadline_json, error, order_json, order_no_from_path, parse_settle_body, store_error,
+    deadline_json, error, order_json, order_not_found, parse_settle_body, store_error,
 };
 
 /// The default `within_days` of `GET /deadlines`.
@@ -62,9 +63,8 @@ pub(super) async fn get_order(
     State(state): State<OperatorState>,
     Path(order_no): Path<String>,
 ) -> Response {
-    let number = match order_no_from_path(&order_no) {
-        Ok(n) => n,
-        Err(answer) => return answer,
+    let Ok(number) = OrderNo::parse(&order_no) else {
+        return order_not_found(&order_no);
     };
     match state.merchant.order(&number).await {
         Ok(Some(order)) => Json(order_json(&order)).into_response(),
@@ -122,9 +122,8 @@ pub(super) async fn cancel(
 /// Settle (`Some(params)`) or cancel through the merchant facade
 /// ([`crate::Merchant::settle`] / `cancel`), and its answer as JSON.
 async fn operate(state: &OperatorState, order_no: &str, settle: Option<SettleParams>) -> Response {
-    let number = match order_no_from_path(order_no) {
-        Ok(n) => n,
-        Err(answer) => return answer,
+    let Ok(number) = OrderNo::parse(order_no) else {
+        return order_not_found(order_no);
     };
     let started = std::time::Instant::now();
     let (kind, result) = match settle {

@@ -25,13 +25,36 @@ use http::{HeaderMap, Request, Response, StatusCode};
 
 use super::{ANSWER_CONTENT_TYPE, Ack, CallbackRejection, CgiCall, Method, Receiver};
 
-/// The most body bytes [`call_from_http`] needs to see: one more than the
-/// largest accepted body tells "over the bound" apart. Adapters reading a
-/// stream may stop at `receiver.max_body_bytes() + 1`.
-pub const MAX_HTTP_BODY_BYTES: usize = 64 * 1024;
+/// A request that carries no CGI call: answered without the receiver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NotACall {
+    /// Off the callback path → `404`.
+    OffPath,
+    /// A method other than GET, POST or HEAD → `405` with
+    /// `Allow: GET, POST, HEAD`.
+    MethodNotAllowed,
+}
 
-/// The call a request carries, or the answer to give without calling the
-/// receiver (`404` off the callback path, `405` for another method).
+impl NotACall {
+    /// The answer.
+    pub fn to_http(self) -> Response<String> {
+        match self {
+            NotACall::OffPath => plain(StatusCode::NOT_FOUND, "error: not found\n"),
+            NotACall::MethodNotAllowed => {
+                let mut r = plain(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "error: method not allowed on the CGI callback path\n",
+                );
+                r.headers_mut()
+                    .insert(ALLOW, http::HeaderValue::from_static(Method::ALLOW));
+                r
+            }
+        }
+    }
+}
+
+/// The call a request carries, or why it carries none ([`NotACall`]).
 /// `max_body_bytes` is the receiver's bound: a longer body is passed on as
 /// [`CgiCall::post_over_limit`] (the receiver answers `413`).
 pub fn call_from_http<B: AsRef<[u8]>>(
@@ -39,18 +62,12 @@ pub fn call_from_http<B: AsRef<[u8]>>(
     request: &Request<B>,
     path: &str,
     max_body_bytes: usize,
-) -> Result<CgiCall, Response<String>> {
+) -> Result<CgiCall, NotACall> {
     if request.uri().path() != path {
-        return Err(plain(StatusCode::NOT_FOUND, "error: not found\n"));
+        return Err(NotACall::OffPath);
     }
     let Some(method) = Method::from_name(request.method().as_str()) else {
-        let mut r = plain(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "error: method not allowed on the CGI callback path\n",
-        );
-        r.headers_mut()
-            .insert(ALLOW, http::HeaderValue::from_static(Method::ALLOW));
-        return Err(r);
+        return Err(NotACall::MethodNotAllowed);
     };
     let headers = request.headers();
     let query = request.uri().query().unwrap_or("").as_bytes().to_vec();
@@ -99,7 +116,7 @@ impl Receiver {
     ) -> Response<String> {
         match call_from_http(peer, request, self.path(), self.max_body_bytes()) {
             Ok(call) => response_to_http(&self.receive(call).await),
-            Err(answer) => answer,
+            Err(not_a_call) => not_a_call.to_http(),
         }
     }
 }
@@ -145,8 +162,11 @@ mod tests {
     #[test]
     fn off_the_path_is_404_and_another_method_is_405_with_allow() {
         let r = call_from_http(PEER, &req("GET", "/other?a=1", b""), PATH, 10).expect_err("404");
-        assert_eq!(r.status(), StatusCode::NOT_FOUND);
-        let r = call_from_http(PEER, &req("PUT", "/cb", b""), PATH, 10).expect_err("405");
+        assert_eq!(r, NotACall::OffPath);
+        assert_eq!(r.to_http().status(), StatusCode::NOT_FOUND);
+        let r = call_from_http(PEER, &req("PUT", "/cb", b""), PATH, 10)
+            .expect_err("405")
+            .to_http();
         assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
         assert_eq!(r.headers()[ALLOW], Method::ALLOW);
         assert_eq!(r.headers()[CONTENT_TYPE], ANSWER_CONTENT_TYPE);

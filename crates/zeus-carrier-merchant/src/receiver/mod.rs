@@ -80,7 +80,7 @@ use zeus_carrier_core::callback::Callback;
 use zeus_carrier_core::merchant::{Checkout, Notice, NoticeEffect};
 use zeus_carrier_store::Store;
 
-pub use adapter::{MAX_HTTP_BODY_BYTES, call_from_http, response_to_http};
+pub use adapter::{NotACall, call_from_http, response_to_http};
 pub use rejection::{CallbackRejection, RejectionReason};
 #[cfg(feature = "axum")]
 pub use router::{CallbackObserver, callback_router, callback_router_observed};

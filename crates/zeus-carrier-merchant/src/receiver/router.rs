@@ -109,7 +109,7 @@ async fn handle_callback(State(observed): State<Observed>, request: Request) -> 
             observer.observe(&result, started.elapsed());
             response_to_http(&result)
         }
-        Err(answer) => answer,
+        Err(not_a_call) => not_a_call.to_http(),
     };
     answer.map(Body::from)
 }
