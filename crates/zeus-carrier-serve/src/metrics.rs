@@ -14,7 +14,7 @@
 //! Every label value is present from the start (at 0), so a dashboard
 //! sees a counter before its first event. A shop embedding the crates can
 //! keep a [`Metrics`] of its own: feed it with [`Metrics::cgi`] (or use it
-//! as the [`zeus_carrier_http::CallbackObserver`] of
+//! as the [`zeus_carrier_merchant::CallbackObserver`] of
 //! `callback_router_observed`) and [`Metrics::operated`], and answer
 //! [`Metrics::render`].
 

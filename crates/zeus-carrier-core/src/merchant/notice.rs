@@ -152,7 +152,7 @@ pub enum Flag {
         /// The call's carrier.
         call: Carrier,
     },
-    /// `money` disagrees with the checkout's ([`amount_consistent`]).
+    /// `money` disagrees with the checkout's ([`amount_agrees`]).
     #[error(
         "money mismatch for sendid {sendid:?}: checkout {checkout} yen but call {call} yen with status {}",
         status.code()

@@ -4,8 +4,8 @@
 //!
 //! # Settle and cancel
 //! The handler reads the request and answers; everything between is one
-//! call of the merchant facade ([`zeus_carrier_merchant::Merchant::settle`],
-//! [`zeus_carrier_merchant::Merchant::cancel`]), which a shop embedding the
+//! call of the merchant facade ([`crate::Merchant::settle`],
+//! [`crate::Merchant::cancel`]), which a shop embedding the
 //! crates calls the same way.
 //! 1. The body (settle only) is JSON `{"money"?, "date"?: "YYYYMMDD",
 //!    "autype"?: "sale"|"auth"}`; an empty body means no options. A value
