@@ -88,6 +88,7 @@ pub mod clock;
 pub mod config;
 pub mod receiver;
 pub mod secret;
+pub mod secret_file;
 pub mod signing;
 pub mod source;
 
