@@ -58,7 +58,15 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            runtime::block_on(zeus_carrier_serve::run(config, runtime::shutdown_signal()))
+            // A refused secret file found later (the generated operator
+            // token file, reused) is a usage error too: exit 2.
+            runtime::block_on_coded(
+                zeus_carrier_serve::run(config, runtime::shutdown_signal()),
+                |e| match e {
+                    zeus_carrier_serve::ServeError::Secret(_) => 2,
+                    _ => 1,
+                },
+            )
         }
         Command::Demo(args) => cmd::demo::run(&args),
         Command::Transitions(args) => cmd::transitions::run(&args),
