@@ -37,8 +37,30 @@ enum Command {
     ErrorCode(cmd::error_code::Args),
 }
 
+/// Whether clap refused a value that is not a flag (a stray positional
+/// argument), which its message would repeat.
+fn is_stray_value(e: &clap::Error) -> bool {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    e.kind() == ErrorKind::UnknownArgument
+        && matches!(
+            e.get(ContextKind::InvalidArg),
+            Some(ContextValue::String(arg)) if !arg.starts_with('-')
+        )
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if is_stray_value(&e) => {
+            // clap would quote it; it may be a piece of a secret: an
+            // unquoted `--db host=… password=…`, a `--zkey` with a space.
+            eprintln!(
+                "error: unexpected value on the command line (not shown: it may hold a secret); quote a value that holds spaces, e.g. --db 'postgres://…'"
+            );
+            return ExitCode::from(2);
+        }
+        Err(e) => e.exit(),
+    };
     match cli.command {
         Command::Sandbox(config) => {
             runtime::init_logging("info");
