@@ -246,7 +246,7 @@ pub(crate) fn unsupported_url(url: &str) -> StoreError {
 /// `scheme:` URL, and its first word is `KEY=` with KEY made of letters,
 /// digits and `_`.
 pub(crate) fn looks_like_key_value_dsn(s: &str) -> bool {
-    let first = s.trim_start().split_whitespace().next().unwrap_or("");
+    let first = s.split_whitespace().next().unwrap_or("");
     match first.split_once('=') {
         Some((key, _)) => {
             !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
