@@ -14,6 +14,7 @@
 //! | [`Receiver`] | the CGI receiver (SPEC §9) as one framework-neutral async function, [`Receiver::receive`]: allowlist, trusted proxies, parsing through the core, signature and integrity checks, `successok` only after the store committed |
 //! | `callback_router` | the receiver as an axum `Router` (feature `axum`); `callback_router_observed` also tells a `CallbackObserver` each result (metrics) |
 //! | [`signing`] | optional signed `sendpoint` (a truncated HMAC-SHA256 of the order's key fields) |
+//! | [`secret_file`] | [`secret_file::read_secret_file`]: a secret read from a file after checking it (no symbolic link, owned by the process's user, not open to group or others) |
 //!
 //! ## Feature flags
 //!
