@@ -103,7 +103,11 @@ impl Backend {
 
     #[cfg(feature = "sqlite")]
     async fn connect_sqlite(url: &str) -> Result<Backend, StoreError> {
-        let in_memory = url.starts_with("sqlite::memory:") || url.contains("mode=memory");
+        // `sqlite://:memory:` too: sqlx names it `file:sqlx-in-memory-N`,
+        // which must not be created as a file.
+        let in_memory = url.starts_with("sqlite::memory:")
+            || url.starts_with("sqlite://:memory:")
+            || url.contains("mode=memory");
         let mut options =
             SqliteConnectOptions::from_str(url).map_err(|e| StoreError::InvalidUrl {
                 backend: "sqlite",
@@ -134,7 +138,8 @@ impl Backend {
                 .after_connect(|conn, _| Box::pin(write_probe(conn)))
         };
         let file = (!in_memory).then(|| options.get_filename().to_path_buf());
-        if let Some(path) = &file {
+        // A read-only URL (`mode=ro`) creates nothing.
+        if let Some(path) = file.as_ref().filter(|_| !url.contains("mode=ro")) {
             // The file holds shoppers' data: the store creates it 0600
             // itself, and SQLite never creates it (nor, later, re-creates
             // it after it was removed: `check_file`) with its default 0644.

@@ -193,3 +193,26 @@ async fn database_settings_are_never_repeated_in_errors() {
         assert!(text.contains(what), "{url}: {text}");
     }
 }
+
+/// `sqlite://:memory:` is an in-memory database like `sqlite::memory:`:
+/// no file is created for it, and it takes writes.
+#[tokio::test]
+async fn sqlite_slash_memory_creates_no_file() {
+    let store = Store::connect("sqlite://:memory:").await.expect("memory");
+    store
+        .record(notification(
+            "M-2",
+            Status::Authorized,
+            1000,
+            "2026-03-01T10:00:00+09:00",
+        ))
+        .await
+        .expect("recorded");
+    let junk: Vec<_> = std::fs::read_dir(".")
+        .expect("working directory")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains("sqlx-in-memory"))
+        .map(|e| e.path())
+        .collect();
+    assert!(junk.is_empty(), "{junk:?}");
+}
