@@ -96,3 +96,34 @@ fn main() -> ExitCode {
         Command::ErrorCode(args) => cmd::error_code::run(&args),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_error(args: &[&str]) -> clap::Error {
+        Cli::try_parse_from(args).expect_err("refused")
+    }
+
+    #[test]
+    fn a_stray_value_is_recognised_and_a_mistyped_flag_is_not() {
+        // An unquoted key=value --db: the password is a stray value.
+        let e = parse_error(&[
+            "zeus-carrier",
+            "serve",
+            "--clientip",
+            "1234567890",
+            "--db",
+            "host=h",
+            "password=SECRETPW",
+        ]);
+        assert!(is_stray_value(&e), "{e}");
+        // clap's own message would have quoted it.
+        assert!(e.to_string().contains("SECRETPW"));
+        // A mistyped flag keeps clap's message (with its suggestion).
+        let e = parse_error(&["zeus-carrier", "serve", "--lisen", "x"]);
+        assert!(!is_stray_value(&e), "{e}");
+        let e = parse_error(&["zeus-carrier", "serve", "--help"]);
+        assert!(!is_stray_value(&e));
+    }
+}
