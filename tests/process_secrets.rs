@@ -4,11 +4,20 @@
 //! call, settle, cancel, a forged CGI call — with `RUST_LOG=trace`, and
 //! neither the zkey nor the signing key appears anywhere in either
 //! process's stdout or stderr.
+//!
+//! Safe defaults (issue #17, INTERFACES §3): a secret file that is a
+//! symbolic link, open to group or others, or another user's stops serve
+//! with exit 2 naming the flag and the rule; a `--db` value is never
+//! repeated, whatever its form; the SQLite files and the generated token
+//! file are 0600 whatever the umask.
 
 use std::io::Read;
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use zeus_carrier_system_tests::secret_file::{chmod, give_away, mode_of, write_secret};
 
 const ZKEY: &str = "ZkSecret4f1c9e";
 const SIGNING_KEY: &str = "SignSecret77d2a0";
@@ -284,7 +293,11 @@ fn secrets_never_reach_the_logs_of_a_whole_lifecycle() {
 /// Runs `zeus-carrier serve` with `args` and `env` until it exits (at most
 /// 30 s); returns the exit code and everything it printed.
 fn serve_once(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
-    let mut cmd = zeus();
+    serve_once_in(zeus(), args, env)
+}
+
+/// [`serve_once`] with a prepared command (e.g. a working directory).
+fn serve_once_in(mut cmd: Command, args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
     cmd.arg("serve")
         .args(args)
         .env_remove("ZEUS_CARRIER_ZKEY")
@@ -371,7 +384,7 @@ fn malformed_secrets_stop_serve_without_showing_them() {
             zkey_core,
         );
         // In a file, one trailing newline is allowed: add one more.
-        std::fs::write(&file, format!("{bad}\n")).expect("write");
+        write_secret(&file, format!("{bad}\n"));
         check(
             &format!("{what} in a file"),
             vec!["--zkey-file".into(), file.display().to_string()],
@@ -401,7 +414,7 @@ fn malformed_secrets_stop_serve_without_showing_them() {
             ],
             sign_core,
         );
-        std::fs::write(&file, format!("{bad}\n")).expect("write");
+        write_secret(&file, format!("{bad}\n"));
         check(
             &format!("{what} in a file"),
             vec![
@@ -427,7 +440,7 @@ fn malformed_secrets_stop_serve_without_showing_them() {
             vec![("ZEUS_CARRIER_OPERATOR_TOKEN", bad.clone())],
             core,
         );
-        std::fs::write(&file, format!("{bad}\n")).expect("write");
+        write_secret(&file, format!("{bad}\n"));
         check(
             &format!("{what} in a file"),
             vec![
@@ -481,9 +494,9 @@ fn malformed_secrets_stop_serve_without_showing_them() {
     let zkey_file = dir.path().join("zkey");
     let token_file = dir.path().join("token");
     let sign_file = dir.path().join("sign");
-    std::fs::write(&zkey_file, format!("{zkey_core}\n")).expect("write");
-    std::fs::write(&token_file, format!("{token_core}\n")).expect("write");
-    std::fs::write(&sign_file, format!("{sign_core}\n")).expect("write");
+    write_secret(&zkey_file, format!("{zkey_core}\n"));
+    write_secret(&token_file, format!("{token_core}\n"));
+    write_secret(&sign_file, format!("{sign_core}\n"));
     let mut cmd = zeus();
     cmd.args(["serve"])
         .args(base)
@@ -510,4 +523,239 @@ fn malformed_secrets_stop_serve_without_showing_them() {
         assert!(!out.contains(core), "{core} shown:\n{out}");
     }
     println!("process_secrets: {runs} malformed secret runs, none printed its secret");
+}
+
+/// The arguments every refused-file run shares: loopback faces on free
+/// ports, an SQLite database in `dir`.
+fn base_args(dir: &Path) -> Vec<String> {
+    vec![
+        "--listen".into(),
+        "127.0.0.1:0".into(),
+        "--operator-listen".into(),
+        "127.0.0.1:0".into(),
+        "--db".into(),
+        format!("sqlite://{}", dir.join("merchant.db").display()),
+        "--clientip".into(),
+        CLIENTIP.into(),
+    ]
+}
+
+/// Runs serve with `args` (and `env`); asserts it stopped with exit 2
+/// before listening, naming `flag` and `rule`, without `value`.
+fn assert_refused(
+    what: &str,
+    args: &[String],
+    env: &[(&str, &str)],
+    flag: &str,
+    rule: &str,
+    value: &str,
+) {
+    let all: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out) = serve_once(&all, env);
+    assert_eq!(code, Some(2), "{what}: exit 2 expected:\n{out}");
+    assert!(
+        !out.contains("listening on"),
+        "{what}: serve started:\n{out}"
+    );
+    assert!(
+        out.contains(flag),
+        "{what}: the flag {flag} is not named:\n{out}"
+    );
+    assert!(
+        out.contains(rule),
+        "{what}: the rule ({rule}) is not named:\n{out}"
+    );
+    assert!(!out.contains(value), "{what}: the value is shown:\n{out}");
+}
+
+const RULE_LINK: &str = "not a symbolic link";
+const RULE_MODE: &str = "must not be readable or writable by group or others";
+const RULE_OWNER: &str = "must be owned by the user the process runs as";
+
+/// A secret file planted as a symbolic link (to a file that would pass),
+/// made 0644, 0640 or 0666, or owned by another user stops serve with
+/// exit 2; the message names the flag and the rule, never the value —
+/// for each of `--zkey-file`, `--signing-key-file` and
+/// `--operator-token-file`.
+#[test]
+fn unfit_secret_files_stop_serve_with_exit_2_naming_the_flag_and_the_rule() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let value = "PlantedSecretValue4242";
+    let fit = dir.path().join("fit");
+    write_secret(&fit, format!("{value}\n"));
+    let mut runs = 0;
+    for flag in ["--zkey-file", "--signing-key-file", "--operator-token-file"] {
+        let name = flag.trim_start_matches('-');
+        // The other secrets, given the other way.
+        let mut args = base_args(dir.path());
+        let mut env = vec![("ZEUS_CARRIER_OPERATOR_TOKEN", OPERATOR_TOKEN)];
+        if flag != "--zkey-file" {
+            args.extend(["--zkey".to_owned(), "k".to_owned()]);
+        }
+        if flag == "--operator-token-file" {
+            env.clear();
+        }
+        let run = |what: &str, path: &Path, rule: &str| {
+            let mut all = args.clone();
+            all.extend([flag.to_owned(), path.display().to_string()]);
+            assert_refused(&format!("{flag} {what}"), &all, &env, flag, rule, value);
+        };
+        let link = dir.path().join(format!("{name}-link"));
+        std::os::unix::fs::symlink(&fit, &link).expect("symlink");
+        run("symbolic link", &link, RULE_LINK);
+        runs += 1;
+        for mode in [0o644, 0o640, 0o666] {
+            let path = dir.path().join(format!("{name}-{mode:o}"));
+            write_secret(&path, format!("{value}\n"));
+            chmod(&path, mode);
+            run(&format!("mode {mode:o}"), &path, RULE_MODE);
+            runs += 1;
+        }
+        let theirs = dir.path().join(format!("{name}-theirs"));
+        write_secret(&theirs, format!("{value}\n"));
+        if give_away(&theirs) {
+            run("owned by another user", &theirs, RULE_OWNER);
+        } else {
+            // Not root: a file of root's stands for another user's.
+            run("owned by root", Path::new("/etc/passwd"), RULE_OWNER);
+        }
+        runs += 1;
+    }
+    println!("process_secrets: {runs} unfit secret files, each refused with exit 2");
+}
+
+/// The operator token file serve generates next to the database is
+/// checked when it is reused: a planted 0666 file, or a link in its place,
+/// stops serve with exit 2 and nothing is written through the link.
+#[test]
+fn a_reused_generated_token_file_that_is_unfit_stops_serve_with_exit_2() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let token_file = dir.path().join("merchant.db.operator-token");
+    let planted = "PlantedOperatorToken0123456789";
+    let mut args = base_args(dir.path());
+    args.extend(["--zkey".to_owned(), "k".to_owned()]);
+    write_secret(&token_file, format!("{planted}\n"));
+    chmod(&token_file, 0o666);
+    assert_refused(
+        "a 0666 generated token file",
+        &args,
+        &[],
+        "operator token file",
+        RULE_MODE,
+        planted,
+    );
+    std::fs::remove_file(&token_file).expect("remove");
+    let elsewhere = dir.path().join("elsewhere");
+    std::os::unix::fs::symlink(&elsewhere, &token_file).expect("symlink");
+    assert_refused(
+        "a link in place of the generated token file",
+        &args,
+        &[],
+        "operator token file",
+        RULE_LINK,
+        planted,
+    );
+    assert!(!elsewhere.exists(), "a token was written through the link");
+}
+
+/// `--db` is never repeated in an error, in any form: a libpq key=value
+/// string with a password, the same unquoted (split into arguments), a
+/// bare password pasted by mistake, one starting with `-`, one holding a
+/// `:`. serve stops non-zero and nothing of the value is printed, logs at
+/// `RUST_LOG=trace` included.
+#[test]
+fn db_values_in_every_form_are_never_repeated() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let forms: Vec<Vec<String>> = vec![
+        vec![format!(
+            "--db=host=127.0.0.1 port=1 dbname=zeus user=merchant password={DB_PASSWORD}"
+        )],
+        vec![format!("--db=password={DB_PASSWORD} host=127.0.0.1")],
+        vec![
+            "--db".into(),
+            "host=127.0.0.1".into(),
+            format!("password={DB_PASSWORD}"),
+        ],
+        vec!["--db".into(), DB_PASSWORD.into()],
+        vec!["--db".into(), format!("-{DB_PASSWORD}")],
+        vec!["--db".into(), format!("{DB_PASSWORD}:{DB_PASSWORD}")],
+        vec!["--db".into(), format!("{DB_PASSWORD} with spaces")],
+    ];
+    for form in &forms {
+        let mut args = vec![
+            "--listen".to_owned(),
+            "127.0.0.1:0".into(),
+            "--operator-listen".into(),
+            "127.0.0.1:0".into(),
+            "--clientip".into(),
+            CLIENTIP.into(),
+            "--zkey".into(),
+            "k".into(),
+        ];
+        args.extend(form.iter().cloned());
+        let all: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut cmd = zeus();
+        cmd.current_dir(dir.path());
+        let (code, out) = serve_once_in(
+            cmd,
+            &all,
+            &[
+                ("ZEUS_CARRIER_OPERATOR_TOKEN", OPERATOR_TOKEN),
+                ("RUST_LOG", "trace"),
+            ],
+        );
+        assert!(code.is_some_and(|c| c != 0), "{form:?}: {code:?}: {out}");
+        assert!(out.contains("error:"), "{form:?}: no error: {out}");
+        assert!(
+            !out.contains(DB_PASSWORD),
+            "{form:?}: the value is repeated:\n{out}"
+        );
+    }
+    println!(
+        "process_secrets: {} --db forms refused without being repeated",
+        forms.len()
+    );
+}
+
+/// serve's SQLite database, its -wal and -shm files and the operator
+/// token file it generates are 0600 once serve listens, whatever the
+/// umask it was started with (SQLite alone makes its default 0644 less the
+/// umask; `open(…, 0600)` alone would make 0400 under umask 277).
+#[test]
+fn sqlite_files_and_the_generated_token_are_0600_whatever_the_umask() {
+    for umask in ["000", "022", "277"] {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let db = dir.path().join("merchant.db");
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg(format!("umask {umask} && exec \"$0\" \"$@\""))
+            .arg(zeus_carrier_system_tests::bin::zeus_carrier())
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--operator-listen",
+                "127.0.0.1:0",
+            ])
+            .args(["--clientip", CLIENTIP, "--zkey", "k"])
+            .arg("--db")
+            .arg(format!("sqlite://{}", db.display()))
+            .env_remove("ZEUS_CARRIER_OPERATOR_TOKEN");
+        let serve = Logged::start(cmd);
+        serve.addr_after("operator api on http://");
+        let files = [
+            "merchant.db",
+            "merchant.db-wal",
+            "merchant.db-shm",
+            "merchant.db.operator-token",
+        ];
+        let modes: Vec<(&str, u32)> = files
+            .iter()
+            .map(|f| (*f, mode_of(&dir.path().join(f))))
+            .collect();
+        let out = serve.stop();
+        for (file, mode) in modes {
+            assert_eq!(mode, 0o600, "umask {umask}: {file} is {mode:04o}:\n{out}");
+        }
+    }
 }

@@ -9,6 +9,7 @@
 
 pub mod bin;
 pub mod process;
+pub mod secret_file;
 
 use std::time::Duration;
 

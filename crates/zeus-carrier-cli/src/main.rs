@@ -37,8 +37,30 @@ enum Command {
     ErrorCode(cmd::error_code::Args),
 }
 
+/// Whether clap refused a value that is not a flag (a stray positional
+/// argument), which its message would repeat.
+fn is_stray_value(e: &clap::Error) -> bool {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    e.kind() == ErrorKind::UnknownArgument
+        && matches!(
+            e.get(ContextKind::InvalidArg),
+            Some(ContextValue::String(arg)) if !arg.starts_with('-')
+        )
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if is_stray_value(&e) => {
+            // clap would quote it; it may be a piece of a secret: an
+            // unquoted `--db host=… password=…`, a `--zkey` with a space.
+            eprintln!(
+                "error: unexpected value on the command line (not shown: it may hold a secret); quote a value that holds spaces, e.g. --db 'postgres://…'"
+            );
+            return ExitCode::from(2);
+        }
+        Err(e) => e.exit(),
+    };
     match cli.command {
         Command::Sandbox(config) => {
             runtime::init_logging("info");
@@ -58,11 +80,50 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            runtime::block_on(zeus_carrier_serve::run(config, runtime::shutdown_signal()))
+            // A refused secret file found later (the generated operator
+            // token file, reused) is a usage error too: exit 2.
+            runtime::block_on_coded(
+                zeus_carrier_serve::run(config, runtime::shutdown_signal()),
+                |e| match e {
+                    zeus_carrier_serve::ServeError::Secret(_) => 2,
+                    _ => 1,
+                },
+            )
         }
         Command::Demo(args) => cmd::demo::run(&args),
         Command::Transitions(args) => cmd::transitions::run(&args),
         Command::CheckOrder(args) => cmd::check_order::run(&args),
         Command::ErrorCode(args) => cmd::error_code::run(&args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_error(args: &[&str]) -> clap::Error {
+        Cli::try_parse_from(args).expect_err("refused")
+    }
+
+    #[test]
+    fn a_stray_value_is_recognised_and_a_mistyped_flag_is_not() {
+        // An unquoted key=value --db: the password is a stray value.
+        let e = parse_error(&[
+            "zeus-carrier",
+            "serve",
+            "--clientip",
+            "1234567890",
+            "--db",
+            "host=h",
+            "password=SECRETPW",
+        ]);
+        assert!(is_stray_value(&e), "{e}");
+        // clap's own message would have quoted it.
+        assert!(e.to_string().contains("SECRETPW"));
+        // A mistyped flag keeps clap's message (with its suggestion).
+        let e = parse_error(&["zeus-carrier", "serve", "--lisen", "x"]);
+        assert!(!is_stray_value(&e), "{e}");
+        let e = parse_error(&["zeus-carrier", "serve", "--help"]);
+        assert!(!is_stray_value(&e));
     }
 }

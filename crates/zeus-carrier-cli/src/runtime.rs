@@ -24,6 +24,14 @@ pub(crate) async fn shutdown_signal() {
 /// Runs `fut` on a multi-threaded runtime; an error is printed on stderr
 /// and gives exit code 1.
 pub(crate) fn block_on<E: std::fmt::Display>(fut: impl Future<Output = Result<(), E>>) -> ExitCode {
+    block_on_coded(fut, |_| 1)
+}
+
+/// [`block_on`], with the exit code of an error chosen by `code`.
+pub(crate) fn block_on_coded<E: std::fmt::Display>(
+    fut: impl Future<Output = Result<(), E>>,
+    code: impl Fn(&E) -> u8,
+) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -38,7 +46,7 @@ pub(crate) fn block_on<E: std::fmt::Display>(fut: impl Future<Output = Result<()
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::from(1)
+            ExitCode::from(code(&e))
         }
     }
 }

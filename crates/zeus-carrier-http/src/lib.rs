@@ -18,6 +18,7 @@
 //! | [`source`] | allowlist and trusted-proxy resolution of the caller's address (R-CG-5) |
 //! | [`signing`] | optional signed `sendpoint` (a truncated HMAC-SHA256 of the order's key fields) |
 //! | [`Clock`] | where the adapters read "now" (system, fixed, or any function) |
+//! | [`secret_file`] | [`secret_file::read_secret_file`]: a secret read from a file after checking it (no symbolic link, owned by the process's user, not open to group or others) |
 //!
 //! ```no_run
 //! use zeus_carrier_core::{OrderNo, settle::SettleParams};
@@ -53,6 +54,7 @@ pub mod client;
 pub mod clock;
 pub mod config;
 pub mod secret;
+pub mod secret_file;
 pub mod signing;
 pub mod source;
 

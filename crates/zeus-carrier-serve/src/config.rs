@@ -86,8 +86,14 @@ pub struct ServeArgs {
     /// the database (PATH.operator-token), generated (mode 0600) if absent.
     #[arg(long, value_name = "PATH")]
     pub operator_token_file: Option<PathBuf>,
-    /// Database URL: `sqlite://PATH` or `postgres://…`.
-    #[arg(long, value_name = "URL", default_value = "sqlite://zeus-carrier.db")]
+    /// Database URL: `sqlite://PATH` or `postgres://…`. No error repeats
+    /// it (it may hold a password), whatever its form.
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "sqlite://zeus-carrier.db",
+        allow_hyphen_values = true
+    )]
     pub db: String,
     /// The merchant's IP code (10 digits).
     #[arg(long, value_name = "DIGITS")]

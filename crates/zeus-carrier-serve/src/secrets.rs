@@ -13,6 +13,14 @@
 //!   trailing `\n` is removed (what `echo secret > file` writes). Anything
 //!   else — a second newline, `\r\n`, spaces, tabs — is part of the value
 //!   and fails the rule.
+//! - **Secret files are checked before use** (INTERFACES §3), these three
+//!   and the generated operator token file alike, by the library's
+//!   [`read_secret_file`]: the path must not be a symbolic link (opened
+//!   with `O_NOFOLLOW`), the file must be a regular file owned by the user
+//!   serve runs as, and neither group nor others may read or write it
+//!   (`0600` or `0400`). Otherwise [`SecretError::File`] names the flag and
+//!   the rule (the CLI exits 2). A generated token file is created `0600`
+//!   whatever the umask.
 //! - **The rules**: the zkey is 1 to 40 visible ASCII characters
 //!   (SPEC §5); the signing key 1 to 256 visible ASCII characters (no
 //!   space, tab or control character); the operator token 16 to 256
@@ -38,6 +46,7 @@ use std::sync::Arc;
 use subtle::ConstantTimeEq as _;
 use zeus_carrier_core::secure_link::Zkey;
 use zeus_carrier_http::SigningKey;
+use zeus_carrier_http::secret_file::{SecretFileError, read_secret_file};
 
 /// The environment variable of the operator token.
 pub const OPERATOR_TOKEN_ENV: &str = "ZEUS_CARRIER_OPERATOR_TOKEN";
@@ -79,6 +88,15 @@ impl SecretKind {
             SecretKind::Zkey => "zkey",
             SecretKind::SigningKey => "signing key",
             SecretKind::OperatorToken => "operator token",
+        }
+    }
+
+    /// The flag naming the secret's file.
+    pub const fn file_flag(self) -> &'static str {
+        match self {
+            SecretKind::Zkey => "--zkey-file",
+            SecretKind::SigningKey => "--signing-key-file",
+            SecretKind::OperatorToken => "--operator-token-file",
         }
     }
 
@@ -151,16 +169,20 @@ pub enum SecretError {
         /// Which secret.
         kind: SecretKind,
     },
-    /// The file could not be read.
-    #[error("cannot read the {} file {}: {source}", kind.name(), path.display())]
-    Read {
+    /// The secret's file was refused or could not be read: a symbolic
+    /// link, not owned by the user serve runs as, readable or writable by
+    /// group or others, not a regular file, missing (the source names the
+    /// path and the rule; [`SecretFileError::rule`]).
+    #[error("{flag}: {source}")]
+    File {
         /// Which secret.
         kind: SecretKind,
-        /// The file.
-        path: PathBuf,
-        /// The OS error (it holds no content of the file).
+        /// The flag that named the file (`--zkey-file`, …), or
+        /// [`GENERATED_TOKEN_FILE`].
+        flag: &'static str,
+        /// What is wrong with the file.
         #[source]
-        source: std::io::Error,
+        source: SecretFileError,
     },
     /// The generated token file could not be written.
     #[error("cannot write the {} file {}: {source}", kind.name(), path.display())]
@@ -182,7 +204,7 @@ impl SecretError {
             SecretError::Malformed { kind, .. }
             | SecretError::Missing { kind }
             | SecretError::Twice { kind }
-            | SecretError::Read { kind, .. }
+            | SecretError::File { kind, .. }
             | SecretError::Write { kind, .. } => *kind,
         }
     }
@@ -242,22 +264,23 @@ fn visible_ascii(text: &str, min: usize) -> bool {
     (min..=MAX_SECRET_LEN).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_graphic())
 }
 
-/// Reads a secret file: its content without one trailing `\n`.
-fn read_file(kind: SecretKind, path: &Path) -> Result<OsString, SecretError> {
-    let mut bytes = std::fs::read(path).map_err(|source| SecretError::Read {
-        kind,
-        path: path.to_owned(),
-        source,
-    })?;
-    if bytes.last() == Some(&b'\n') {
-        bytes.pop();
+/// How [`SecretError::File`] names the operator token file serve generates
+/// next to the database ([`default_token_path`]).
+pub const GENERATED_TOKEN_FILE: &str =
+    "the operator token file (generated next to --db when no token is given)";
+
+/// Reads a secret file given by `flag`, checked by [`read_secret_file`]:
+/// its content without one trailing `\n`. Content that is not UTF-8 breaks
+/// `kind`'s rule ([`SecretError::Malformed`]).
+fn read_file(kind: SecretKind, flag: &'static str, path: &Path) -> Result<OsString, SecretError> {
+    match read_secret_file(path) {
+        Ok(secret) => Ok(OsString::from(secret.expose_secret())),
+        Err(SecretFileError::NotUtf8 { .. }) => Err(SecretError::Malformed {
+            kind,
+            origin: SecretOrigin::File(path.to_owned()),
+        }),
+        Err(source) => Err(SecretError::File { kind, flag, source }),
     }
-    // Not UTF-8 fails the rule in `checked`; keep the bytes out of any
-    // message.
-    Ok(match String::from_utf8(bytes) {
-        Ok(s) => OsString::from(s),
-        Err(_) => OsString::from("\u{0}"),
-    })
 }
 
 /// The checked text of a secret given by a flag (or its variable) or a
@@ -274,7 +297,7 @@ pub fn resolve(
             checked(kind, v.expose_secret(), SecretOrigin::FlagOrEnv(flag)).map(Some)
         }
         (None, Some(path)) => {
-            let content = read_file(kind, path)?;
+            let content = read_file(kind, kind.file_flag(), path)?;
             checked(kind, &content, SecretOrigin::File(path.to_owned())).map(Some)
         }
         (None, None) => Ok(None),
@@ -347,27 +370,42 @@ impl OperatorToken {
         Ok(OperatorToken(hex.into()))
     }
 
-    /// The token in the file at `path` (one trailing `\n` removed).
+    /// The token in the file at `path` (`--operator-token-file`; one
+    /// trailing `\n` removed), after the file's checks
+    /// ([`read_secret_file`]).
     pub fn from_file(path: &Path) -> Result<OperatorToken, SecretError> {
+        OperatorToken::from_file_named(path, SecretKind::OperatorToken.file_flag())
+    }
+
+    fn from_file_named(path: &Path, flag: &'static str) -> Result<OperatorToken, SecretError> {
         let kind = SecretKind::OperatorToken;
-        let content = read_file(kind, path)?;
+        let content = read_file(kind, flag, path)?;
         checked(kind, &content, SecretOrigin::File(path.to_owned()))
             .map(|t| OperatorToken(t.into()))
     }
 
     /// The token in the file at `path`, or a new one written there with
-    /// mode 0600 (created exclusively: an existing file is never
-    /// overwritten). Says whether it was generated.
+    /// mode 0600 whatever the umask (created exclusively: an existing file
+    /// — or link — is never overwritten). An existing file passes the
+    /// same checks as `--operator-token-file` ([`read_secret_file`]; the
+    /// error names [`GENERATED_TOKEN_FILE`]). Says whether it was
+    /// generated.
     pub fn load_or_generate(path: &Path) -> Result<(OperatorToken, TokenFile), SecretError> {
         let kind = SecretKind::OperatorToken;
-        if path.exists() {
-            return Ok((OperatorToken::from_file(path)?, TokenFile::Existing));
-        }
         let write_err = |source| SecretError::Write {
             kind,
             path: path.to_owned(),
             source,
         };
+        let existing = || {
+            OperatorToken::from_file_named(path, GENERATED_TOKEN_FILE)
+                .map(|t| (t, TokenFile::Existing))
+        };
+        // Anything at the path, a dangling link included, is read (and
+        // checked), never replaced.
+        if std::fs::symlink_metadata(path).is_ok() {
+            return existing();
+        }
         let token = OperatorToken::generate().map_err(write_err)?;
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);
@@ -379,11 +417,17 @@ impl OperatorToken {
         let mut file = match options.open(path) {
             Ok(f) => f,
             // Another process created it first: use theirs.
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                return Ok((OperatorToken::from_file(path)?, TokenFile::Existing));
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return existing(),
             Err(e) => return Err(write_err(e)),
         };
+        // The umask may have taken bits from 0600 (0400 with umask 0277):
+        // set the mode itself, before the token is written.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))
+                .map_err(write_err)?;
+        }
         use std::io::Write as _;
         file.write_all(format!("{}\n", token.0).as_bytes())
             .and_then(|()| file.sync_all())
@@ -449,6 +493,46 @@ pub fn default_token_path(db: &str) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt as _;
+
+    /// Writes a secret file as its owner should: mode 0600.
+    fn write_secret(path: &Path, content: impl AsRef<[u8]>) {
+        std::fs::write(path, content).expect("write");
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    }
+
+    fn mode_of(path: &Path) -> u32 {
+        std::fs::symlink_metadata(path)
+            .expect("meta")
+            .permissions()
+            .mode()
+            & 0o7777
+    }
+
+    /// Reads the secret of `kind` from the file at `path` as serve does.
+    fn from_file(kind: SecretKind, path: &Path) -> Result<(), SecretError> {
+        match kind {
+            SecretKind::Zkey => zkey(None, Some(path)).map(drop),
+            SecretKind::SigningKey => signing_key(None, Some(path)).map(drop),
+            SecretKind::OperatorToken => operator_token(None, Some(path)).map(drop),
+        }
+    }
+
+    const FILE_SECRET: &str = "FileSecretValue0123";
+
+    /// The file is refused for `kind`: [`SecretError::File`] naming the
+    /// flag and `rule`, never the value.
+    fn assert_refused(kind: SecretKind, path: &Path, rule: &str) {
+        let e = from_file(kind, path).expect_err("refused");
+        let text = format!("{e} {e:?}");
+        assert!(
+            matches!(&e, SecretError::File { kind: k, flag, .. } if *k == kind && *flag == kind.file_flag()),
+            "{text}"
+        );
+        assert!(text.contains(kind.file_flag()), "names the flag: {text}");
+        assert!(text.contains(rule), "names the rule ({rule}): {text}");
+        assert!(!text.contains(FILE_SECRET), "shows the value: {text}");
+    }
 
     const MALFORMED: [&str; 6] = [
         "secret\n",
@@ -479,7 +563,7 @@ mod tests {
     fn files_lose_one_trailing_newline_only() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("zkey");
-        std::fs::write(&path, "file-zkey\n").expect("write");
+        write_secret(&path, "file-zkey\n");
         let key = zkey(None, Some(&path)).expect("one newline is trimmed");
         assert!(key.matches(&Zkey::new("file-zkey")));
         for bad in [
@@ -488,11 +572,11 @@ mod tests {
             "file-zkey \n",
             "\tfile-zkey",
         ] {
-            std::fs::write(&path, bad).expect("write");
+            write_secret(&path, bad);
             let e = zkey(None, Some(&path)).expect_err(bad);
             assert!(!e.to_string().contains("file-zkey"), "{e}");
         }
-        std::fs::write(&path, [0xff, 0xfe, b'k']).expect("write");
+        write_secret(&path, [0xff, 0xfe, b'k']);
         assert!(zkey(None, Some(&path)).is_err());
         assert!(matches!(
             zkey(Some(&RawSecret::new("k")), Some(&path)),
@@ -508,15 +592,87 @@ mod tests {
         let (a, how) = OperatorToken::load_or_generate(&path).expect("generated");
         assert_eq!(how, TokenFile::Generated);
         assert_eq!(a.expose_secret().len(), 64);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt as _;
-            let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
+        assert_eq!(mode_of(&path), 0o600);
         let (b, how) = OperatorToken::load_or_generate(&path).expect("reused");
         assert_eq!(how, TokenFile::Existing);
         assert!(b.verify(a.expose_secret().as_bytes()));
+    }
+
+    #[test]
+    fn secret_files_that_are_links_open_to_others_or_foreign_are_refused_naming_the_flag() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let fit = dir.path().join("fit");
+        write_secret(&fit, format!("{FILE_SECRET}\n"));
+        for kind in [
+            SecretKind::Zkey,
+            SecretKind::SigningKey,
+            SecretKind::OperatorToken,
+        ] {
+            // The fit file itself is read.
+            from_file(kind, &fit).expect("a 0600 file of ours");
+            let link = dir.path().join(format!("{kind:?}-link"));
+            std::os::unix::fs::symlink(&fit, &link).expect("symlink");
+            assert_refused(kind, &link, "symbolic link");
+            for mode in [0o644, 0o640, 0o604, 0o666, 0o620] {
+                let path = dir.path().join(format!("{kind:?}-{mode:o}"));
+                write_secret(&path, format!("{FILE_SECRET}\n"));
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode))
+                    .expect("chmod");
+                assert_refused(kind, &path, "readable or writable by group or others");
+            }
+            let ro = dir.path().join(format!("{kind:?}-0400"));
+            write_secret(&ro, format!("{FILE_SECRET}\n"));
+            std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o400)).expect("chmod");
+            from_file(kind, &ro).expect("0400 is fine");
+        }
+    }
+
+    #[test]
+    fn a_secret_file_of_another_user_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("planted");
+        write_secret(&path, format!("{FILE_SECRET}\n"));
+        // Root can give the file away; anyone else tries a file of root's.
+        let path = match std::os::unix::fs::chown(&path, Some(65534), Some(65534)) {
+            Ok(()) => path,
+            Err(_) => PathBuf::from("/etc/passwd"),
+        };
+        for kind in [
+            SecretKind::Zkey,
+            SecretKind::SigningKey,
+            SecretKind::OperatorToken,
+        ] {
+            assert_refused(kind, &path, "owned by the user the process runs as");
+        }
+    }
+
+    #[test]
+    fn a_reused_generated_token_file_is_checked_too() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("db.operator-token");
+        write_secret(&path, format!("{FILE_SECRET}\n"));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let e = OperatorToken::load_or_generate(&path).expect_err("0644");
+        let text = e.to_string();
+        assert!(
+            text.contains(GENERATED_TOKEN_FILE) && text.contains("group or others"),
+            "{text}"
+        );
+        assert!(!text.contains(FILE_SECRET), "{text}");
+        // A link where the token file should be, even dangling, is refused
+        // and nothing is written through it.
+        let target = dir.path().join("elsewhere");
+        let link = dir.path().join("link.operator-token");
+        std::os::unix::fs::symlink(&target, &link).expect("symlink");
+        let e = OperatorToken::load_or_generate(&link).expect_err("a link");
+        assert!(e.to_string().contains("symbolic link"), "{e}");
+        assert!(!target.exists(), "the token was written through the link");
+        // The fixed file is reused.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        let (t, how) = OperatorToken::load_or_generate(&path).expect("0600");
+        assert_eq!(how, TokenFile::Existing);
+        assert!(t.verify(FILE_SECRET.as_bytes()));
+        assert_eq!(mode_of(&path), 0o600);
     }
 
     #[test]

@@ -74,9 +74,14 @@ pub(crate) enum Backend {
 }
 
 impl Backend {
-    /// Connects to `url` and runs the backend's migrations.
+    /// Connects to `url` and runs the backend's migrations. No error
+    /// repeats `url` (it may hold a password): an unknown form gives its
+    /// scheme at most ([`crate::error::unsupported_url`]), a URL the driver
+    /// cannot parse a fixed reason ([`crate::error::url_reason`]).
     pub(crate) async fn connect(url: &str) -> Result<Backend, StoreError> {
-        let scheme = url.split(':').next().unwrap_or("");
+        // `split_once`: a value without `:` (a bare password, a key=value
+        // string) has no scheme, rather than being one.
+        let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
         match scheme {
             #[cfg(feature = "sqlite")]
             "sqlite" => Self::connect_sqlite(url).await,
@@ -92,19 +97,21 @@ impl Backend {
                 backend: "postgres",
                 feature: "postgres",
             }),
-            other => Err(StoreError::UnsupportedUrl {
-                scheme: other.to_owned(),
-            }),
+            _ => Err(crate::error::unsupported_url(url)),
         }
     }
 
     #[cfg(feature = "sqlite")]
     async fn connect_sqlite(url: &str) -> Result<Backend, StoreError> {
-        let in_memory = url.starts_with("sqlite::memory:") || url.contains("mode=memory");
+        // `sqlite://:memory:` too: sqlx names it `file:sqlx-in-memory-N`,
+        // which must not be created as a file.
+        let in_memory = url.starts_with("sqlite::memory:")
+            || url.starts_with("sqlite://:memory:")
+            || url.contains("mode=memory");
         let mut options =
-            SqliteConnectOptions::from_str(url).map_err(|source| StoreError::InvalidUrl {
+            SqliteConnectOptions::from_str(url).map_err(|e| StoreError::InvalidUrl {
                 backend: "sqlite",
-                source: Box::new(source),
+                reason: crate::error::url_reason(&e),
             })?;
         options = options
             .create_if_missing(true)
@@ -131,6 +138,15 @@ impl Backend {
                 .after_connect(|conn, _| Box::pin(write_probe(conn)))
         };
         let file = (!in_memory).then(|| options.get_filename().to_path_buf());
+        // A read-only URL (`mode=ro`) creates nothing.
+        if let Some(path) = file.as_ref().filter(|_| !url.contains("mode=ro")) {
+            // The file holds shoppers' data: the store creates it 0600
+            // itself, and SQLite never creates it (nor, later, re-creates
+            // it after it was removed: `check_file`) with its default 0644.
+            // SQLite gives the -wal and -shm files the main file's mode.
+            create_private(path)?;
+            options = options.create_if_missing(false);
+        }
         let pool = pool_options
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(options)
@@ -151,9 +167,9 @@ impl Backend {
 
     #[cfg(feature = "postgres")]
     async fn connect_postgres(url: &str) -> Result<Backend, StoreError> {
-        let options = PgConnectOptions::from_str(url).map_err(|source| StoreError::InvalidUrl {
+        let options = PgConnectOptions::from_str(url).map_err(|e| StoreError::InvalidUrl {
             backend: "postgres",
-            source: Box::new(source),
+            reason: crate::error::url_reason(&e),
         })?;
         let pool = PgPoolOptions::new()
             .max_connections(PG_MAX_CONNECTIONS)
@@ -374,6 +390,53 @@ impl Backend {
             #[cfg(feature = "postgres")]
             Backend::Postgres(pool) => pool.close().await,
         }
+    }
+}
+
+/// Creates the SQLite database file `path`, empty, with mode 0600 whatever
+/// the umask (set on the new file before anything is written to it); a
+/// file already there is left as it is, with a warning when group or
+/// others may read or write it. Anything at the path — a dangling symbolic
+/// link included — counts as there: nothing is created through a link.
+#[cfg(feature = "sqlite")]
+fn create_private(path: &std::path::Path) -> Result<(), StoreError> {
+    const CONTEXT: &str = "creating the SQLite database file";
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let unavailable = |e: std::io::Error| StoreError::Unavailable {
+        context: CONTEXT,
+        source: Box::new(e),
+    };
+    match options.open(path) {
+        Ok(file) => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt as _;
+                file.set_permissions(std::fs::Permissions::from_mode(0o600))
+                    .map_err(unavailable)?;
+            }
+            file.sync_all().map_err(unavailable)?;
+            tracing::info!(path = %path.display(), "created the SQLite database file (mode 0600)");
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            #[cfg(unix)]
+            if let Ok(meta) = std::fs::metadata(path) {
+                use std::os::unix::fs::PermissionsExt as _;
+                let mode = meta.permissions().mode() & 0o7777;
+                if mode & 0o077 != 0 {
+                    tracing::warn!(
+                        path = %path.display(),
+                        mode = format_args!("{mode:04o}"),
+                        "the SQLite database file is open to group or others: chmod 600 it (and its -wal and -shm files)"
+                    );
+                }
+            }
+            Ok(())
+        }
+        Err(e) => Err(unavailable(e)),
     }
 }
 

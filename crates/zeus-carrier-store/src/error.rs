@@ -50,15 +50,23 @@ pub enum StoreError {
         #[source]
         source: BoxError,
     },
-    /// The database URL names no backend this store supports.
-    #[error(
-        "unsupported database URL scheme {scheme:?}: expected sqlite://PATH, sqlite::memory: or postgres://…"
-    )]
+    /// The database URL names no backend this store supports. Nothing of
+    /// the value is shown but its scheme, and the scheme only when the
+    /// value starts like a URL (`SCHEME://`, SCHEME being 1 to 16 letters,
+    /// digits, `+`, `-` or `.`, starting with a letter): a password pasted
+    /// by mistake is never repeated.
+    #[error("{}", unsupported_url_message(scheme.as_deref()))]
     UnsupportedUrl {
-        /// The part before the first `:` (the rest is not shown: it may hold
-        /// a password).
-        scheme: String,
+        /// The URL's scheme, when the value starts like a URL.
+        scheme: Option<String>,
     },
+    /// The database setting is a libpq `key=value` connection string
+    /// (`host=… dbname=… password=…`), which the store does not take; the
+    /// message does not repeat it (it may hold a password).
+    #[error(
+        "the database setting looks like a libpq key=value connection string (host=… dbname=…), which is not supported (the value is not shown: it may hold a password): give a URL, postgres://USER@HOST:PORT/DBNAME, with the password in PGPASSWORD, ~/.pgpass or the URL"
+    )]
+    KeyValueDsn,
     /// The database URL names a backend this build of the store was
     /// compiled without: turn on the cargo feature `feature` of
     /// `zeus-carrier-store`.
@@ -71,14 +79,16 @@ pub enum StoreError {
         /// The cargo feature that compiles it in.
         feature: &'static str,
     },
-    /// The database URL could not be parsed by the driver.
-    #[error("invalid {backend} database URL: {source}")]
+    /// The database URL could not be parsed by the driver. The driver's
+    /// own message is not kept: it may quote a part of the URL (`unknown
+    /// value "…" for ssl_mode`); `reason` is a fixed description.
+    #[error("invalid {backend} database URL ({reason}; the URL is not shown)")]
     InvalidUrl {
         /// `sqlite` or `postgres`.
         backend: &'static str,
-        /// The driver's error (opaque).
-        #[source]
-        source: BoxError,
+        /// What is wrong, in words that never quote the URL (e.g. `invalid
+        /// port number`).
+        reason: String,
     },
     /// An operation named an order the store has never seen.
     #[error("order {order_no} is not in the store")]
@@ -200,6 +210,74 @@ impl StoreError {
     }
 }
 
+/// The message of [`StoreError::UnsupportedUrl`].
+fn unsupported_url_message(scheme: Option<&str>) -> String {
+    const EXPECTED: &str = "expected sqlite://PATH, sqlite::memory: or postgres://…";
+    match scheme {
+        Some(scheme) => format!(
+            "unsupported database URL scheme {scheme:?}: {EXPECTED} (the rest of the URL is not shown)"
+        ),
+        None => format!(
+            "the database setting is not a database URL: {EXPECTED} (the value is not shown: it may hold a password)"
+        ),
+    }
+}
+
+/// The error for a database setting that names no supported backend:
+/// [`StoreError::KeyValueDsn`] for a libpq `key=value` string, else
+/// [`StoreError::UnsupportedUrl`] with the scheme when `url` starts like a
+/// URL (`SCHEME://`).
+pub(crate) fn unsupported_url(url: &str) -> StoreError {
+    if looks_like_key_value_dsn(url) {
+        return StoreError::KeyValueDsn;
+    }
+    let scheme = url.split_once("://").map(|(s, _)| s).filter(|s| {
+        (1..=16).contains(&s.len())
+            && s.starts_with(|c: char| c.is_ascii_alphabetic())
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    });
+    StoreError::UnsupportedUrl {
+        scheme: scheme.map(str::to_owned),
+    }
+}
+
+/// Whether `s` is shaped like a libpq `key=value` connection string: not a
+/// `scheme:` URL, and its first word is `KEY=` with KEY made of letters,
+/// digits and `_`.
+pub(crate) fn looks_like_key_value_dsn(s: &str) -> bool {
+    let first = s.split_whitespace().next().unwrap_or("");
+    match first.split_once('=') {
+        Some((key, _)) => {
+            !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        }
+        None => false,
+    }
+}
+
+/// A description of why the driver could not parse a database URL, that
+/// never quotes it: the URL parser's, a number's, an address's or UTF-8's
+/// own fixed messages; anything else (messages such as `unknown value
+/// "…" for ssl_mode` quote the URL) is described without the driver's
+/// text.
+pub(crate) fn url_reason(e: &sqlx::Error) -> String {
+    if let sqlx::Error::Configuration(inner) = e {
+        if let Some(p) = inner.downcast_ref::<url::ParseError>() {
+            return p.to_string();
+        }
+        if inner.downcast_ref::<std::num::ParseIntError>().is_some() {
+            return "a number in it is invalid".to_owned();
+        }
+        if inner.downcast_ref::<std::net::AddrParseError>().is_some() {
+            return "an IP address in it is invalid".to_owned();
+        }
+        if inner.downcast_ref::<std::str::Utf8Error>().is_some() {
+            return "a percent-encoded part is not UTF-8".to_owned();
+        }
+    }
+    "the driver refused a parameter or its value".to_owned()
+}
+
 /// Whether a driver error means the storage is unreachable or cannot take
 /// writes (as opposed to a bug).
 fn is_unavailable(e: &sqlx::Error) -> bool {
@@ -284,6 +362,57 @@ mod tests {
         for c in ["23505", "42P01", "22001"] {
             assert!(!pg_code_unavailable(c), "{c}");
         }
+    }
+
+    const PW: &str = "SECRETPW";
+
+    #[test]
+    fn key_value_dsns_and_pasted_passwords_are_refused_without_the_value() {
+        for dsn in [
+            "host=db.internal port=5432 dbname=zeus user=merchant password=SECRETPW",
+            "password=SECRETPW host=h",
+            "  dbname=zeus password=SECRETPW",
+            "host=/var/run/postgresql password=SECRETPW",
+        ] {
+            let e = unsupported_url(dsn);
+            assert!(matches!(e, StoreError::KeyValueDsn), "{dsn}: {e:?}");
+            let text = format!("{e} {e:?}");
+            assert!(!text.contains(PW) && text.contains("key=value"), "{text}");
+        }
+        for (value, scheme) in [
+            ("SECRETPW", None),
+            ("SECRETPW:more", None),
+            ("-SECRETPW", None),
+            ("p@ss:SECRETPW//x", None),
+            ("SECRETPW with spaces", None),
+            ("mysql://u:SECRETPW@h/db", Some("mysql")),
+            ("mysql+tcp://SECRETPW@h/db", Some("mysql+tcp")),
+            ("SECRETPW-but-much-too-long-for-a-scheme://x", None),
+        ] {
+            let e = unsupported_url(value);
+            assert!(
+                matches!(&e, StoreError::UnsupportedUrl { scheme: s } if s.as_deref() == scheme),
+                "{value}: {e:?}"
+            );
+            let text = format!("{e} {e:?}");
+            assert!(!text.contains(PW), "{value}: {text}");
+            assert!(text.contains("not shown"), "{text}");
+        }
+    }
+
+    #[test]
+    fn url_reasons_never_quote_the_driver_message() {
+        let quoting =
+            sqlx::Error::Configuration(format!("unknown value {PW:?} for `ssl_mode`").into());
+        assert!(!url_reason(&quoting).contains(PW));
+        let port = sqlx::Error::Configuration(Box::new(url::ParseError::InvalidPort));
+        assert_eq!(url_reason(&port), "invalid port number");
+        let e = StoreError::InvalidUrl {
+            backend: "postgres",
+            reason: url_reason(&quoting),
+        };
+        assert!(!format!("{e} {e:?}").contains(PW));
+        assert!(std::error::Error::source(&e).is_none());
     }
 
     #[test]

@@ -321,8 +321,9 @@ impl Writer {
     }
 }
 
-/// Opens the writer's connection: read-write (the file exists: the store
-/// created and migrated it), the pool's settings (`synchronous=FULL`, the
+/// Opens the writer's connection: read-write, never creating the file
+/// (the store created it with mode 0600 and migrated it; a file gone is
+/// not re-created with SQLite's default mode), the pool's settings (`synchronous=FULL`, the
 /// busy timeout, foreign keys; the WAL journal is the file's own).
 fn open(path: &Path) -> Result<Connection, StoreError> {
     const CTX: &str = "opening the SQLite writer's connection";
