@@ -457,12 +457,62 @@ mod tests {
         assert_eq!(c.operator_listen.to_string(), "127.0.0.1:8933");
         assert_eq!(c.db, "sqlite://zeus-carrier.db");
         assert_eq!(c.gateway_url, "https://linkpt.cardservice.co.jp");
-        assert_eq!(c.allow_ip, zeus_carrier_http::source::default_allowlist());
+        assert!(c.allow_ip.is_empty(), "no --allow-ip: not given");
+        assert_eq!(c.unknown_sendid, UnknownSendId::Flag);
         assert_eq!(c.callback_path, "/zeus/carrier/callback");
         assert_eq!(c.charset, Charset::ShiftJis);
         assert_eq!(c.gateway_timeout_secs, 30);
         assert_eq!(c.limits, ServeLimits::default());
         assert!(c.trusted_proxy.is_empty() && c.signing_key.is_none());
+    }
+
+    #[test]
+    fn interfaces_v3_a_real_gateway_without_allow_ip_is_refused_naming_the_flag() {
+        let c = parse(&["--clientip", "1234567890", "--zkey", "k"]);
+        let err = c
+            .merchant_config(Clock::system())
+            .expect_err("no --allow-ip");
+        assert!(
+            matches!(
+                err,
+                FlagError::Config {
+                    flag: "--allow-ip",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().starts_with("--allow-ip: allow:"), "{err}");
+        let c = parse(&[
+            "--clientip",
+            "1234567890",
+            "--zkey",
+            "k",
+            "--gateway-url",
+            "http://127.0.0.1:8931",
+        ]);
+        let m = c
+            .merchant_config(Clock::system())
+            .expect("a loopback sandbox");
+        assert_eq!(m.allow(), zeus_carrier_http::source::default_allowlist());
+        let c = parse(&[
+            "--clientip",
+            "1234567890",
+            "--zkey",
+            "k",
+            "--allow-ip",
+            "192.0.2.0/28",
+            "--unknown-sendid",
+            "apply",
+        ]);
+        let m = c
+            .merchant_config(Clock::system())
+            .expect("explicit allowlist");
+        assert_eq!(m.unknown_sendid(), UnknownSendId::Apply);
+        let err = parse(&["--clientip", "12345", "--zkey", "k"])
+            .merchant_config(Clock::system())
+            .expect_err("bad clientip");
+        assert_eq!(err, FlagError::ClientIp);
     }
 
     #[test]
@@ -505,6 +555,12 @@ mod tests {
         ]);
         assert_eq!(c.allow_ip.len(), 2);
         assert_eq!(c.allow_ip[1].to_string(), "198.51.100.7/32");
+        let m = c.merchant_config(Clock::system()).expect("valid");
+        assert_eq!(m.allow(), c.allow_ip.as_slice());
+        assert_eq!(m.charset(), Charset::Utf8);
+        assert_eq!(m.callback_path(), "/cgi");
+        assert_eq!(m.gateway_timeout(), Duration::from_secs(5));
+        assert!(m.lock_hold() > m.gateway_timeout());
         assert_eq!(c.charset, Charset::Utf8);
         assert_eq!(c.gateway_timeout_secs, 5);
         assert_eq!(c.limits.header_read_timeout, Duration::from_secs(2));
