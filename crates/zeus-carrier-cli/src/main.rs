@@ -80,12 +80,15 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            // A refused secret file found later (the generated operator
-            // token file, reused) is a usage error too: exit 2.
+            // A configuration that cannot work (INTERFACES v3: a real
+            // gateway without --allow-ip) and a refused secret file found
+            // later (the generated operator token file, reused) are usage
+            // errors too: exit 2.
             runtime::block_on_coded(
                 zeus_carrier_serve::run(config, runtime::shutdown_signal()),
                 |e| match e {
-                    zeus_carrier_serve::ServeError::Secret(_) => 2,
+                    zeus_carrier_serve::ServeError::Secret(_)
+                    | zeus_carrier_serve::ServeError::Config(_) => 2,
                     _ => 1,
                 },
             )

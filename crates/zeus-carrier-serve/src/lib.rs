@@ -361,6 +361,9 @@ pub async fn run(
 ) -> Result<(), ServeError> {
     init_stderr_logging();
     tracing::info!(config = ?config, "starting the merchant service");
+    // A configuration that cannot work stops serve before anything is
+    // written (no token file generated for a service that never starts).
+    config.merchant_config(Clock::system())?;
     let mut token_file = None;
     if config.operator_token.is_none() {
         let path = secrets::default_token_path(&config.db);
