@@ -66,14 +66,12 @@ pub use notice::{
     Checkout, EffectKind, Flag, Notice, NoticeDecision, NoticeEffect, NoticeError, UnknownSendId,
     amount_agrees, on_notification, window_start,
 };
-pub use reason::{FlagKind, InFlight, OperationKind, ReconcileReason};
 pub use operation::{
     MissingFact, Operation, OperationDecision, OperationError, OperationReport, on_operation,
     reconcile_reason,
 };
-pub use record::{
-    Counters, MerchantRecord, RecordError, RecordParts, StatusSet, Step, Withdrawal,
-};
+pub use reason::{FlagKind, InFlight, OperationKind, ReconcileReason};
+pub use record::{Counters, MerchantRecord, RecordError, RecordParts, StatusSet, Step, Withdrawal};
 
 use crate::status::Status;
 use crate::transition::{EventKind, TRANSITIONS};

@@ -168,7 +168,9 @@ pub enum Flag {
     /// No checkout was saved for the call's `sendid` (or the call carries
     /// none), and this merchant issues its checkouts
     /// ([`UnknownSendId::Flag`]).
-    #[error("no checkout saved for sendid {sendid:?}: this merchant issues its checkouts, so the call is not applied")]
+    #[error(
+        "no checkout saved for sendid {sendid:?}: this merchant issues its checkouts, so the call is not applied"
+    )]
     NoCheckout {
         /// The call's `sendid`, when it carried one.
         sendid: Option<SendId>,
@@ -402,13 +404,11 @@ fn integrity(checkout: &Checkout, record: Option<&MerchantRecord>, n: &Notice) -
         });
     }
     let call = n.money?;
-    (!amount_agrees(checkout.money, record, call)).then(|| {
-        Flag::MoneyMismatch {
-            sendid: checkout.sendid.clone(),
-            checkout: checkout.money,
-            call,
-            status: n.status,
-        }
+    (!amount_agrees(checkout.money, record, call)).then(|| Flag::MoneyMismatch {
+        sendid: checkout.sendid.clone(),
+        checkout: checkout.money,
+        call,
+        status: n.status,
     })
 }
 

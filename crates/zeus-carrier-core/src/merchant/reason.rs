@@ -163,10 +163,9 @@ impl ReconcileReason {
                 code.raw(),
                 code.known().map_or("未登録のコード", |e| e.meaning_ja)
             ),
-            ReconcileReason::NotRecorded(op) => format!(
-                "{}の応答を受けましたが、記録に失敗しました",
-                op.label_ja()
-            ),
+            ReconcileReason::NotRecorded(op) => {
+                format!("{}の応答を受けましたが、記録に失敗しました", op.label_ja())
+            }
             ReconcileReason::Flagged(kind) => format!(
                 "CGI通知が照合に失敗し、反映していません（{}）",
                 match kind {
@@ -195,10 +194,9 @@ impl ReconcileReason {
                 op.as_str(),
                 code.raw()
             ),
-            ReconcileReason::NotRecorded(op) => format!(
-                "{} answered but recording the answer failed",
-                op.as_str()
-            ),
+            ReconcileReason::NotRecorded(op) => {
+                format!("{} answered but recording the answer failed", op.as_str())
+            }
             ReconcileReason::Flagged(kind) => format!(
                 "a CGI notification was flagged ({}) and not applied",
                 kind.as_str()
@@ -380,9 +378,15 @@ mod tests {
                 assert!(m.text_ja().contains("2026/12/07 10:00:00"));
             }
         }
-        assert_eq!(InFlight::from_code("settle:0@2026-12-07T10:00:00+09:00"), None);
+        assert_eq!(
+            InFlight::from_code("settle:0@2026-12-07T10:00:00+09:00"),
+            None
+        );
         assert_eq!(InFlight::from_code("settle sent at noon"), None);
-        assert_eq!(InFlight::from_code("refund@2026-12-07T10:00:00+09:00"), None);
+        assert_eq!(
+            InFlight::from_code("refund@2026-12-07T10:00:00+09:00"),
+            None
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ use strum::IntoEnumIterator;
 use super::tests::{at, order_no, plans, sendid, yen};
 use super::*;
 use crate::carrier::Carrier;
+use crate::error_code::lookup;
 use crate::secure_link::{Outcome, UnknownReason};
 use crate::settle::SettlePlan;
 use crate::status::Status;
@@ -91,17 +92,17 @@ fn input() -> impl Strategy<Value = Input> {
 
 /// The outcomes an operation may get, by class.
 fn outcome(i: usize, today: NaiveDate) -> Outcome {
-    let f = |c: &str| Outcome::Failure { code: c.into() };
+    let f = |c: &str| Outcome::Failure { code: lookup(c) };
     match i {
         0 | 1 => Outcome::Success { date: Some(today) },
         2 => f("010100034"),
         3 => f("010100023"),
         4 => f("010010007"),
         5 => Outcome::Maintenance {
-            code: "020020008".into(),
+            code: lookup("020020008"),
         },
         6 => Outcome::Invalid {
-            code: "00000002".into(),
+            code: lookup("00000002"),
         },
         _ => Outcome::Unknown {
             reason: UnknownReason::Transport("timeout".into()),
@@ -142,7 +143,8 @@ impl Ref {
 
     fn operation(&mut self, op: &Operation, outcome: &Outcome) {
         let Some(current) = self.status else { return };
-        let carrier_failure = matches!(outcome, Outcome::Failure { code } if code == "010100034");
+        let carrier_failure =
+            matches!(outcome, Outcome::Failure { code } if code.raw() == "010100034");
         match outcome {
             Outcome::Unknown { .. } => {
                 self.marked = true;
@@ -151,7 +153,7 @@ impl Ref {
                 }
                 return;
             }
-            Outcome::Failure { code } if code == "010100023" => {
+            Outcome::Failure { code } if code.raw() == "010100023" => {
                 self.marked = true;
                 return;
             }
@@ -205,7 +207,7 @@ proptest! {
                     let mut n = Notice::new(order_no("A1"), status, clock);
                     n.sendid = Some(sendid("S-1"));
                     n.carrier = Some(if tampered { Carrier::Au } else { Carrier::Docomo });
-                    let d = on_notification(sut.as_ref(), Some(&checkout), &n);
+                    let d = on_notification(sut.as_ref(), Some(&checkout), &n, UnknownSendId::Flag);
                     if let Some(s) = d.claim {
                         prop_assert_eq!(s, checkout.sendid.clone());
                         checkout.order_no = Some(n.order_no.clone());
