@@ -1496,3 +1496,644 @@ fn d7_the_gateway_counts_from_acceptance_completed_not_from_01() {
     let rebuilt = Order::from_parts(parts).expect("parts");
     assert_eq!(rebuilt.acceptance_completed_at(), Some(g));
 }
+
+// --- Small rules, each pinned down (mutation testing found them unpinned).
+
+/// R-ST-1: a record is eligible for payout exactly in 07 and 09, for every
+/// status.
+#[test]
+fn r_st_1_a_record_is_eligible_for_payout_iff_its_status_is_07_or_09() {
+    for s in Status::iter() {
+        let r = record(s, StatusSet::EMPTY.with(s), Withdrawal::None);
+        assert_eq!(
+            r.payout_eligible(),
+            matches!(s, Status::Completed | Status::CompletedCancelFailed),
+            "{s:?}"
+        );
+    }
+}
+
+/// R-CG-3: an empty `sendid` or `sendpoint` counts as absent; every other
+/// parameter is taken as received.
+#[test]
+fn r_cg_3_notice_from_callback_takes_the_parameters_and_drops_empty_sendid_and_sendpoint() {
+    use crate::callback::{Callback, CgiErrorCode};
+    let received = at("2026-01-11T10:00:00+09:00");
+    let mut cb = Callback {
+        order_no: Some(order_no("A1")),
+        status: Some(Status::Completed),
+        money: Some(800),
+        carrier: Some(Carrier::Au),
+        clientip: Some(ClientIp::parse("1234567890").expect("clientip")),
+        sendid: Some("S-1".to_owned()),
+        sendpoint: Some("point-1".to_owned()),
+        error_code: Some(CgiErrorCode::new("-")),
+        ..Callback::default()
+    };
+    let n = Notice::from_callback(&cb, received).expect("notice");
+    assert_eq!(n.order_no, order_no("A1"));
+    assert_eq!(n.status, Status::Completed);
+    assert_eq!(n.money, Some(yen(800)));
+    assert_eq!(n.carrier, Some(Carrier::Au));
+    assert_eq!(n.clientip, cb.clientip);
+    assert_eq!(n.sendid, Some(sendid("S-1")));
+    assert_eq!(n.sendpoint.as_deref(), Some("point-1"));
+    assert_eq!(n.error_code, cb.error_code);
+    assert_eq!(n.received_at, received);
+    cb.sendid = Some(String::new());
+    cb.sendpoint = Some(String::new());
+    let n = Notice::from_callback(&cb, received).expect("notice");
+    assert_eq!((n.sendid, n.sendpoint), (None, None));
+    cb.status = None;
+    assert_eq!(
+        Notice::from_callback(&cb, received),
+        Err(NoticeError::Missing {
+            param: crate::callback::CgiParam::Status
+        })
+    );
+}
+
+/// INTERFACES §3 `/deadlines`: reconciliations first (by order number),
+/// then windows by closing time, then by order number.
+#[test]
+fn d7_deadlines_sort_reconciliations_first_then_by_closing_time_then_order_number() {
+    let window = |o: &str, t: &str, kind| Deadline {
+        order_no: order_no(o),
+        status: Some(Status::Authorized),
+        kind,
+        closes_at: Some(at(t)),
+        reason: None,
+    };
+    let mut list = vec![
+        window("B", "2026-03-01T10:00:00+09:00", DeadlineKind::Cancel),
+        Deadline::unrecorded(order_no("Z")),
+        window("A", "2026-03-01T23:55:00+09:00", DeadlineKind::Settle),
+        window("A", "2026-03-01T10:00:00+09:00", DeadlineKind::Cancel),
+        Deadline::unrecorded(order_no("C")),
+    ];
+    Deadline::sort(&mut list);
+    let got: Vec<_> = list
+        .iter()
+        .map(|d| (d.order_no.as_str().to_owned(), d.kind, d.closes_at))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("C".to_owned(), DeadlineKind::Reconciliation, None),
+            ("Z".to_owned(), DeadlineKind::Reconciliation, None),
+            (
+                "A".to_owned(),
+                DeadlineKind::Cancel,
+                Some(at("2026-03-01T10:00:00+09:00"))
+            ),
+            (
+                "B".to_owned(),
+                DeadlineKind::Cancel,
+                Some(at("2026-03-01T10:00:00+09:00"))
+            ),
+            (
+                "A".to_owned(),
+                DeadlineKind::Settle,
+                Some(at("2026-03-01T23:55:00+09:00"))
+            ),
+        ]
+    );
+}
+
+/// The duty of an order with no record: a reconciliation, without status
+/// or time, with the reason `never_applied`.
+#[test]
+fn interfaces_v3_an_order_with_only_flagged_calls_is_listed_as_never_applied() {
+    let d = Deadline::unrecorded(order_no("A1"));
+    assert_eq!(d.order_no, order_no("A1"));
+    assert_eq!(d.status, None);
+    assert_eq!(d.kind, DeadlineKind::Reconciliation);
+    assert_eq!(d.closes_at, None);
+    assert_eq!(
+        d.reason,
+        Some(DutyReason::Reconcile(ReconcileReason::NeverApplied))
+    );
+    // And the model gives such an order no record, under the default policy.
+    let n = notice(Status::Authorized);
+    let decision = on_notification(None, None, &n, UnknownSendId::default());
+    assert_eq!(decision.record, None);
+    assert_eq!(decision.effect.kind(), EffectKind::Flagged);
+}
+
+/// The persisted form of the notified set: bit i for the i-th status;
+/// bits naming no status are dropped; iteration is in table order.
+#[test]
+fn status_set_bits_round_trip_and_name_the_table_order() {
+    for (i, s) in Status::iter().enumerate() {
+        let one = StatusSet::EMPTY.with(s);
+        assert_eq!(one.bits(), 1 << i, "{s:?}");
+        assert!(one.contains(s));
+        assert_eq!(
+            Status::iter().filter(|t| one.contains(*t)).count(),
+            1,
+            "{s:?}"
+        );
+        assert_eq!(one.iter().collect::<Vec<_>>(), [s]);
+    }
+    for bits in 0..(1u16 << 11) {
+        let set = StatusSet::from_bits(bits);
+        assert_eq!(set.bits(), bits);
+        assert_eq!(set.iter().collect::<StatusSet>(), set);
+        assert_eq!(set.iter().count(), bits.count_ones() as usize);
+        assert_eq!(StatusSet::from_bits(bits | 0xF800), set, "unknown bits");
+    }
+    assert!(!StatusSet::EMPTY.contains(Status::Accepting));
+    assert_eq!(StatusSet::default(), StatusSet::EMPTY);
+    let order: Vec<_> = StatusSet::from_bits(0x7FF).iter().collect();
+    assert_eq!(order, Status::iter().collect::<Vec<_>>());
+}
+
+/// The stored names of the effects, and each effect's kind.
+#[test]
+fn effect_kinds_have_their_stored_names() {
+    let names: Vec<_> = EffectKind::iter().map(EffectKind::as_str).collect();
+    assert_eq!(
+        names,
+        ["create", "advance", "duplicate", "stale", "flagged"]
+    );
+    for k in EffectKind::iter() {
+        assert_eq!(EffectKind::from_name(k.as_str()), Some(k));
+    }
+    assert_eq!(EffectKind::from_name("Create"), None);
+    assert_eq!(EffectKind::from_name(""), None);
+    let s = Status::Authorized;
+    let effects = [
+        (
+            NoticeEffect::Created { status: s },
+            EffectKind::Create,
+            true,
+        ),
+        (
+            NoticeEffect::Advanced { from: s, to: s },
+            EffectKind::Advance,
+            true,
+        ),
+        (
+            NoticeEffect::Duplicate { status: s },
+            EffectKind::Duplicate,
+            false,
+        ),
+        (
+            NoticeEffect::Stale {
+                current: s,
+                reported: s,
+            },
+            EffectKind::Stale,
+            false,
+        ),
+        (
+            NoticeEffect::Flagged {
+                flag: Flag::NoCheckout { sendid: None },
+                current: None,
+                reported: s,
+            },
+            EffectKind::Flagged,
+            false,
+        ),
+    ];
+    for (e, kind, changes) in effects {
+        assert_eq!(e.kind(), kind);
+        assert_eq!(e.changes_state(), changes, "{e:?}");
+    }
+}
+
+/// The effect in JSON: its name, the statuses as codes, a flag as its
+/// message, and `null` for the status of an order with no record.
+#[test]
+fn notice_effects_serialize_with_status_codes_and_flag_messages() {
+    let json = |e: &NoticeEffect| serde_json::to_value(e).expect("json");
+    assert_eq!(
+        json(&NoticeEffect::Advanced {
+            from: Status::Authorized,
+            to: Status::Completed
+        }),
+        serde_json::json!({"effect": "advanced", "from": "03", "to": "07"})
+    );
+    let flag = Flag::NoCheckout {
+        sendid: Some(sendid("S-1")),
+    };
+    assert_eq!(
+        json(&NoticeEffect::Flagged {
+            flag: flag.clone(),
+            current: None,
+            reported: Status::Authorized
+        }),
+        serde_json::json!({"effect": "flagged", "flag": flag.to_string(), "current": null, "reported": "03"})
+    );
+    assert_eq!(
+        json(&NoticeEffect::Flagged {
+            flag,
+            current: Some(Status::Completed),
+            reported: Status::Authorized
+        })["current"],
+        "07"
+    );
+}
+
+/// Each flag's stable kind.
+#[test]
+fn flags_name_their_kind() {
+    let s = sendid("S-1");
+    let flags = [
+        (
+            Flag::CarrierMismatch {
+                sendid: s.clone(),
+                checkout: Carrier::Docomo,
+                call: Carrier::Au,
+            },
+            FlagKind::CarrierMismatch,
+        ),
+        (
+            Flag::MoneyMismatch {
+                sendid: s.clone(),
+                checkout: yen(1000),
+                call: yen(1),
+                status: Status::Completed,
+            },
+            FlagKind::MoneyMismatch,
+        ),
+        (
+            Flag::CheckoutUsed {
+                sendid: s.clone(),
+                used_by: order_no("B9"),
+            },
+            FlagKind::CheckoutUsed,
+        ),
+        (Flag::NoCheckout { sendid: Some(s) }, FlagKind::NoCheckout),
+    ];
+    for (flag, kind) in flags {
+        assert_eq!(flag.kind(), kind, "{flag}");
+        assert_eq!(
+            serde_json::to_value(&flag).expect("json"),
+            serde_json::Value::String(flag.to_string())
+        );
+    }
+}
+
+/// Every accessor reads its own field of the parts.
+#[test]
+fn record_accessors_read_their_parts() {
+    let mut p = full_record(
+        Status::SettleReserved,
+        StatusSet::EMPTY.with(Status::Authorized),
+        Withdrawal::Requested,
+    )
+    .into_parts();
+    p.window_from = at("2026-01-10T11:00:00+09:00");
+    p.settled_at = Some(at("2026-01-10T12:00:00+09:00"));
+    p.reconciliation = Some(ReconcileReason::NeverApplied);
+    p.in_flight = Some(InFlight::new(
+        OperationKind::Settle,
+        Some(yen(700)),
+        at("2026-01-10T13:00:00+09:00"),
+    ));
+    let r = MerchantRecord::from_parts(p.clone()).expect("valid parts");
+    assert_eq!(r.order_no(), &p.order_no);
+    assert_eq!(r.status(), p.status);
+    assert_eq!(r.money(), p.money);
+    assert_eq!(r.original_money(), p.original_money);
+    assert_eq!(r.carrier(), p.carrier);
+    assert_eq!(r.clientip(), p.clientip.as_ref());
+    assert_eq!(r.sendid(), p.sendid.as_ref());
+    assert_eq!(r.sendpoint(), p.sendpoint.as_deref());
+    assert_eq!(r.first_seen_at(), p.first_seen_at);
+    assert_eq!(r.window_from(), p.window_from);
+    assert_ne!(r.window_from(), r.first_seen_at());
+    assert_eq!(r.settle_date(), p.settle_date);
+    assert_eq!(r.settled_at(), p.settled_at);
+    assert_eq!(r.reconciliation(), p.reconciliation.as_ref());
+    assert_eq!(r.notified(), p.notified);
+    assert_eq!(r.withdrawal(), Withdrawal::Requested);
+    assert_eq!(r.in_flight(), p.in_flight.as_ref());
+    assert_eq!(r.counters(), Counters::new(3, 5, 7, 11));
+    let c = r.counters();
+    assert_eq!(
+        (c.notifications, c.duplicates, c.stale, c.flagged),
+        (3, 5, 7, 11)
+    );
+    assert_eq!(r.parts(), &p);
+    assert_eq!(r.into_parts(), p);
+}
+
+/// Every [`RecordError`]: a pending withdrawal outside 04 (R-SL-6, for
+/// every other status), an empty notified set, windows counting from
+/// before the first notification (D-7); each message names the field.
+/// Parts at the edge of each rule pass.
+#[test]
+fn r_sl_6_d7_from_parts_rejects_each_record_no_input_can_produce() {
+    let good = record(
+        Status::SettleReserved,
+        StatusSet::EMPTY.with(Status::SettleReserved),
+        Withdrawal::Requested,
+    )
+    .into_parts();
+    assert!(MerchantRecord::from_parts(good.clone()).is_ok());
+    for s in Status::iter().filter(|s| *s != Status::SettleReserved) {
+        let mut p = good.clone();
+        p.status = s;
+        let e = MerchantRecord::from_parts(p).expect_err("withdrawal outside 04");
+        assert_eq!(e, RecordError::WithdrawalOutsideReservation { status: s });
+        assert!(e.to_string().starts_with("withdrawal:"), "{e}");
+        assert!(e.to_string().contains(s.code()), "{e}");
+    }
+    let mut p = good.clone();
+    p.notified = StatusSet::EMPTY;
+    let e = MerchantRecord::from_parts(p).expect_err("nothing notified");
+    assert_eq!(e, RecordError::NothingNotified);
+    assert!(e.to_string().starts_with("notified:"), "{e}");
+    let mut p = good.clone();
+    p.window_from = p.first_seen_at - chrono::TimeDelta::seconds(1);
+    let e = MerchantRecord::from_parts(p).expect_err("window before first seen");
+    assert_eq!(e, RecordError::WindowBeforeFirstSeen);
+    assert!(e.to_string().starts_with("window_from:"), "{e}");
+    // The edges: windows from the first notification itself or later; an
+    // amount the merchant settled before any call carried one.
+    let mut p = good.clone();
+    p.window_from = p.first_seen_at + chrono::TimeDelta::seconds(1);
+    assert!(MerchantRecord::from_parts(p).is_ok());
+    let mut p = good;
+    p.original_money = None;
+    p.withdrawal = Withdrawal::None;
+    assert!(MerchantRecord::from_parts(p).is_ok());
+}
+
+/// R-SL-2, R-TR-2: a settle of a record whose amount no call carried
+/// (`money` not received) records the settled amount and leaves the
+/// original unknown, and the stored record reads back (the model once
+/// produced a record `from_parts` refused).
+#[test]
+fn r_tr_2_a_settle_without_a_known_original_amount_reads_back() {
+    let r = bare_record(
+        Status::Authorized,
+        StatusSet::EMPTY.with(Status::Authorized),
+        Withdrawal::None,
+    );
+    let day = NaiveDate::from_ymd_opt(2026, 1, 12).expect("date");
+    let report = OperationReport::new(
+        Operation::Settle(SettlePlan::Today {
+            date: day,
+            money: 900,
+        }),
+        Status::Authorized,
+        Outcome::Success { date: Some(day) },
+        at("2026-01-12T10:00:00+09:00"),
+    );
+    let d = on_operation(&r, &report).expect("applies");
+    assert_eq!(d.record.money(), Some(yen(900)));
+    assert_eq!(d.record.original_money(), None);
+    assert_eq!(
+        MerchantRecord::from_parts(d.record.parts().clone()),
+        Ok(d.record)
+    );
+}
+
+/// R-RS-3: the reconciliation mark replaces an earlier one; clearing it
+/// (someone compared the order) also clears the operation in flight.
+#[test]
+fn r_rs_3_with_reconciliation_replaces_and_reconciled_clears_the_mark_and_the_in_flight_operation()
+{
+    let mark = InFlight::new(
+        OperationKind::Settle,
+        Some(yen(900)),
+        at("2026-01-12T10:00:00+09:00"),
+    );
+    let r = record(
+        Status::Authorized,
+        StatusSet::EMPTY.with(Status::Authorized),
+        Withdrawal::None,
+    )
+    .begin_operation(mark)
+    .with_reconciliation(ReconcileReason::OutcomeUnknown(OperationKind::Settle))
+    .with_reconciliation(ReconcileReason::NotRecorded(OperationKind::Settle));
+    assert_eq!(r.in_flight(), Some(&mark));
+    assert_eq!(
+        r.reconciliation(),
+        Some(&ReconcileReason::NotRecorded(OperationKind::Settle))
+    );
+    let far = at("2030-01-01T00:00:00+09:00");
+    assert_eq!(r.deadlines(far, far).len(), 2);
+    let done = r.reconciled();
+    assert_eq!(done.reconciliation(), None);
+    assert_eq!(done.in_flight(), None);
+    assert!(done.deadlines(far, far).is_empty());
+}
+
+/// D-7, R-SL-4, R-CN-1: a window closing exactly at `now` or exactly at
+/// `until` is listed; one second outside either end is not.
+#[test]
+fn d7_deadlines_include_both_ends_of_the_interval() {
+    let r = record(
+        Status::Authorized,
+        StatusSet::EMPTY.with(Status::Authorized),
+        Withdrawal::None,
+    );
+    let cancel = at("2026-03-01T10:00:00+09:00");
+    let settle = at("2026-03-01T23:55:00+09:00");
+    let s = chrono::TimeDelta::seconds(1);
+    let kinds = |now, until| -> Vec<DeadlineKind> {
+        r.deadlines(now, until).iter().map(|d| d.kind).collect()
+    };
+    assert_eq!(kinds(cancel, cancel), [DeadlineKind::Cancel]);
+    assert_eq!(kinds(settle, settle), [DeadlineKind::Settle]);
+    assert_eq!(
+        kinds(cancel, settle),
+        [DeadlineKind::Settle, DeadlineKind::Cancel]
+    );
+    assert_eq!(kinds(cancel + s, settle - s), []);
+    for d in r.deadlines(cancel, settle) {
+        assert_eq!(d.order_no, order_no("A1"));
+        assert_eq!(d.status, Some(Status::Authorized));
+        assert_eq!(d.reason, None);
+        assert_eq!(
+            d.closes_at,
+            Some(if d.kind == DeadlineKind::Settle {
+                settle
+            } else {
+                cancel
+            })
+        );
+    }
+}
+
+/// R-CN-1, D-7: a sale's cancel window counts from its settle time, or —
+/// when that is unknown — from the windows' start; an authorization's and a
+/// reservation's from the windows' start.
+#[test]
+fn d7_r_cn_1_a_sales_cancel_window_counts_from_its_settle_time() {
+    let settled = at("2026-01-20T15:00:00+09:00");
+    let mut p = record(
+        Status::Completed,
+        StatusSet::EMPTY.with(Status::Completed),
+        Withdrawal::None,
+    )
+    .into_parts();
+    p.settled_at = Some(settled);
+    let sale = MerchantRecord::from_parts(p.clone()).expect("valid parts");
+    assert_eq!(
+        sale.windows().cancel_closes,
+        Some(settled + crate::time::CANCEL_WINDOW)
+    );
+    assert_eq!(sale.windows().settle_closes, None);
+    p.settled_at = None;
+    let unknown = MerchantRecord::from_parts(p).expect("valid parts");
+    assert_eq!(
+        unknown.windows().cancel_closes,
+        Some(unknown.window_from() + crate::time::CANCEL_WINDOW)
+    );
+    let reserved = record(
+        Status::SettleReserved,
+        StatusSet::EMPTY.with(Status::SettleReserved),
+        Withdrawal::None,
+    );
+    assert_eq!(
+        reserved.windows().cancel_closes,
+        Some(reserved.window_from() + crate::time::CANCEL_WINDOW)
+    );
+}
+
+/// R-SL-5: the pre-check's facts take a checkout only when it is this
+/// order's (same `sendid`); another checkout is ignored.
+#[test]
+fn r_sl_5_facts_ignore_a_checkout_of_another_sendid() {
+    let r = record(
+        Status::Authorized,
+        StatusSet::EMPTY.with(Status::Authorized),
+        Withdrawal::None,
+    );
+    let mut foreign = checkout(Carrier::Au, 1200, None);
+    foreign.sendid = sendid("S-2");
+    let f = r.facts(Some(&foreign)).expect("facts");
+    assert_eq!((f.carrier, f.original_money), (Carrier::Docomo, 1000));
+    let mut p = r.into_parts();
+    p.carrier = None;
+    p.original_money = None;
+    let bare = MerchantRecord::from_parts(p).expect("valid parts");
+    assert_eq!(bare.facts(Some(&foreign)), Err(MissingFact::Carrier));
+    let own = checkout(Carrier::Au, 1200, None);
+    let f = bare.facts(Some(&own)).expect("facts");
+    assert_eq!((f.carrier, f.original_money), (Carrier::Au, 1200));
+    assert_eq!(f.status, Status::Authorized);
+    assert_eq!(f.accepted_at, bare.window_from());
+    let mut p = bare.into_parts();
+    p.carrier = Some(Carrier::Docomo);
+    let no_amount = MerchantRecord::from_parts(p).expect("valid parts");
+    assert_eq!(no_amount.facts(None), Err(MissingFact::OriginalMoney));
+}
+
+/// The operations' stored names.
+#[test]
+fn operations_name_their_kind() {
+    let day = NaiveDate::from_ymd_opt(2026, 1, 12).expect("date");
+    let settle = Operation::Settle(SettlePlan::Today {
+        date: day,
+        money: 1,
+    });
+    let cancel = Operation::Cancel(CancelPlan::Sale { deadline: None });
+    assert_eq!(
+        (settle.name(), settle.kind()),
+        ("settle", OperationKind::Settle)
+    );
+    assert_eq!(
+        (cancel.name(), cancel.kind()),
+        ("cancel", OperationKind::Cancel)
+    );
+    assert_eq!(
+        (
+            OperationKind::Settle.label_ja(),
+            OperationKind::Cancel.label_ja()
+        ),
+        ("売上", "取消")
+    );
+}
+
+/// Every reconciliation reason and duty says what it is about, in both
+/// languages, and what to check: its operation, its code, its flag.
+#[test]
+fn r_rs_3_reasons_and_duties_name_their_operation_code_and_flag() {
+    let mut reasons = vec![ReconcileReason::NeverApplied, ReconcileReason::Unspecified];
+    for op in OperationKind::iter() {
+        reasons.push(ReconcileReason::OutcomeUnknown(op));
+        reasons.push(ReconcileReason::NotRecorded(op));
+        reasons.push(ReconcileReason::ReconcileFirstCode(op, lookup("010100036")));
+        reasons.push(ReconcileReason::ReconcileFirstCode(op, lookup("0199ZZZZ9")));
+    }
+    reasons.extend(FlagKind::iter().map(ReconcileReason::Flagged));
+    let mut texts_ja = std::collections::HashSet::new();
+    for r in &reasons {
+        let (ja, en, check) = (r.text_ja(), r.text_en(), r.check_ja());
+        assert_eq!(r.to_string(), en);
+        assert!(texts_ja.insert(ja.clone()), "distinct: {ja}");
+        match r {
+            ReconcileReason::OutcomeUnknown(op) | ReconcileReason::NotRecorded(op) => {
+                assert!(ja.starts_with(op.label_ja()), "{ja}");
+                assert!(en.starts_with(op.as_str()), "{en}");
+                assert!(check.contains("再送はしないでください"), "{check}");
+                let marker = if matches!(r, ReconcileReason::OutcomeUnknown(_)) {
+                    ("結果が不明", "outcome unknown")
+                } else {
+                    ("記録に失敗", "recording the answer failed")
+                };
+                assert!(ja.contains(marker.0) && en.contains(marker.1), "{ja} {en}");
+            }
+            ReconcileReason::ReconcileFirstCode(op, code) => {
+                assert!(
+                    ja.starts_with(op.label_ja()) && ja.contains(code.raw()),
+                    "{ja}"
+                );
+                assert!(
+                    en.starts_with(op.as_str()) && en.contains(code.raw()),
+                    "{en}"
+                );
+                let meaning = code.known().map_or("未登録のコード", |e| e.meaning_ja);
+                assert!(ja.contains(meaning), "{ja}");
+                assert!(check.contains("売上確定・取消済み"), "{check}");
+                assert_eq!(r.error_code(), code.known());
+            }
+            ReconcileReason::Flagged(kind) => {
+                assert!(ja.contains("照合に失敗"), "{ja}");
+                assert!(en.contains(kind.as_str()), "{en}");
+                assert!(check.contains("自店の注文と一致"), "{check}");
+            }
+            ReconcileReason::NeverApplied => {
+                assert!(ja.contains("注文として記録していません"), "{ja}");
+                assert!(en.contains("no record exists"), "{en}");
+                assert!(check.contains("自店の注文と一致"), "{check}");
+            }
+            ReconcileReason::Unspecified => {
+                assert!(ja.contains("以前のバージョン"), "{ja}");
+                assert!(en.contains("earlier version"), "{en}");
+                assert_eq!(check, "売上管理画面で注文の状態を確認してください");
+            }
+        }
+        if !matches!(r, ReconcileReason::ReconcileFirstCode(..)) {
+            assert_eq!(r.error_code(), None);
+        }
+        let duty = DutyReason::Reconcile(r.clone());
+        assert_eq!(
+            (duty.code(), duty.text_ja(), duty.text_en(), duty.check_ja()),
+            (r.code(), ja, en.clone(), check)
+        );
+        assert_eq!(
+            serde_json::to_value(&duty).expect("json"),
+            serde_json::Value::String(en)
+        );
+    }
+    for op in OperationKind::iter() {
+        let mark = InFlight::new(op, None, at("2026-01-12T10:00:00+09:00"));
+        let duty = DutyReason::InFlight(mark);
+        assert_eq!(duty.code(), format!("in_flight.{}", op.as_str()));
+        assert_eq!(duty.text_ja(), mark.text_ja());
+        assert!(duty.text_ja().starts_with(op.label_ja()));
+        assert_eq!(duty.text_en(), mark.text_en());
+        assert!(duty.check_ja().contains("再送はしないでください"));
+        assert_eq!(
+            serde_json::to_value(&duty).expect("json"),
+            serde_json::Value::String(mark.text_en())
+        );
+    }
+}
