@@ -2137,3 +2137,81 @@ fn r_rs_3_reasons_and_duties_name_their_operation_code_and_flag() {
         );
     }
 }
+
+/// INTERFACES v3 §3, R-SL-5, R-CG-4: the gateway's CGI 07 for the
+/// merchant's own settle of a lower amount may arrive before the settle's
+/// answer is recorded: it agrees with the amount in flight and is applied;
+/// the answer recorded afterwards moves nothing and keeps the amount. The
+/// same call with no settle in flight is flagged (a lower amount nobody
+/// asked for), and after the answer a resend agrees with the recorded
+/// amount.
+#[test]
+fn interfaces_v3_r_sl_5_a_cgi_call_overtaking_the_merchants_own_settle_agrees_with_its_amount() {
+    let c = checkout(Carrier::Docomo, 1000, Some("A1"));
+    let r = record(
+        Status::Authorized,
+        StatusSet::EMPTY.with(Status::Authorized),
+        Withdrawal::None,
+    );
+    let mut paid = notice(Status::Completed);
+    paid.sendid = Some(sendid("S-1"));
+    paid.carrier = Some(Carrier::Docomo);
+    paid.money = Some(yen(800));
+    // No settle in flight: flagged, not applied.
+    let d = on_notification(Some(&r), Some(&c), &paid, UnknownSendId::Flag);
+    assert_eq!(
+        d.effect,
+        NoticeEffect::Flagged {
+            flag: Flag::MoneyMismatch {
+                sendid: sendid("S-1"),
+                checkout: yen(1000),
+                call: yen(800),
+                status: Status::Completed
+            },
+            current: Some(Status::Authorized),
+            reported: Status::Completed
+        }
+    );
+    // The merchant's settle of 800 is in flight: the call agrees.
+    let day = NaiveDate::from_ymd_opt(2026, 1, 11).expect("date");
+    let sent = r.begin_operation(InFlight::new(
+        OperationKind::Settle,
+        Some(yen(800)),
+        at("2026-01-11T09:59:00+09:00"),
+    ));
+    let d = on_notification(Some(&sent), Some(&c), &paid, UnknownSendId::Flag);
+    assert_eq!(
+        d.effect,
+        NoticeEffect::Advanced {
+            from: Status::Authorized,
+            to: Status::Completed
+        }
+    );
+    let after_call = d.record.expect("record");
+    assert_eq!(after_call.money(), Some(yen(800)));
+    assert_eq!(after_call.settled_at(), Some(paid.received_at));
+    assert!(after_call.in_flight().is_some(), "the answer is still due");
+    // The answer, recorded late: no step, the amount and settle time kept.
+    let report = OperationReport::new(
+        Operation::Settle(SettlePlan::Today {
+            date: day,
+            money: 800,
+        }),
+        Status::Authorized,
+        Outcome::Success { date: Some(day) },
+        at("2026-01-11T10:00:05+09:00"),
+    );
+    let d = on_operation(&after_call, &report).expect("applies");
+    assert!(d.steps.is_empty());
+    assert_eq!(d.record.status(), Status::Completed);
+    assert_eq!(d.record.money(), Some(yen(800)));
+    assert_eq!(d.record.in_flight(), None);
+    // A resend of the 07 agrees with the recorded amount: a duplicate.
+    let again = on_notification(Some(&d.record), Some(&c), &paid, UnknownSendId::Flag);
+    assert_eq!(
+        again.effect,
+        NoticeEffect::Duplicate {
+            status: Status::Completed
+        }
+    );
+}
