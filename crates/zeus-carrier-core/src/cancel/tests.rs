@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::carrier::Carrier;
+use crate::error_code::lookup;
 use crate::secure_link::ResultKind;
 use crate::settle::tests::{ACCEPTED, SETTLED, at, facts, order};
 use crate::transition::{EventKind, next_status};
@@ -222,7 +223,7 @@ fn r_rs_3_cancel_events_only_for_what_the_gateway_said() {
         cancel_events_for(
             &plan,
             &Outcome::Failure {
-                code: "010208451".into()
+                code: lookup("010208451")
             }
         ),
         [Event::CancelFail]
@@ -230,13 +231,13 @@ fn r_rs_3_cancel_events_only_for_what_the_gateway_said() {
     for o in [
         Outcome::transport_failure("connection reset"),
         Outcome::Failure {
-            code: "010010013".into(),
+            code: lookup("010010013"),
         },
         Outcome::Maintenance {
-            code: "020020000".into(),
+            code: lookup("020020000"),
         },
         Outcome::Invalid {
-            code: "00000006".into(),
+            code: lookup("00000006"),
         },
     ] {
         assert!(cancel_events_for(&plan, &o).is_empty(), "{o:?}");

@@ -178,9 +178,6 @@ impl RecordParts {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RecordError {
-    /// An amount without the original amount it came from.
-    #[error("money: set while original_money is not (the first amount told is the original)")]
-    MoneyWithoutOriginal,
     /// A pending withdrawal outside the reservation status.
     #[error("withdrawal: requested while the status is {} (only a reservation, 04, can be withdrawn, R-SL-6)", status.code())]
     WithdrawalOutsideReservation {
@@ -202,11 +199,6 @@ impl MerchantRecord {
     /// could have produced them ([`RecordError`] names the field and the
     /// rule otherwise).
     pub fn from_parts(parts: RecordParts) -> Result<MerchantRecord, RecordError> {
-        if parts.money.is_some() {
-            parts
-                .original_money
-                .ok_or(RecordError::MoneyWithoutOriginal)?;
-        }
         if parts.withdrawal == Withdrawal::Requested && parts.status != Status::SettleReserved {
             return Err(RecordError::WithdrawalOutsideReservation {
                 status: parts.status,

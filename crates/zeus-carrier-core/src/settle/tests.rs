@@ -2,6 +2,7 @@
 //! merchant's pre-check and the gateway's answer.
 
 use super::*;
+use crate::error_code::lookup;
 use crate::order::{OrderDetails, OrderParts};
 use crate::secure_link::ResultKind;
 use crate::time::start_of_jst_day;
@@ -457,13 +458,13 @@ fn r_rs_3_merchant_applies_nothing_unless_the_gateway_said_so() {
     for o in [
         Outcome::transport_failure("timeout"),
         Outcome::Failure {
-            code: "010010011".into(),
+            code: lookup("010010011"),
         },
         Outcome::Maintenance {
-            code: "020020008".into(),
+            code: lookup("020020008"),
         },
         Outcome::Invalid {
-            code: "00000002".into(),
+            code: lookup("00000002"),
         },
     ] {
         assert!(settle_events_for(&plan, &o).is_empty(), "{o:?}");
@@ -473,7 +474,7 @@ fn r_rs_3_merchant_applies_nothing_unless_the_gateway_said_so() {
         money: 900,
     };
     let carrier_fail = Outcome::Failure {
-        code: "010100034".into(),
+        code: lookup("010100034"),
     };
     assert!(settle_events_for(&reserve, &carrier_fail).is_empty());
     assert_eq!(

@@ -11,7 +11,7 @@ use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state
 
 use zeus_carrier_core::cancel::{answer_cancel, check_cancel};
 use zeus_carrier_core::carrier::CarrierResult;
-use zeus_carrier_core::merchant::{MerchantRecord, Notice, on_notification};
+use zeus_carrier_core::merchant::{MerchantRecord, Notice, UnknownSendId, on_notification};
 use zeus_carrier_core::secure_link::{Autype, Response, ResultKind, ZkeyCheck, is_carrier_code};
 use zeus_carrier_core::settle::{OrderFacts, SettleParams, answer_settle, check_settle};
 use zeus_carrier_core::status::OptionalCgi;
@@ -271,12 +271,16 @@ struct Sut {
 
 impl Sut {
     /// The merchant's model receives the gateway's notification of `status`.
+    /// This merchant renders its Link Point forms without saving checkouts,
+    /// so it applies calls that have none (INTERFACES v3 §3
+    /// `--unknown-sendid apply`).
     fn notify(&mut self, status: Status, at: JstDateTime) {
         let order_no = OrderNo::parse(self.gateway.order_no()).expect("order number");
         let d = on_notification(
             self.merchant.as_ref(),
             None,
             &Notice::new(order_no, status, at),
+            UnknownSendId::Apply,
         );
         if d.record.is_some() {
             self.merchant = d.record;
