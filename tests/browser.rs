@@ -3,7 +3,7 @@
 //! charsets, auto-submit script, buttons and links work as a shopper and
 //! the merchant's staff use them (R-LP-5, R-TM-1, INTERFACES §2 `GET /`),
 //! including a cancel from the management screen that the merchant's
-//! service learns of only by CGI (sent by POST, `--cgi-method post`).
+//! service learns of only by CGI (sent by POST, `CgiMethod::Post`).
 //!
 //! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (Debian's
 //! `chromium` and `chromium-driver`; `scripts/ci-install.sh` installs
@@ -18,9 +18,10 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
+use zeus_carrier_core::PaymentMode;
 use zeus_carrier_core::secure_link::Zkey;
 use zeus_carrier_http::Clock;
-use zeus_carrier_sandbox::{Sandbox, SandboxConfig};
+use zeus_carrier_sandbox::{CgiMethod, CgiTarget, Sandbox};
 use zeus_carrier_serve::ServeConfig;
 use zeus_carrier_serve::{OperatorToken, bind_listeners};
 
@@ -87,31 +88,22 @@ impl Stack {
             operator_listener.local_addr().expect("operator addr")
         );
         let cgi_url = format!("{serve}{CALLBACK_PATH}");
-        let sandbox = Sandbox::spawn(
-            SandboxConfig::from_flags([
-                "--mode",
-                "auth",
-                "--clientip",
-                CLIENTIP,
-                "--zkey",
-                ZKEY,
-                "--now",
-                "2026-01-14T10:00:00+09:00",
-                "--cgi-url",
-                &cgi_url,
-                "--order-prefix",
-                "BROWSER",
-                // CGI by POST through serve's real receiver, and the
-                // optional 10 (仮売取消完了) so the screen's cancel reaches
-                // the merchant.
-                "--cgi-method",
-                "post",
-                "--cgi-optional",
-            ])
-            .expect("sandbox flags"),
-        )
-        .await
-        .expect("sandbox");
+        // CGI by POST through serve's real receiver, and the optional 10
+        // (仮売取消完了) so the screen's cancel reaches the merchant.
+        let sandbox = Sandbox::builder()
+            .mode(PaymentMode::Authorization)
+            .clientip(CLIENTIP)
+            .zkey(ZKEY)
+            .frozen_at("2026-01-14T10:00:00+09:00".parse().expect("now"))
+            .cgi(
+                CgiTarget::new(cgi_url)
+                    .method(CgiMethod::Post)
+                    .optional(true),
+            )
+            .order_prefix("BROWSER")
+            .start()
+            .await
+            .expect("sandbox");
         let mut config = ServeConfig::new(CLIENTIP, Zkey::new(ZKEY));
         let db = format!("sqlite://{}", dir.path().join("merchant.db").display());
         config.db = db.clone();

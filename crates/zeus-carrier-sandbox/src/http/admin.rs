@@ -18,11 +18,13 @@ use crate::views::rfc3339;
 pub(super) async fn index(State(state): State<SandboxState>) -> Response {
     let config = state.config();
     let page = IndexPage {
-        clientip: config.clientip.clone(),
+        clientip: config.clientip().to_owned(),
         mode: format!("{:?}", state.payment_mode()),
         now: rfc3339(&state.now()),
         frozen: state.clock().is_frozen(),
-        cgi_url: config.cgi_url.clone().unwrap_or_else(|| "-".to_owned()),
+        cgi_url: config
+            .cgi()
+            .map_or_else(|| "-".to_owned(), |c| c.url.clone()),
         orders: state.orders().iter().rev().map(OrderRow::of).collect(),
     };
     pages::render(StatusCode::OK, &page)
@@ -65,7 +67,7 @@ pub(super) async fn resend(
         return not_found(format!("CGI送信 #{id} ({order_no}) はありません。"));
     };
     if let Some(rx) = engine::resend(&state, id) {
-        crate::delivery::wait_first_attempts(vec![rx], state.config().cgi_answer_wait_secs).await;
+        crate::delivery::wait_first_attempts(vec![rx], state.config().cgi_answer_wait()).await;
     }
     Redirect::to(&format!("/orders/{order_no}")).into_response()
 }

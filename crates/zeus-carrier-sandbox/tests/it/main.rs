@@ -8,6 +8,7 @@ mod clock;
 mod common;
 mod control;
 mod decision;
+mod fixture;
 mod order_cgi;
 mod run;
 mod screen;
