@@ -123,6 +123,13 @@ pub(crate) struct NotFoundPage {
     pub(crate) what: String,
 }
 
+/// `403`: a cross-site request (INTERFACES §2 v3).
+#[derive(Template)]
+#[template(path = "refused.html")]
+pub(crate) struct RefusedPage {
+    pub(crate) reason: String,
+}
+
 /// One order as the management screen shows it.
 pub(crate) struct OrderRow {
     pub(crate) order_no: String,

@@ -13,6 +13,7 @@ use crate::state::SandboxState;
 mod admin;
 mod control;
 mod gateway;
+mod guard;
 
 /// The sandbox's router, with `state`. Serve it with `axum::serve`, or drive
 /// it with `tower::ServiceExt::oneshot` in tests.
@@ -59,6 +60,8 @@ pub fn router(state: SandboxState) -> Router {
             state.clone(),
             due_on_request,
         ))
+        // Outermost: a cross-site request is refused before anything runs.
+        .layer(middleware::from_fn(guard::same_site_only))
         .with_state(state)
 }
 

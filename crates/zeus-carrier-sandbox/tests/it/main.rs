@@ -7,6 +7,7 @@ mod cgi;
 mod clock;
 mod common;
 mod control;
+mod cross_site;
 mod decision;
 mod fixture;
 mod order_cgi;

@@ -436,7 +436,7 @@ async fn interfaces_2_cgi_by_post_sends_the_form_as_a_body_in_the_charset() {
         assert_eq!(log[0]["outcome"], "ok");
         // A manual resend repeats the POST.
         let id = state.cgi_attempts()[0].id;
-        let r = post_form(&app, &format!("/_sandbox/cgi/{id}/resend"), "").await;
+        let r = post_json(&app, &format!("/_sandbox/cgi/{id}/resend"), json!({})).await;
         assert_eq!(r.status, StatusCode::ACCEPTED);
         let again = &rx.seen()[1];
         assert_eq!(
