@@ -280,4 +280,58 @@ mod tests {
             assert!(html.contains("&#60;script&#62;alert(1)"), "{uri}: {html}");
         }
     }
+
+    /// The back-link texts cannot carry `<` through order.cgi (the manual's
+    /// classes, L71/L73), so the record is stored directly: the result
+    /// pages must escape whatever a link holds (R-LP-5).
+    #[tokio::test]
+    async fn result_pages_escape_a_stored_back_link() {
+        let state = SandboxState::new(SandboxConfig::default()).expect("state");
+        let details = OrderDetails {
+            clientip: "1234567890".into(),
+            carrier: Carrier::Au,
+            money: 500,
+            username: "テスト_12345678".into(),
+            telno: "0312345678".into(),
+            email: String::new(),
+            sendid: String::new(),
+            sendpoint: String::new(),
+            test: true,
+        };
+        let at = chrono::DateTime::parse_from_rfc3339("2026-01-10T10:00:00+09:00").expect("t");
+        for (no, decision) in [("X-1", "complete"), ("X-2", "fail")] {
+            let link = crate::state::BackLink {
+                url: "https://shop.example/?a='1'&b=\"2\"".into(),
+                text: "<script>alert(1)</script>".into(),
+            };
+            state.store().insert(OrderRecord {
+                order: Order::accept(no, details.clone(), at),
+                success_link: Some(link.clone()),
+                failure_link: Some(link),
+                next_settle: None,
+                next_cancel: None,
+            });
+            let res = crate::http::router(state.clone())
+                .oneshot(
+                    Request::builder()
+                        .method("POST")
+                        .uri(format!("/sandbox/carrier/{no}"))
+                        .body(Body::from(format!("decision={decision}")))
+                        .expect("req"),
+                )
+                .await
+                .expect("infallible");
+            assert_eq!(res.status(), StatusCode::OK);
+            let body = axum::body::to_bytes(res.into_body(), 1 << 20)
+                .await
+                .expect("body");
+            let html = String::from_utf8_lossy(&body);
+            assert!(!html.contains("<script>"), "{decision}: {html}");
+            assert!(!html.contains("'1'&b="), "{decision}: {html}");
+            assert!(
+                html.contains("&#60;script&#62;alert(1)"),
+                "{decision}: {html}"
+            );
+        }
+    }
 }
