@@ -75,6 +75,24 @@ impl EventKind {
         }
     }
 
+    /// The event in the words of the gateway's management screen
+    /// (売上管理画面), as the sandbox's history shows it.
+    pub const fn label_ja(self) -> &'static str {
+        match self {
+            EventKind::ApproveImmediate => "決済完了 (キャリア承認)",
+            EventKind::ApproveAuthorization => "仮売完了 (キャリア承認)",
+            EventKind::Decline => "決済失敗 (キャリア否認)",
+            EventKind::SettleToday => "売上処理 (売上指定日 当日)",
+            EventKind::SettleFuture => "売上指定 (決済予約)",
+            EventKind::WithdrawReservation => "売上指定の取り下げ (仮売に変更)",
+            EventKind::SettleDateArrives => "売上指定日の到来",
+            EventKind::CarrierConfirmsSettle => "売上確定",
+            EventKind::CarrierRejectsSettle => "売上確定失敗",
+            EventKind::CancelOk => "取消",
+            EventKind::CancelFail => "取消失敗",
+        }
+    }
+
     /// Who causes the event.
     pub const fn actor(self) -> Actor {
         match self {
@@ -230,6 +248,16 @@ pub fn terminal_statuses() -> Vec<Status> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The screen's history names every event in Japanese, each one its own.
+    #[test]
+    fn every_event_has_its_own_japanese_label() {
+        let labels: Vec<&str> = EventKind::iter().map(EventKind::label_ja).collect();
+        for (i, l) in labels.iter().enumerate() {
+            assert!(!l.is_ascii(), "{l}");
+            assert!(!labels[..i].contains(l), "{l} twice");
+        }
+    }
 
     /// §3 written out independently of [`TRANSITIONS`], as (from, event) →
     /// to, so the exhaustive check compares two spellings of the spec.

@@ -2,7 +2,7 @@
 //! escaped by the templates.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use zeus_carrier_core::Charset;
@@ -10,17 +10,18 @@ use zeus_carrier_core::charset::parse_form;
 
 use crate::control::{ClockChange, SettingsChange, mailed_status};
 use crate::engine::{self, ScreenOperation, SettleForm};
-use crate::pages::{self, IndexPage, NotFoundPage, OrderPage, OrderRow, SettingsPage};
+use crate::pages::{
+    self, ConfirmPage, IndexPage, NotFoundPage, OrderPage, OrderRow, SettingsPage, TestIdsPage,
+};
 use crate::state::{CarrierOutcome, SandboxState};
-use crate::views::rfc3339;
 
 /// `GET /`: every order, newest first.
 pub(super) async fn index(State(state): State<SandboxState>) -> Response {
     let config = state.config();
     let page = IndexPage {
         clientip: config.clientip().to_owned(),
-        mode: format!("{:?}", state.payment_mode()),
-        now: rfc3339(&state.now()),
+        mode: pages::mode_ja(state.payment_mode()).to_owned(),
+        now: pages::screen_time(&state.now()),
         frozen: state.clock().is_frozen(),
         cgi_url: config
             .cgi()
@@ -44,6 +45,7 @@ pub(super) async fn order(
                 &state.mails(),
                 state.screen_result(&order_no).as_ref(),
                 state.now(),
+                &state.delivery_policy(),
             );
             pages::render(StatusCode::OK, &page)
         }
@@ -57,15 +59,29 @@ pub(super) async fn resend(
     State(state): State<SandboxState>,
     Path((order_no, id)): Path<(String, String)>,
 ) -> Response {
-    let attempt = id.parse::<u64>().ok().filter(|id| {
+    let attempt = id.parse::<u64>().ok().and_then(|id| {
         state
             .cgi_attempts()
-            .iter()
-            .any(|a| a.id == *id && a.order_no == order_no)
+            .into_iter()
+            .find(|a| a.id == id && a.order_no == order_no)
     });
-    let Some(id) = attempt else {
+    let Some(attempt) = attempt else {
         return not_found(format!("CGI送信 #{id} ({order_no}) はありません。"));
     };
+    // The screen offers a hand resend only where the manual does (R-CG-2).
+    if !state.delivery_policy().hand_resend_offered(attempt.outcome) {
+        return pages::render(
+            StatusCode::CONFLICT,
+            &NotFoundPage {
+                what: format!(
+                    "CGI送信 #{} は「{}」でした。売上管理画面からの再送信は、200 OK 以外の応答・タイムアウト・接続できなかった送信 (と、ご希望の場合は successok 以外の応答) だけです。",
+                    attempt.id,
+                    attempt.outcome.label_ja()
+                ),
+            },
+        );
+    }
+    let id = attempt.id;
     if let Some(rx) = engine::resend(&state, id) {
         crate::delivery::wait_first_attempts(vec![rx], state.config().cgi_answer_wait()).await;
     }
@@ -94,6 +110,76 @@ async fn operate(state: &SandboxState, order_no: &str, operation: ScreenOperatio
     };
     engine::dispatch_and_wait(state, &entered).await;
     Redirect::to(&format!("/orders/{order_no}")).into_response()
+}
+
+/// `GET /orders/{order_no}/cancel`: the confirmation step before 取消.
+pub(super) async fn confirm_cancel(
+    State(state): State<SandboxState>,
+    Path(order_no): Path<String>,
+) -> Response {
+    confirm(&state, &order_no, "取消", "cancel", Vec::new())
+}
+
+/// `GET /orders/{order_no}/settle?date=…&money=…`: the confirmation step
+/// before 売上, with the values as typed.
+pub(super) async fn confirm_settle(
+    State(state): State<SandboxState>,
+    Path(order_no): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let fields = form_fields(query.unwrap_or_default().as_bytes());
+    let value = |name| field(&fields, name).unwrap_or_default().to_owned();
+    confirm(
+        &state,
+        &order_no,
+        "売上",
+        "settle",
+        vec![
+            ("date", "売上指定日", value("date")),
+            ("money", "売上金額", value("money")),
+        ],
+    )
+}
+
+fn confirm(
+    state: &SandboxState,
+    order_no: &str,
+    operation: &'static str,
+    action: &'static str,
+    fields: Vec<(&'static str, &'static str, String)>,
+) -> Response {
+    match state.order(order_no) {
+        Some(rec) => pages::render(
+            StatusCode::OK,
+            &ConfirmPage {
+                o: OrderRow::of(&rec),
+                operation,
+                action,
+                fields,
+            },
+        ),
+        None => not_found(format!("オーダNo {order_no} はありません。")),
+    }
+}
+
+/// `GET /test-ids`: テストカード番号管理, the test IDs in force and the
+/// `username` a tester types (the manual: 「氏名」+「_」+「テストID」).
+pub(super) async fn test_ids(State(state): State<SandboxState>) -> Response {
+    let ids = state
+        .config()
+        .test_ids()
+        .iter()
+        .map(|id| {
+            (
+                id.clone(),
+                format!(
+                    "ゼウステスト{}{id}",
+                    zeus_carrier_core::test_mode::TEST_ID_SEPARATOR
+                ),
+            )
+        })
+        .collect();
+    pages::render(StatusCode::OK, &TestIdsPage { ids })
 }
 
 /// `POST /orders/{order_no}/cancel`: the screen's 取消 (no fields) → `303`

@@ -45,8 +45,15 @@ pub fn router(state: SandboxState) -> Router {
         .route("/", get(admin::index))
         .route("/orders/{order_no}", get(admin::order))
         .route("/orders/{order_no}/cgi/{id}/resend", post(admin::resend))
-        .route("/orders/{order_no}/cancel", post(admin::cancel))
-        .route("/orders/{order_no}/settle", post(admin::settle))
+        .route(
+            "/orders/{order_no}/cancel",
+            get(admin::confirm_cancel).post(admin::cancel),
+        )
+        .route(
+            "/orders/{order_no}/settle",
+            get(admin::confirm_settle).post(admin::settle),
+        )
+        .route("/test-ids", get(admin::test_ids))
         .route(
             "/orders/{order_no}/carrier-outcome",
             post(admin::carrier_outcome),
