@@ -320,17 +320,9 @@ impl Sandbox {
         let url = self.resolve(&form.action)?;
         let body = encode_form(form, &form.fields, page.meta_charset.as_deref())?;
         let what = format!("POST {ORDER_CGI_PATH}");
-        let res = self
-            .http
-            .post(url)
-            .header(
-                reqwest::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| http_error(&what, &e))?;
+        // The shop's page is on the shop's site: its origin is not ours to
+        // send, and order.cgi takes forms from any site.
+        let res = self.post_form(&what, url, body, None).await?;
         let status = res.status().as_u16();
         let order_no = res
             .headers()
@@ -418,19 +410,11 @@ impl Sandbox {
         let body = encode_form(form, &fields, page.meta_charset.as_deref())?;
         let url = self.resolve(&form.action)?;
         let what = format!("POST /sandbox/carrier/{order_no}");
-        // A browser sends the page's origin with the form.
+        // A browser sends the page's origin with the form: the test page
+        // is the sandbox's own.
         let res = self
-            .http
-            .post(url)
-            .header(reqwest::header::ORIGIN, &self.base_url)
-            .header(
-                reqwest::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| http_error(&what, &e))?;
+            .post_form(&what, url, body, Some(&self.base_url))
+            .await?;
         let status = res.status().as_u16();
         let text = res.text().await.map_err(|e| http_error(&what, &e))?;
         if status != 200 {
@@ -453,6 +437,29 @@ impl Sandbox {
                     text: l.text,
                 }),
         })
+    }
+
+    /// Posts an urlencoded form as a browser does, with `origin` when the
+    /// page had one to send.
+    async fn post_form(
+        &self,
+        what: &str,
+        url: String,
+        body: String,
+        origin: Option<&str>,
+    ) -> Result<reqwest::Response, ShopperError> {
+        let mut request = self.http.post(url).header(
+            reqwest::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        );
+        if let Some(origin) = origin {
+            request = request.header(reqwest::header::ORIGIN, origin);
+        }
+        request
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| http_error(what, &e))
     }
 
     /// The URL a form's `action` sends to, on this sandbox: a relative

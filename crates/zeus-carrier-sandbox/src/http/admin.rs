@@ -25,7 +25,7 @@ pub(super) async fn index(State(state): State<SandboxState>) -> Response {
         frozen: state.clock().is_frozen(),
         cgi_url: config
             .cgi()
-            .map_or_else(|| "-".to_owned(), |c| c.url.clone()),
+            .map_or_else(|| "なし (CGIを送信しません)".to_owned(), |c| c.url.clone()),
         orders: state.orders().iter().rev().map(OrderRow::of).collect(),
     };
     pages::render(StatusCode::OK, &page)
@@ -320,26 +320,34 @@ mod tests {
     use crate::config::SandboxConfig;
     use crate::state::{OrderRecord, SandboxState};
 
-    /// `sendid` cannot carry `<` through order.cgi (SPEC §4), so the order
-    /// is put in the store directly: the screen must escape whatever it
-    /// holds.
-    #[tokio::test]
-    async fn management_screen_escapes_script_in_sendid() {
-        let state = SandboxState::new(SandboxConfig::default()).expect("state");
-        let details = OrderDetails {
+    /// A test payment of 500 yen with these free parameters.
+    fn details(sendid: &str, sendpoint: &str) -> OrderDetails {
+        OrderDetails {
             clientip: "1234567890".into(),
             carrier: Carrier::Au,
             money: 500,
             username: "テスト_12345678".into(),
             telno: "0312345678".into(),
             email: String::new(),
-            sendid: "<script>alert(1)</script>".into(),
-            sendpoint: "\"'&".into(),
+            sendid: sendid.into(),
+            sendpoint: sendpoint.into(),
             test: true,
-        };
-        let at = chrono::DateTime::parse_from_rfc3339("2026-01-10T10:00:00+09:00").expect("t");
+        }
+    }
+
+    fn at() -> zeus_carrier_core::JstDateTime {
+        chrono::DateTime::parse_from_rfc3339("2026-01-10T10:00:00+09:00").expect("t")
+    }
+
+    /// `sendid` cannot carry `<` through order.cgi (SPEC §4), so the order
+    /// is put in the store directly: the screen must escape whatever it
+    /// holds.
+    #[tokio::test]
+    async fn management_screen_escapes_script_in_sendid() {
+        let state = SandboxState::new(SandboxConfig::default()).expect("state");
+        let details = details("<script>alert(1)</script>", "\"'&");
         state.store().insert(OrderRecord {
-            order: Order::accept("X-1", details, at),
+            order: Order::accept("X-1", details, at()),
             success_link: None,
             failure_link: None,
             next_settle: None,
@@ -373,25 +381,14 @@ mod tests {
     #[tokio::test]
     async fn result_pages_escape_a_stored_back_link() {
         let state = SandboxState::new(SandboxConfig::default()).expect("state");
-        let details = OrderDetails {
-            clientip: "1234567890".into(),
-            carrier: Carrier::Au,
-            money: 500,
-            username: "テスト_12345678".into(),
-            telno: "0312345678".into(),
-            email: String::new(),
-            sendid: String::new(),
-            sendpoint: String::new(),
-            test: true,
-        };
-        let at = chrono::DateTime::parse_from_rfc3339("2026-01-10T10:00:00+09:00").expect("t");
+        let details = details("", "");
         for (no, decision) in [("X-1", "complete"), ("X-2", "fail")] {
             let link = crate::state::BackLink {
                 url: "https://shop.example/?a='1'&b=\"2\"".into(),
                 text: "<script>alert(1)</script>".into(),
             };
             state.store().insert(OrderRecord {
-                order: Order::accept(no, details.clone(), at),
+                order: Order::accept(no, details.clone(), at()),
                 success_link: Some(link.clone()),
                 failure_link: Some(link),
                 next_settle: None,
