@@ -150,25 +150,25 @@ fn r_lp_5_checkout_page_escapes_every_field() {
                     }
                 }
             }
-            // The free-text fields take the payload and show it escaped.
+            // No field takes the payload since the back-link texts follow
+            // the manual's classes (L71, L73): every one answered 422.
+            // Rendering it escaped is the core's render test
+            // (`r_lp_5_html_form_escapes_every_value`).
             assert!(
-                reached.contains(&"success_str") && reached.contains(&"failure_str"),
-                "{charset:?}: payload reached only {reached:?}"
+                reached.is_empty(),
+                "{charset:?}: payload accepted in {reached:?}"
             );
         }
     });
 }
 
 fn sandbox() -> (axum::Router, SandboxState) {
-    let config = SandboxConfig::from_flags([
-        "--now",
-        "2026-01-10T10:00:00+09:00",
-        "--charset",
-        "utf8",
-        "--order-prefix",
-        "ESC",
-    ])
-    .expect("flags");
+    let config = SandboxConfig::builder()
+        .frozen_at("2026-01-10T10:00:00+09:00".parse().expect("now"))
+        .charset(Charset::Utf8)
+        .order_prefix("ESC")
+        .build()
+        .expect("config");
     let state = SandboxState::new(config).expect("state");
     (router(state.clone()), state)
 }
@@ -289,11 +289,12 @@ fn r_lp_5_sandbox_pages_escape_every_field() {
                 assert!(shows_escaped(&html), "{method} {path}: {html}");
             }
         }
-        assert!(
-            reached.iter().any(|r| r.starts_with("success_str"))
-                && reached.iter().any(|r| r.starts_with("failure_str")),
-            "payload reached only {reached:?}"
-        );
-        println!("escaping: {pages} sandbox pages checked; payload shown escaped on {reached:?}");
+        // No Link Point field takes the payload (the back-link texts follow
+        // the manual's classes, L71/L73); a stored hostile value is shown
+        // escaped by the sandbox's own tests
+        // (`management_screen_escapes_script_in_sendid`,
+        // `result_pages_escape_a_stored_back_link`).
+        assert!(reached.is_empty(), "payload accepted in {reached:?}");
+        println!("escaping: {pages} sandbox pages checked");
     });
 }

@@ -22,7 +22,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the offline sandbox gateway until SIGINT/SIGTERM.
-    Sandbox(zeus_carrier_sandbox::SandboxConfig),
+    Sandbox(cmd::sandbox::Args),
     /// Run the reference merchant service until SIGINT/SIGTERM.
     Serve(zeus_carrier_serve::ServeArgs),
     /// Run a whole payment lifecycle offline (sandbox + merchant service on
@@ -62,8 +62,15 @@ fn main() -> ExitCode {
         Err(e) => e.exit(),
     };
     match cli.command {
-        Command::Sandbox(config) => {
+        Command::Sandbox(args) => {
             runtime::init_logging("info");
+            let config = match args.into_config() {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            };
             runtime::block_on(zeus_carrier_sandbox::run(
                 config,
                 runtime::shutdown_signal(),

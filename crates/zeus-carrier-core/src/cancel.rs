@@ -24,8 +24,11 @@
 //! amount, which among the two Secure Link requests is the cancel. The
 //! `invalid` tables split the same way: `000000xx` names act, clientip,
 //! money, order_no, autype, date, zkey (the settle's fields, SPEC §5);
-//! `000001xx` names only 加盟店コード, オーダー番号 and 認証キー (clientip,
-//! order_no, zkey: the cancel's fields, SPEC §6). So a cancel is answered
+//! `000001xx` names only 加盟店コード (00000100), オーダー番号 (00000101),
+//! メールプラグ (00000102) and 認証キー (00000103): the cancel's fields
+//! (clientip, order_no, zkey, SPEC §6) and メールプラグ, a parameter the
+//! cancel request of the manual does not list, so no request of ours can
+//! break it and `00000102` is never answered. So a cancel is answered
 //! from the cancel family: unknown order `010010101`, wrong zkey
 //! `010010100`, status `010010107`, window `010010113`, malformed clientip
 //! `00000100`, order_no `00000101`, zkey `00000103` (a malformed `act` is

@@ -143,7 +143,8 @@ pub fn transitions_document() -> String {
          Regenerate with `UPDATE_DOCS=1 cargo test -p zeus-carrier-core --test it generated_docs`,\n\
          or print any part with `zeus-carrier transitions --format markdown|mermaid|dot|json`.\n\n\
          Every (status, event) pair that is not in the transition table is refused with a typed\n\
-         error; the gateway answers such an operation with `failure_order` / `010010007` (R-TR-1).\n\n\
+         error; the gateway answers such an operation with `failure_order` / 処理できないステータス\n\
+         of the operation's family: `010010007` for a settle, `010010107` for a cancel (R-TR-1, R-CN-1).\n\n\
          ## Statuses (SPEC §2)\n\n{}\n\
          ## Transitions (SPEC §3)\n\n{}\n\
          ## Events\n\n{}\n\

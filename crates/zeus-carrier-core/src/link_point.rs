@@ -34,8 +34,9 @@
 //!   links on a completion page) and use RFC 3986 characters only
 //!   ([`CharClass::Url`]).
 //! - `email` is checked for its characters only, not for its shape.
-//! - Text fields (`*_str`) take any character the charset can hold except
-//!   control characters ([`CharClass::Text`]).
+//! - Text fields (`*_str`) take the manual's 全角英数、漢字、かな、カナ、
+//!   半角英数字、スペース (L71, L73) and the `( )` of its example, nothing
+//!   else ([`CharClass::LinkText`], [`is_link_text_char`]).
 
 use serde::{Deserialize, Serialize};
 use strum::{EnumCount, EnumIter, IntoEnumIterator};
@@ -54,7 +55,7 @@ mod wire_tests;
 /// The path of the Link Point endpoint on the gateway's host (SPEC §1).
 pub const ORDER_CGI_PATH: &str = "/cgi-bin/carrier/order.cgi";
 
-pub use rules::{CharClass, Rule, Violation, Violations};
+pub use rules::{CharClass, Rule, Violation, Violations, is_link_text_char};
 pub use validate::{BackLink, ValidOrderRequest};
 pub use wire::{EncodeError, ParseError};
 

@@ -21,9 +21,10 @@ use chrono::{Datelike, Timelike};
 use serde::{Deserialize, Serialize};
 
 use crate::callback::AttemptOutcome;
-use crate::order::Order;
+use crate::order::{HistoryEvent, Order};
 use crate::status::{MAIL_SUBJECT_PREFIX, Status};
 use crate::time::{JstDateTime, to_jst};
+use crate::transition::EventKind;
 
 /// The subject of the CGI send error mail (D-14).
 pub const CGI_ERROR_SUBJECT: &str = "【ZEUS】キャリア決済 CGI送信エラー通知";
@@ -47,9 +48,34 @@ pub struct Mail {
     pub body: String,
 }
 
-/// The notification mail for `order` entering `status` at `at`, or `None`
-/// when the status is not mailed (01, 02, 04, 05; R-ST-2).
+/// Whether an order entering `status` by `event` is mailed: a mailed
+/// status (R-ST-2), entered the way the manual's 送信条件 says. 仮売完了通知
+/// is sent "決済受付手続き完了時" (L240): when the shopper's payment is
+/// authorized, not when a withdrawn reservation (`autype=auth`, 04 → 03,
+/// R-SL-6) brings the order back to 03, which completes no acceptance
+/// (docs/DECISIONS.md). Every other mailed status is mailed however it is
+/// entered.
+pub fn mailed_on_entry(status: Status, event: HistoryEvent) -> bool {
+    status.sends_mail()
+        && !matches!(
+            (status, event),
+            (
+                Status::Authorized,
+                HistoryEvent::Event(EventKind::WithdrawReservation)
+            )
+        )
+}
+
+/// The notification mail for `order` entering `status` at `at` (`order`
+/// as it is right after: its last history step is the entry), or `None`
+/// when the status is not mailed (01, 02, 04, 05; R-ST-2) or not on that
+/// entry ([`mailed_on_entry`]).
 pub fn notification_mail(order: &Order, status: Status, to: &str, at: JstDateTime) -> Option<Mail> {
+    if let Some(last) = order.history().last().filter(|h| h.to == status) {
+        if !mailed_on_entry(status, last.event) {
+            return None;
+        }
+    }
     let title = status.mail_title()?;
     let text = MailText::of(status)?;
     let d = &order.details();
@@ -309,6 +335,35 @@ mod tests {
                     m.body
                         .contains(&format!("キャリア決済 {title}メールです。")),
                     "{s}"
+                );
+            }
+        }
+    }
+
+    /// The manual (L240): 仮売完了通知 is sent "決済受付手続き完了時" — on the
+    /// approval, not when a withdrawn reservation returns the order to 03.
+    #[test]
+    fn r_st_2_withdrawal_back_to_03_sends_no_second_authorization_mail() {
+        use crate::order::{Event, PaymentMode};
+        let t = at("2026-01-10T10:00:00+09:00");
+        let mut o = order(false);
+        let mode = PaymentMode::Authorization;
+        o.apply(&Event::Approve { mode }, t).expect("03");
+        assert!(notification_mail(&o, Status::Authorized, TO, t).is_some());
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 1, 20).expect("date");
+        o.apply(&Event::SettleFuture { date, money: 100 }, t)
+            .expect("04");
+        o.apply(&Event::WithdrawReservation, t).expect("back to 03");
+        assert_eq!(o.status(), Status::Authorized);
+        assert_eq!(notification_mail(&o, Status::Authorized, TO, t), None);
+        for s in Status::iter() {
+            for k in EventKind::iter() {
+                let expected = s.sends_mail()
+                    && !(s == Status::Authorized && k == EventKind::WithdrawReservation);
+                assert_eq!(
+                    mailed_on_entry(s, HistoryEvent::Event(k)),
+                    expected,
+                    "{s} {k}"
                 );
             }
         }

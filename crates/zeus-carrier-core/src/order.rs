@@ -120,6 +120,15 @@ impl HistoryEvent {
             HistoryEvent::Event(k) => k.name(),
         }
     }
+
+    /// The step in Japanese, as a management screen shows it: `受付` or
+    /// [`EventKind::label_ja`].
+    pub const fn label_ja(self) -> &'static str {
+        match self {
+            HistoryEvent::Accepted => "受付 (order.cgi)",
+            HistoryEvent::Event(k) => k.label_ja(),
+        }
+    }
 }
 
 impl Serialize for HistoryEvent {

@@ -131,12 +131,16 @@ pub enum SettlePlan {
 }
 
 impl SettlePlan {
-    /// The date a `Success_order` response carries (R-SL-3); none for a
-    /// withdrawal.
-    pub const fn response_date(&self) -> Option<NaiveDate> {
+    /// The date a `Success_order` response to a request received at `now`
+    /// carries (R-SL-3): the settle's date; for a withdrawal, which has no
+    /// 売上指定日, the manual's answer for that case (L355: "売上指定日がない
+    /// 場合には … 00:00:00~23:54:59 → 受付日を返答 23:55:00~23:59:59 → 受付日の
+    /// 翌日を返答"), the reception date or, from 23:55, the next day
+    /// (docs/DECISIONS.md).
+    pub fn response_date(&self, now: JstDateTime) -> NaiveDate {
         match self {
-            SettlePlan::Today { date, .. } | SettlePlan::Reserve { date, .. } => Some(*date),
-            SettlePlan::Withdraw => None,
+            SettlePlan::Today { date, .. } | SettlePlan::Reserve { date, .. } => *date,
+            SettlePlan::Withdraw => default_settle_date(&now),
         }
     }
 }
@@ -204,7 +208,8 @@ pub fn check_settle(
 /// [`SETTLE_CARRIER_FAILURE`], events SettleToday +
 /// CarrierRejectsSettle) in the same response (R-TR-2). A reservation
 /// answers `Success_order` with its date (SettleFuture); a withdrawal
-/// answers `Success_order` without a date (WithdrawReservation).
+/// answers `Success_order` with the reception date (WithdrawReservation;
+/// [`SettlePlan::response_date`]).
 pub fn answer_settle(
     order: Option<&Order>,
     zkey: ZkeyCheck,
@@ -239,7 +244,10 @@ pub fn answer_settle(
         SettlePlan::Reserve { date, money } => {
             GatewayAnswer::success(Some(date), vec![Event::SettleFuture { date, money }])
         }
-        SettlePlan::Withdraw => GatewayAnswer::success(None, vec![Event::WithdrawReservation]),
+        SettlePlan::Withdraw => GatewayAnswer::success(
+            Some(plan.response_date(now)),
+            vec![Event::WithdrawReservation],
+        ),
     }
 }
 

@@ -75,6 +75,24 @@ impl EventKind {
         }
     }
 
+    /// The event in the words of the gateway's management screen
+    /// (売上管理画面), as the sandbox's history shows it.
+    pub const fn label_ja(self) -> &'static str {
+        match self {
+            EventKind::ApproveImmediate => "決済完了 (キャリア承認)",
+            EventKind::ApproveAuthorization => "仮売完了 (キャリア承認)",
+            EventKind::Decline => "決済失敗 (キャリア否認)",
+            EventKind::SettleToday => "売上処理 (売上指定日 当日)",
+            EventKind::SettleFuture => "売上指定 (決済予約)",
+            EventKind::WithdrawReservation => "売上指定の取り下げ (仮売に変更)",
+            EventKind::SettleDateArrives => "売上指定日の到来",
+            EventKind::CarrierConfirmsSettle => "売上確定",
+            EventKind::CarrierRejectsSettle => "売上確定失敗",
+            EventKind::CancelOk => "取消",
+            EventKind::CancelFail => "取消失敗",
+        }
+    }
+
     /// Who causes the event.
     pub const fn actor(self) -> Actor {
         match self {
@@ -160,7 +178,7 @@ pub const TRANSITIONS: &[Transition] = &[
 
 /// An event that the order's status does not allow (R-TR-1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("event {event} is not allowed in status {from} (R-TR-1; gateway code 010010007)")]
+#[error("event {event} is not allowed in status {from} (R-TR-1; gateway code {})", self.error_code().code)]
 #[non_exhaustive]
 pub struct TransitionError {
     /// The status the order was in.
@@ -170,10 +188,26 @@ pub struct TransitionError {
 }
 
 impl TransitionError {
-    /// The gateway's answer to an operation the status does not allow:
-    /// `010010007` 処理できないステータス (R-TR-1).
+    /// The gateway's answer to an operation the status does not allow
+    /// (R-TR-1): 処理できないステータス from the operation's own family —
+    /// `010010107` for a cancel, `010010007` for a settle (the cancel's
+    /// codes, docs/DECISIONS.md). Events no merchant operation causes
+    /// (the carrier's, the clock's) are given the settle family's code.
     pub const fn error_code(&self) -> &'static crate::error_code::ErrorCode {
-        crate::error_code::codes::NOT_ALLOWED
+        match self.event {
+            EventKind::CancelOk | EventKind::CancelFail => {
+                crate::error_code::codes::CANCEL_NOT_ALLOWED
+            }
+            EventKind::ApproveImmediate
+            | EventKind::ApproveAuthorization
+            | EventKind::Decline
+            | EventKind::SettleToday
+            | EventKind::SettleFuture
+            | EventKind::WithdrawReservation
+            | EventKind::SettleDateArrives
+            | EventKind::CarrierConfirmsSettle
+            | EventKind::CarrierRejectsSettle => crate::error_code::codes::NOT_ALLOWED,
+        }
     }
 }
 
@@ -230,6 +264,39 @@ pub fn terminal_statuses() -> Vec<Status> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// R-TR-1, R-CN-1: a refused cancel answers the cancel family's
+    /// 010010107, a refused settle 010010007 — the same codes the core's
+    /// answers give (`cancel::answer_cancel`, `settle::answer_settle`).
+    #[test]
+    fn r_tr_1_refused_operations_name_their_own_familys_code() {
+        for from in Status::iter() {
+            for event in EventKind::iter() {
+                let Err(e) = next_status(from, event) else {
+                    continue;
+                };
+                let want = match event {
+                    EventKind::CancelOk | EventKind::CancelFail => "010010107",
+                    _ => "010010007",
+                };
+                assert_eq!(e.error_code().code, want, "{from} {event}");
+                assert!(
+                    e.to_string().ends_with(&format!("gateway code {want})")),
+                    "{e}"
+                );
+            }
+        }
+    }
+
+    /// The screen's history names every event in Japanese, each one its own.
+    #[test]
+    fn every_event_has_its_own_japanese_label() {
+        let labels: Vec<&str> = EventKind::iter().map(EventKind::label_ja).collect();
+        for (i, l) in labels.iter().enumerate() {
+            assert!(!l.is_ascii(), "{l}");
+            assert!(!labels[..i].contains(l), "{l} twice");
+        }
+    }
 
     /// §3 written out independently of [`TRANSITIONS`], as (from, event) →
     /// to, so the exhaustive check compares two spellings of the spec.

@@ -1,139 +1,50 @@
-//! The sandbox's command-line flags (INTERFACES.md §2). Every flag and
-//! default of the interface is kept exactly; the extra flags are marked
-//! "sandbox addition".
+//! The sandbox's configuration: one builder collects every setting,
+//! [`SandboxBuilder::build`] checks the combination once and returns a
+//! typed [`ConfigError`] naming the setting and the rule; the built
+//! [`SandboxConfig`] is immutable (INTERFACES.md §2 gives every default).
+//!
+//! The library knows no command line: the `zeus-carrier sandbox` flags are
+//! parsed by the CLI crate, which fills this builder. Each setting's
+//! default is written once, in the `DEFAULT_*` constants below, which the
+//! CLI's flags use too.
 
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset};
-use clap::{Parser, ValueEnum};
+use zeus_carrier_core::callback::{CgiParam, ClientIp, DeliveryPolicy};
+use zeus_carrier_core::secure_link::Zkey;
 use zeus_carrier_core::status::OptionalCgi;
-use zeus_carrier_core::{Charset, PaymentMode};
+use zeus_carrier_core::test_mode::is_test_id;
+use zeus_carrier_core::time::to_jst;
+use zeus_carrier_core::{Charset, JstDateTime, PaymentMode};
 
+/// `--listen` [127.0.0.1:8931] (used by [`crate::run`]; an in-process
+/// [`crate::Sandbox`] always takes a free loopback port).
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8931";
+/// `--clientip` [1234567890].
+pub const DEFAULT_CLIENTIP: &str = "1234567890";
+/// `--zkey` [sandbox-zkey].
+pub const DEFAULT_ZKEY: &str = "sandbox-zkey";
+/// `--test-id` [12345678].
+pub const DEFAULT_TEST_ID: &str = "12345678";
+/// `--mail-to` [merchant@example.invalid].
+pub const DEFAULT_MAIL_TO: &str = "merchant@example.invalid";
+/// `--cgi-answer-wait-secs` [5] (sandbox addition, docs/SANDBOX.md).
+pub const DEFAULT_CGI_ANSWER_WAIT: Duration = Duration::from_secs(5);
 /// The eleven CGI parameters, comma separated: the default of `--cgi-params`.
 pub const ALL_CGI_PARAMS: &str =
     "clientip,money,username,telno,email,sendid,sendpoint,order_no,carrier_type,status,error_code";
 
-/// How the sandbox gateway is configured: one merchant per process
-/// (INTERFACES.md §2). Parsed by the `zeus-carrier sandbox` command with
-/// `#[command(flatten)]`; [`SandboxConfig::default`] gives every default.
-#[derive(Clone, clap::Args)]
-pub struct SandboxConfig {
-    /// Address to listen on (`127.0.0.1:0` picks a free port).
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8931")]
-    pub listen: String,
-
-    /// The merchant's IP code (10 digits).
-    #[arg(long, value_name = "DIGITS", default_value = "1234567890")]
-    pub clientip: String,
-
-    /// The Secure Link authentication key. Never logged or shown.
-    #[arg(long, value_name = "SECRET", default_value = "sandbox-zkey")]
-    pub zkey: String,
-
-    /// The merchant's payment mode: immediate sale or authorization (仮売).
-    #[arg(long, value_enum, default_value = "auth")]
-    pub mode: ModeArg,
-
-    /// Where CGI calls go (none: no CGI calls).
-    #[arg(long, value_name = "URL")]
-    pub cgi_url: Option<String>,
-
-    /// The parameters CGI calls carry, comma separated (SPEC §9).
-    #[arg(long, value_name = "LIST", default_value = ALL_CGI_PARAMS)]
-    pub cgi_params: String,
-
-    /// Also send CGI calls for the optional statuses 04, 10 and 11 (D-13).
-    #[arg(long)]
-    pub cgi_optional: bool,
-
-    /// Retry CGI calls that time out (or cannot connect) (R-CG-2).
-    #[arg(long)]
-    pub cgi_retry: bool,
-
-    /// CGI timeout in seconds; fractions allowed (sandbox addition: `0.2`).
-    #[arg(long, value_name = "N", default_value = "40", value_parser = parse_secs)]
-    pub cgi_timeout_secs: Duration,
-
-    /// Interval between automatic CGI attempts, from the START of one to the
-    /// start of the next (R-CG-2), in seconds; fractions allowed.
-    #[arg(long, value_name = "N", default_value = "40", value_parser = parse_secs)]
-    pub cgi_retry_interval_secs: Duration,
-
-    /// The most automatic CGI retries after the first attempt.
-    #[arg(long, value_name = "N", default_value_t = 5)]
-    pub cgi_max_retries: u32,
-
-    /// How CGI calls are sent: `get` (the manual's default) or `post` (the
-    /// same parameters as an urlencoded body in `--charset`; the manual
-    /// offers it on request).
-    #[arg(long, value_enum, default_value = "get")]
-    pub cgi_method: CgiMethod,
-
-    /// Also send the CGI error mail when the merchant answers 200 without
-    /// `successok` (sandbox addition; the manual marks it "on request").
-    #[arg(long)]
-    pub cgi_error_mail_on_bad_body: bool,
-
-    /// How long an endpoint whose action sends CGI calls waits for their
-    /// first attempts before it answers, in seconds; fractions allowed
-    /// (sandbox addition; see docs/SANDBOX.md).
-    #[arg(long, value_name = "N", default_value = "5", value_parser = parse_secs)]
-    pub cgi_answer_wait_secs: Duration,
-
-    /// A test ID (テストID); repeatable.
-    #[arg(long = "test-id", value_name = "DIGITS", default_values_t = [String::from("12345678")])]
-    pub test_ids: Vec<String>,
-
-    /// Where notification mails are addressed.
-    #[arg(long, value_name = "ADDR", default_value = "merchant@example.invalid")]
-    pub mail_to: String,
-
-    /// The charset of forms, CGI calls and Secure Link bodies (D-3).
-    #[arg(long, value_enum, default_value = "sjis")]
-    pub charset: CharsetArg,
-
-    /// Start with the clock frozen at this instant (RFC 3339).
-    #[arg(long, value_name = "RFC3339", value_parser = parse_rfc3339)]
-    pub now: Option<DateTime<FixedOffset>>,
-
-    /// Also write every mail as an `.eml` file into this directory.
-    #[arg(long, value_name = "DIR")]
-    pub mail_dir: Option<PathBuf>,
-
-    /// Prefix of order numbers (sandbox addition; default: `SB` and the
-    /// process start time, so numbers stay unique across restarts).
-    #[arg(long, value_name = "PREFIX", value_parser = parse_prefix)]
-    pub order_prefix: Option<String>,
-}
-
-/// `--mode`: the merchant's payment mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ModeArg {
-    /// Immediate sale (決済処理): 01 → 07.
-    Immediate,
-    /// Authorization (仮売決済処理): 01 → 03, settled later.
-    Auth,
-}
-
-impl From<ModeArg> for PaymentMode {
-    fn from(m: ModeArg) -> Self {
-        match m {
-            ModeArg::Immediate => PaymentMode::Immediate,
-            ModeArg::Auth => PaymentMode::Authorization,
-        }
-    }
-}
-
-/// `--cgi-method`: how CGI calls are sent (the manual: "GETで行います。
-/// POSTで行う場合は、営業担当までご連絡ください").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+/// How CGI calls are sent (the manual: "GETで行います。POSTで行う場合は、
+/// 営業担当までご連絡ください").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum CgiMethod {
     /// `GET URL?query` (the default).
+    #[default]
     Get,
     /// `POST URL` with the query as an
-    /// `application/x-www-form-urlencoded` body in `--charset`.
+    /// `application/x-www-form-urlencoded` body in the sandbox's charset.
     Post,
 }
 
@@ -147,73 +58,278 @@ impl CgiMethod {
     }
 }
 
-/// `--charset`: `sjis` or `utf8` (D-3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CharsetArg {
-    /// Shift_JIS.
-    Sjis,
-    /// UTF-8.
-    Utf8,
+/// Where and how the sandbox sends CGI calls (`--cgi-url`, `--cgi-method`,
+/// `--cgi-params`, `--cgi-optional`). Without one, no CGI call is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CgiTarget {
+    /// The merchant's CGI URL (checked by [`SandboxBuilder::build`]).
+    pub url: String,
+    /// GET (default) or POST.
+    pub method: CgiMethod,
+    /// The parameters calls carry (default: all eleven, SPEC §9), sent in
+    /// the manual's order.
+    pub params: Vec<CgiParam>,
+    /// Also send calls for the optional statuses 04, 10 and 11 (D-13).
+    pub optional: bool,
 }
 
-impl From<CharsetArg> for Charset {
-    fn from(c: CharsetArg) -> Self {
-        match c {
-            CharsetArg::Sjis => Charset::ShiftJis,
-            CharsetArg::Utf8 => Charset::Utf8,
+impl CgiTarget {
+    /// Calls to `url` by GET with all eleven parameters, the required
+    /// statuses only.
+    pub fn new(url: impl Into<String>) -> CgiTarget {
+        CgiTarget {
+            url: url.into(),
+            method: CgiMethod::Get,
+            params: CgiParam::ALL.to_vec(),
+            optional: false,
         }
     }
-}
 
-/// A wrapper to parse [`SandboxConfig`] on its own.
-#[derive(Parser)]
-#[command(name = "sandbox")]
-struct Standalone {
-    #[command(flatten)]
-    config: SandboxConfig,
-}
+    /// Sends the calls by `method`.
+    pub fn method(mut self, method: CgiMethod) -> CgiTarget {
+        self.method = method;
+        self
+    }
 
-impl SandboxConfig {
-    /// `--cgi-optional` as the core's choice for the optional CGI calls
-    /// (D-13).
+    /// Sends only `params` (an empty list is refused by `build`).
+    pub fn params(mut self, params: impl IntoIterator<Item = CgiParam>) -> CgiTarget {
+        self.params = params.into_iter().collect();
+        self
+    }
+
+    /// Also sends calls for the optional statuses 04, 10 and 11 (D-13).
+    pub fn optional(mut self, optional: bool) -> CgiTarget {
+        self.optional = optional;
+        self
+    }
+
+    /// The core's choice for the optional calls (D-13).
     pub fn optional_cgi(&self) -> OptionalCgi {
-        if self.cgi_optional {
+        if self.optional {
             OptionalCgi::Send
         } else {
             OptionalCgi::Skip
         }
     }
+}
 
-    /// Parses flags as the command line would (without the program name):
-    /// `SandboxConfig::from_flags(["--mode", "immediate"])`.
-    pub fn from_flags<I, T>(flags: I) -> Result<SandboxConfig, clap::Error>
-    where
-        I: IntoIterator<Item = T>,
-        T: Into<std::ffi::OsString> + Clone,
-    {
-        let args = std::iter::once(std::ffi::OsString::from("sandbox"))
-            .chain(flags.into_iter().map(Into::into));
-        Standalone::try_parse_from(args).map(|s| s.config)
+/// Where notification mails go (`--mail-to`, `--mail-dir`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MailSettings {
+    /// The address mails are written to (the screen's settings can change
+    /// it later).
+    pub to: String,
+    /// Also write every mail as an `.eml` file into this directory.
+    pub dir: Option<PathBuf>,
+}
+
+impl MailSettings {
+    /// Mails to `to`, kept in memory only.
+    pub fn new(to: impl Into<String>) -> MailSettings {
+        MailSettings {
+            to: to.into(),
+            dir: None,
+        }
     }
 
-    /// The payment mode.
+    /// Also writes every mail as an `.eml` file into `dir`.
+    pub fn dir(mut self, dir: impl Into<PathBuf>) -> MailSettings {
+        self.dir = Some(dir.into());
+        self
+    }
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        MailSettings::new(DEFAULT_MAIL_TO)
+    }
+}
+
+/// A setting of the sandbox, as the builder and the command line name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Setting {
+    /// `listen` / `--listen`.
+    Listen,
+    /// `clientip` / `--clientip`.
+    ClientIp,
+    /// `zkey` / `--zkey`.
+    Zkey,
+    /// `cgi` URL / `--cgi-url`.
+    CgiUrl,
+    /// `cgi` parameters / `--cgi-params`.
+    CgiParams,
+    /// `test_ids` / `--test-id`.
+    TestId,
+    /// `mail` address / `--mail-to`.
+    MailTo,
+    /// `order_prefix` / `--order-prefix`.
+    OrderPrefix,
+}
+
+impl Setting {
+    /// The command-line flag that sets it.
+    pub const fn flag(self) -> &'static str {
+        match self {
+            Setting::Listen => "--listen",
+            Setting::ClientIp => "--clientip",
+            Setting::Zkey => "--zkey",
+            Setting::CgiUrl => "--cgi-url",
+            Setting::CgiParams => "--cgi-params",
+            Setting::TestId => "--test-id",
+            Setting::MailTo => "--mail-to",
+            Setting::OrderPrefix => "--order-prefix",
+        }
+    }
+}
+
+impl fmt::Display for Setting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.flag())
+    }
+}
+
+/// A setting whose value breaks a rule: names the setting (by its flag)
+/// and the rule. The value is never shown for the zkey.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{setting}: {rule}")]
+#[non_exhaustive]
+pub struct ConfigError {
+    /// The setting.
+    pub setting: Setting,
+    /// The rule it breaks, with the value (except a secret's).
+    pub rule: String,
+}
+
+impl ConfigError {
+    pub(crate) fn new(setting: Setting, rule: impl Into<String>) -> ConfigError {
+        ConfigError {
+            setting,
+            rule: rule.into(),
+        }
+    }
+}
+
+/// The checked configuration of one sandbox: one merchant per sandbox
+/// (INTERFACES.md §2). Built by [`SandboxConfig::builder`] (or
+/// [`crate::Sandbox::builder`]); [`SandboxConfig::default`] holds every
+/// default. Immutable and cheap to clone.
+#[derive(Clone)]
+pub struct SandboxConfig {
+    listen: String,
+    clientip: String,
+    zkey: String,
+    mode: PaymentMode,
+    charset: Charset,
+    cgi: Option<CgiTarget>,
+    delivery: DeliveryPolicy,
+    cgi_answer_wait: Duration,
+    test_ids: Vec<String>,
+    mail: MailSettings,
+    frozen_at: Option<JstDateTime>,
+    order_prefix: Option<String>,
+}
+
+impl SandboxConfig {
+    /// A builder holding every default of INTERFACES.md §2.
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder::default()
+    }
+
+    /// A builder starting from this configuration.
+    pub fn to_builder(&self) -> SandboxBuilder {
+        SandboxBuilder {
+            config: self.clone(),
+        }
+    }
+
+    /// The address [`crate::run`] listens on.
+    pub fn listen(&self) -> &str {
+        &self.listen
+    }
+
+    /// The merchant's IP code (10 digits).
+    pub fn clientip(&self) -> &str {
+        &self.clientip
+    }
+
+    /// The Secure Link authentication key (never logged or shown).
+    pub fn zkey(&self) -> &str {
+        &self.zkey
+    }
+
+    /// The merchant's payment mode.
     pub fn payment_mode(&self) -> PaymentMode {
-        self.mode.into()
+        self.mode
     }
 
-    /// The charset.
+    /// The charset of forms, CGI calls and Secure Link bodies (D-3).
     pub fn charset(&self) -> Charset {
-        self.charset.into()
+        self.charset
+    }
+
+    /// Where CGI calls go; `None`: no CGI calls.
+    pub fn cgi(&self) -> Option<&CgiTarget> {
+        self.cgi.as_ref()
+    }
+
+    /// The CGI timeout and retry policy (R-CG-2, R-ST-3).
+    pub fn delivery_policy(&self) -> DeliveryPolicy {
+        self.delivery
+    }
+
+    /// How long an endpoint whose action sends CGI calls waits for their
+    /// first attempts before it answers.
+    pub fn cgi_answer_wait(&self) -> Duration {
+        self.cgi_answer_wait
+    }
+
+    /// The test IDs (テストID) in force (R-LP-4).
+    pub fn test_ids(&self) -> &[String] {
+        &self.test_ids
+    }
+
+    /// The mail settings at startup.
+    pub fn mail(&self) -> &MailSettings {
+        &self.mail
+    }
+
+    /// The instant the clock starts frozen at; `None`: real time.
+    pub fn frozen_at(&self) -> Option<JstDateTime> {
+        self.frozen_at
+    }
+
+    /// The prefix of order numbers; `None`: `SB` and the start time.
+    pub fn order_prefix(&self) -> Option<&str> {
+        self.order_prefix.as_deref()
+    }
+
+    /// The core's choice for the optional CGI calls (D-13).
+    pub fn optional_cgi(&self) -> OptionalCgi {
+        self.cgi
+            .as_ref()
+            .map_or(OptionalCgi::Skip, CgiTarget::optional_cgi)
     }
 }
 
 impl Default for SandboxConfig {
     /// Every default of INTERFACES.md §2.
     fn default() -> Self {
-        // The defaults are written once, in the clap attributes above.
-        match SandboxConfig::from_flags(std::iter::empty::<&str>()) {
-            Ok(c) => c,
-            Err(e) => unreachable!("the default flags parse: {e}"),
+        SandboxConfig {
+            listen: DEFAULT_LISTEN.to_owned(),
+            clientip: DEFAULT_CLIENTIP.to_owned(),
+            zkey: DEFAULT_ZKEY.to_owned(),
+            mode: PaymentMode::Authorization,
+            charset: Charset::ShiftJis,
+            cgi: None,
+            delivery: DeliveryPolicy::default(),
+            cgi_answer_wait: DEFAULT_CGI_ANSWER_WAIT,
+            test_ids: vec![DEFAULT_TEST_ID.to_owned()],
+            mail: MailSettings::default(),
+            frozen_at: None,
+            order_prefix: None,
         }
     }
 }
@@ -226,56 +342,215 @@ impl fmt::Debug for SandboxConfig {
             .field("clientip", &self.clientip)
             .field("zkey", &"<redacted>")
             .field("mode", &self.mode)
-            .field("cgi_url", &self.cgi_url)
-            .field("cgi_params", &self.cgi_params)
-            .field("cgi_optional", &self.cgi_optional)
-            .field("cgi_retry", &self.cgi_retry)
-            .field("cgi_timeout_secs", &self.cgi_timeout_secs)
-            .field("cgi_retry_interval_secs", &self.cgi_retry_interval_secs)
-            .field("cgi_method", &self.cgi_method)
-            .field("cgi_max_retries", &self.cgi_max_retries)
-            .field(
-                "cgi_error_mail_on_bad_body",
-                &self.cgi_error_mail_on_bad_body,
-            )
-            .field("cgi_answer_wait_secs", &self.cgi_answer_wait_secs)
-            .field("test_ids", &self.test_ids)
-            .field("mail_to", &self.mail_to)
             .field("charset", &self.charset)
-            .field("now", &self.now)
-            .field("mail_dir", &self.mail_dir)
+            .field("cgi", &self.cgi)
+            .field("delivery", &self.delivery)
+            .field("cgi_answer_wait", &self.cgi_answer_wait)
+            .field("test_ids", &self.test_ids)
+            .field("mail", &self.mail)
+            .field("frozen_at", &self.frozen_at)
             .field("order_prefix", &self.order_prefix)
             .finish()
     }
 }
 
-/// Seconds as a non-negative decimal number (`40`, `0.25`).
-fn parse_secs(s: &str) -> Result<Duration, String> {
-    let v: f64 = s
-        .trim()
-        .parse()
-        .map_err(|_| format!("{s:?} is not a number of seconds"))?;
-    Duration::try_from_secs_f64(v).map_err(|_| format!("{s:?} is not a non-negative duration"))
+/// Collects the sandbox's settings; [`SandboxBuilder::build`] checks them
+/// once, [`SandboxBuilder::start`] also starts the sandbox.
+///
+/// ```
+/// use zeus_carrier_core::PaymentMode;
+/// use zeus_carrier_sandbox::{CgiMethod, CgiTarget, SandboxConfig};
+///
+/// let config = SandboxConfig::builder()
+///     .mode(PaymentMode::Immediate)
+///     .cgi(CgiTarget::new("http://127.0.0.1:3000/cgi").method(CgiMethod::Post))
+///     .test_ids(["12345678", "87654321"])
+///     .build()
+///     .expect("a usable configuration");
+/// assert_eq!(config.test_ids(), ["12345678", "87654321"]);
+/// ```
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct SandboxBuilder {
+    config: SandboxConfig,
 }
 
-fn parse_rfc3339(s: &str) -> Result<DateTime<FixedOffset>, String> {
-    DateTime::parse_from_rfc3339(s).map_err(|e| format!("{s:?} is not RFC 3339: {e}"))
+impl SandboxBuilder {
+    /// The address [`crate::run`] listens on (`127.0.0.1:0`: a free port).
+    pub fn listen(mut self, addr: impl Into<String>) -> Self {
+        self.config.listen = addr.into();
+        self
+    }
+
+    /// The merchant's IP code (10 digits).
+    pub fn clientip(mut self, clientip: impl Into<String>) -> Self {
+        self.config.clientip = clientip.into();
+        self
+    }
+
+    /// The Secure Link authentication key.
+    pub fn zkey(mut self, zkey: impl Into<String>) -> Self {
+        self.config.zkey = zkey.into();
+        self
+    }
+
+    /// Immediate sale (01 → 07) or authorization (01 → 03, settled later).
+    pub fn mode(mut self, mode: PaymentMode) -> Self {
+        self.config.mode = mode;
+        self
+    }
+
+    /// The charset of forms, CGI calls and Secure Link bodies (D-3).
+    pub fn charset(mut self, charset: Charset) -> Self {
+        self.config.charset = charset;
+        self
+    }
+
+    /// Sends CGI calls as `target` says.
+    pub fn cgi(mut self, target: CgiTarget) -> Self {
+        self.config.cgi = Some(target);
+        self
+    }
+
+    /// Sends no CGI call (the default).
+    pub fn no_cgi(mut self) -> Self {
+        self.config.cgi = None;
+        self
+    }
+
+    /// The CGI timeout, retries and error mail on a wrong body (R-CG-2,
+    /// R-ST-3); the default is the manual's: 40 s, no retry.
+    pub fn retry_policy(mut self, policy: DeliveryPolicy) -> Self {
+        self.config.delivery = policy;
+        self
+    }
+
+    /// How long an endpoint whose action sends CGI calls waits for their
+    /// first attempts before it answers (default 5 s).
+    pub fn cgi_answer_wait(mut self, wait: Duration) -> Self {
+        self.config.cgi_answer_wait = wait;
+        self
+    }
+
+    /// The test IDs (テストID), replacing the default `12345678`.
+    pub fn test_ids<I, S>(mut self, ids: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.config.test_ids = ids.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Where mails go.
+    pub fn mail(mut self, mail: MailSettings) -> Self {
+        self.config.mail = mail;
+        self
+    }
+
+    /// Starts the clock frozen at `at` (any offset; kept in Japan time).
+    pub fn frozen_at(mut self, at: JstDateTime) -> Self {
+        self.config.frozen_at = Some(to_jst(&at));
+        self
+    }
+
+    /// Runs the clock on real time (the default).
+    pub fn real_clock(mut self) -> Self {
+        self.config.frozen_at = None;
+        self
+    }
+
+    /// The prefix of order numbers: 1–24 of `A-Za-z0-9.-` (order numbers
+    /// are at most 38 characters, SPEC §5).
+    pub fn order_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.config.order_prefix = Some(prefix.into());
+        self
+    }
+
+    /// Checks every setting once: the IP code and key as a merchant could
+    /// send them, test IDs of half-width digits, a CGI URL and at least one
+    /// parameter, a mail address, an order prefix.
+    pub fn build(self) -> Result<SandboxConfig, ConfigError> {
+        let c = self.config;
+        if c.listen.trim().is_empty() {
+            return Err(ConfigError::new(
+                Setting::Listen,
+                "an address such as 127.0.0.1:8931",
+            ));
+        }
+        ClientIp::parse(&c.clientip)
+            .map_err(|e| ConfigError::new(Setting::ClientIp, e.to_string()))?;
+        if !Zkey::new(c.zkey.clone()).is_well_formed() {
+            return Err(ConfigError::new(
+                Setting::Zkey,
+                "1-40 printable ASCII characters without spaces (SPEC §5)",
+            ));
+        }
+        if c.test_ids.is_empty() {
+            return Err(ConfigError::new(
+                Setting::TestId,
+                "at least one test ID (R-LP-4)",
+            ));
+        }
+        if let Some(id) = c.test_ids.iter().find(|id| !is_test_id(id)) {
+            return Err(ConfigError::new(
+                Setting::TestId,
+                format!("{id:?} is not half-width digits (R-LP-4)"),
+            ));
+        }
+        if let Some(cgi) = &c.cgi {
+            reqwest::Url::parse(&cgi.url)
+                .map_err(|e| ConfigError::new(Setting::CgiUrl, format!("{:?}: {e}", cgi.url)))?;
+            if cgi.params.is_empty() {
+                return Err(ConfigError::new(
+                    Setting::CgiParams,
+                    zeus_carrier_core::callback::CgiParamListError::Empty.to_string(),
+                ));
+            }
+            if let Some(p) = cgi
+                .params
+                .iter()
+                .enumerate()
+                .find_map(|(i, p)| cgi.params[..i].contains(p).then_some(p))
+            {
+                return Err(ConfigError::new(
+                    Setting::CgiParams,
+                    zeus_carrier_core::callback::CgiParamListError::Repeated { param: *p }
+                        .to_string(),
+                ));
+            }
+        }
+        crate::mail::check_address(&c.mail.to)?;
+        if let Some(prefix) = &c.order_prefix {
+            check_prefix(prefix)?;
+        }
+        Ok(c)
+    }
+
+    /// Builds the configuration and starts the sandbox on a free loopback
+    /// port ([`crate::Sandbox::start`]).
+    pub async fn start(self) -> Result<crate::Sandbox, crate::SandboxError> {
+        crate::Sandbox::start(self.build()?).await
+    }
 }
 
 /// Order numbers are at most 38 of `A-Za-z0-9.-` (SPEC §5); the prefix
 /// leaves room for `-` and a counter.
-fn parse_prefix(s: &str) -> Result<String, String> {
+fn check_prefix(s: &str) -> Result<(), ConfigError> {
     if s.is_empty()
         || s.len() > 24
         || !s
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
     {
-        return Err(format!(
-            "{s:?}: an order prefix is 1-24 of A-Z a-z 0-9 . - (order numbers are at most 38)"
+        return Err(ConfigError::new(
+            Setting::OrderPrefix,
+            format!(
+                "{s:?}: an order prefix is 1-24 of A-Z a-z 0-9 . - (order numbers are at most 38, SPEC §5)"
+            ),
         ));
     }
-    Ok(s.to_owned())
+    Ok(())
 }
 
 #[cfg(test)]
@@ -285,63 +560,114 @@ mod tests {
     #[test]
     fn interfaces_2_defaults() {
         let c = SandboxConfig::default();
-        assert_eq!(c.listen, "127.0.0.1:8931");
-        assert_eq!(c.clientip, "1234567890");
-        assert_eq!(c.zkey, "sandbox-zkey");
-        assert_eq!(c.mode, ModeArg::Auth);
-        assert_eq!(c.cgi_url, None);
-        assert_eq!(c.cgi_params, ALL_CGI_PARAMS);
-        assert!(!c.cgi_optional && !c.cgi_retry);
-        assert_eq!(c.cgi_timeout_secs, Duration::from_secs(40));
-        assert_eq!(c.cgi_retry_interval_secs, Duration::from_secs(40));
-        assert_eq!(c.cgi_max_retries, 5);
-        assert_eq!(c.cgi_method, CgiMethod::Get);
+        assert_eq!(c.listen(), "127.0.0.1:8931");
+        assert_eq!(c.clientip(), "1234567890");
+        assert_eq!(c.zkey(), "sandbox-zkey");
+        assert_eq!(c.payment_mode(), PaymentMode::Authorization);
+        assert_eq!(c.cgi(), None);
+        assert_eq!(c.delivery_policy(), DeliveryPolicy::default());
+        assert_eq!(c.delivery_policy().timeout, Duration::from_secs(40));
+        assert_eq!(c.delivery_policy().retry_interval, Duration::from_secs(40));
+        assert_eq!(c.delivery_policy().max_retries, 5);
+        assert!(!c.delivery_policy().retry_enabled);
+        assert_eq!(c.test_ids(), ["12345678"]);
+        assert_eq!(c.mail().to, "merchant@example.invalid");
+        assert_eq!(c.mail().dir, None);
+        assert_eq!(c.charset(), Charset::ShiftJis);
+        assert_eq!(c.frozen_at(), None);
+        assert_eq!(c.cgi_answer_wait(), Duration::from_secs(5));
         assert_eq!(
-            SandboxConfig::from_flags(["--cgi-method", "post"])
-                .expect("flags")
-                .cgi_method,
-            CgiMethod::Post
+            CgiParam::parse_list(ALL_CGI_PARAMS).expect("all"),
+            CgiTarget::new("http://x/").params
         );
-        assert!(SandboxConfig::from_flags(["--cgi-method", "put"]).is_err());
-        assert_eq!(c.test_ids, ["12345678"]);
-        assert_eq!(c.mail_to, "merchant@example.invalid");
-        assert_eq!(c.charset, CharsetArg::Sjis);
-        assert_eq!(c.now, None);
-        assert_eq!(c.mail_dir, None);
+        // The defaults pass the builder's own checks.
+        assert!(SandboxConfig::builder().build().is_ok());
     }
 
     #[test]
-    fn flags_parse_and_test_id_repeats() {
-        let c = SandboxConfig::from_flags([
-            "--mode",
-            "immediate",
-            "--test-id",
-            "1",
-            "--test-id",
-            "2",
-            "--charset",
-            "utf8",
-            "--cgi-timeout-secs",
-            "0.25",
-            "--now",
-            "2026-01-10T10:00:00+09:00",
-        ])
-        .expect("flags");
-        assert_eq!(c.mode, ModeArg::Immediate);
-        assert_eq!(c.test_ids, ["1", "2"]);
-        assert_eq!(c.charset(), Charset::Utf8);
-        assert_eq!(c.cgi_timeout_secs, Duration::from_millis(250));
-        assert!(c.now.is_some());
-        assert!(SandboxConfig::from_flags(["--mode", "sale"]).is_err());
-        assert!(SandboxConfig::from_flags(["--cgi-timeout-secs", "-1"]).is_err());
-        assert!(SandboxConfig::from_flags(["--order-prefix", "a_b"]).is_err());
+    fn build_names_the_setting_and_the_rule() {
+        let cases: Vec<(SandboxBuilder, Setting, &str)> = vec![
+            (
+                SandboxConfig::builder().clientip("12345"),
+                Setting::ClientIp,
+                "",
+            ),
+            (
+                SandboxConfig::builder().zkey("has space"),
+                Setting::Zkey,
+                "SPEC §5",
+            ),
+            (
+                SandboxConfig::builder().test_ids(["12a"]),
+                Setting::TestId,
+                "R-LP-4",
+            ),
+            (
+                SandboxConfig::builder().test_ids(Vec::<String>::new()),
+                Setting::TestId,
+                "R-LP-4",
+            ),
+            (
+                SandboxConfig::builder().cgi(CgiTarget::new("not a url")),
+                Setting::CgiUrl,
+                "not a url",
+            ),
+            (
+                SandboxConfig::builder().cgi(CgiTarget::new("http://x/").params([])),
+                Setting::CgiParams,
+                "SPEC §9",
+            ),
+            (
+                SandboxConfig::builder()
+                    .cgi(CgiTarget::new("http://x/").params([CgiParam::Status, CgiParam::Status])),
+                Setting::CgiParams,
+                "more than once",
+            ),
+            (
+                SandboxConfig::builder().mail(MailSettings::new("nobody")),
+                Setting::MailTo,
+                "nobody",
+            ),
+            (
+                SandboxConfig::builder().order_prefix("a_b"),
+                Setting::OrderPrefix,
+                "a_b",
+            ),
+            (SandboxConfig::builder().listen(" "), Setting::Listen, ""),
+        ];
+        for (builder, setting, rule) in cases {
+            let e = builder.build().expect_err("refused");
+            assert_eq!(e.setting, setting, "{e}");
+            assert!(e.rule.contains(rule), "{e}");
+            assert!(e.to_string().starts_with(setting.flag()), "{e}");
+        }
     }
 
     #[test]
-    fn zkey_is_redacted_in_debug() {
-        let c = SandboxConfig::from_flags(["--zkey", "s3cr3t-value"]).expect("flags");
-        let shown = format!("{c:?}");
+    fn zkey_is_redacted_in_debug_and_errors() {
+        let c = SandboxConfig::builder()
+            .zkey("s3cr3t-value")
+            .build()
+            .expect("config");
+        let shown = format!("{c:?} {:?}", c.to_builder());
         assert!(!shown.contains("s3cr3t-value"), "{shown}");
         assert!(shown.contains("<redacted>"));
+        let e = SandboxConfig::builder()
+            .zkey("s3cr3t value")
+            .build()
+            .expect_err("refused");
+        assert!(!e.to_string().contains("s3cr3t"), "{e}");
+    }
+
+    #[test]
+    fn frozen_at_is_kept_in_japan_time() {
+        let utc = chrono::DateTime::parse_from_rfc3339("2026-01-10T01:00:00Z").expect("t");
+        let c = SandboxConfig::builder()
+            .frozen_at(utc)
+            .build()
+            .expect("config");
+        let at = c.frozen_at().expect("frozen");
+        assert_eq!(at.offset().local_minus_utc(), 9 * 3600);
+        assert_eq!(at, utc);
     }
 }

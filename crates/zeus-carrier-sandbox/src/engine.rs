@@ -193,9 +193,10 @@ pub(crate) fn dispatch(
         if let Some(draft) = crate::rules::notification_mail(state, e, at) {
             crate::mail::send(state, draft);
         }
-        let Some(base) = &state.config().cgi_url else {
+        let Some(target) = state.config().cgi() else {
             continue;
         };
+        let base = &target.url;
         if !should_notify(e.status, state.config().optional_cgi()) {
             continue;
         }
@@ -214,7 +215,7 @@ pub(crate) fn dispatch(
                 continue;
             }
         };
-        let method = state.config().cgi_method;
+        let method = target.method;
         let (url, body) = match method {
             CgiMethod::Get => (join_query(base, &query), None),
             CgiMethod::Post => (base.clone(), Some(query)),
@@ -236,7 +237,7 @@ pub(crate) fn dispatch(
 /// `--cgi-answer-wait-secs`.
 pub(crate) async fn dispatch_and_wait(state: &SandboxState, entered: &[Entered]) {
     let waits = dispatch(state, entered);
-    if !delivery::wait_first_attempts(waits, state.config().cgi_answer_wait_secs).await {
+    if !delivery::wait_first_attempts(waits, state.config().cgi_answer_wait()).await {
         tracing::info!(
             "answering before every first CGI attempt finished (--cgi-answer-wait-secs)"
         );
@@ -372,8 +373,8 @@ pub(crate) fn secure(state: &SandboxState, body: &[u8]) -> (String, Vec<Entered>
     let config = state.config();
     // The request authenticates the merchant when both its IP code and its
     // key are this sandbox's (the zkey is compared by the core's `Zkey`).
-    let zkey = if request.clientip() == config.clientip
-        && request.zkey().matches(&Zkey::new(config.zkey.clone()))
+    let zkey = if request.clientip() == config.clientip()
+        && request.zkey().matches(&Zkey::new(config.zkey().to_owned()))
     {
         ZkeyCheck::Matches
     } else {

@@ -1,22 +1,14 @@
 //! The sandbox's error type.
 
-use zeus_carrier_core::callback::CgiParamListError;
+use crate::config::ConfigError;
 
 /// What can go wrong starting or driving the sandbox.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SandboxError {
-    /// A flag's value cannot be used.
-    #[error("{flag}: {reason}")]
-    Config {
-        /// The flag.
-        flag: &'static str,
-        /// What is wrong with its value.
-        reason: String,
-    },
-    /// `--cgi-params` names something that is not a CGI parameter.
-    #[error("--cgi-params: {0}")]
-    CgiParams(#[from] CgiParamListError),
+    /// A setting's value cannot be used.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     /// The listening socket could not be opened.
     #[error("cannot listen on {addr}: {source}")]
     Bind {

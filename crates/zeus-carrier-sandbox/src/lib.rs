@@ -11,11 +11,16 @@
 //! transitions, Secure Link answers, CGI parameters and judgement, mail
 //! texts. This crate stores, schedules and speaks HTTP.
 //!
-//! Three ways to run it:
-//! - [`run`]: bind `--listen`, print `listening on http://HOST:PORT`, serve
-//!   until a shutdown future completes (the `zeus-carrier sandbox` command);
-//! - [`Sandbox::spawn`]: in-process on `127.0.0.1:0`, with its base URL,
-//!   clock and state (the demo and tests);
+//! Configured by one builder ([`Sandbox::builder`] /
+//! [`SandboxConfig::builder`]); the library knows no command line (the
+//! CLI crate reads the flags into the builder). Three ways to run it:
+//! - [`Sandbox::builder`]`…`[`start()`](SandboxBuilder::start): a test
+//!   fixture in-process on `127.0.0.1:0`, with its URL, its clock, typed
+//!   inspection and the shopper's actions over HTTP; stops on drop (shops'
+//!   own suites, the demo);
+//! - [`run`]: bind the configured address, print `listening on
+//!   http://HOST:PORT`, serve until a shutdown future completes (the
+//!   `zeus-carrier sandbox` command);
 //! - [`router`]: the bare `axum::Router` (tests with `oneshot`).
 //!
 //! Decisions where the spec is silent are in `docs/SANDBOX.md`.
@@ -26,7 +31,11 @@ pub mod control;
 mod delivery;
 mod engine;
 mod error;
+mod fixture;
+mod flags;
+mod html_form;
 mod http;
+mod inspect;
 mod mail;
 mod pages;
 mod rules;
@@ -37,16 +46,22 @@ use std::future::Future;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
-use zeus_carrier_core::JstDateTime;
 
 pub use clock::Clock;
-pub use config::{ALL_CGI_PARAMS, CgiMethod, CharsetArg, ModeArg, SandboxConfig};
+pub use config::{
+    ALL_CGI_PARAMS, CgiMethod, CgiTarget, ConfigError, DEFAULT_CGI_ANSWER_WAIT, DEFAULT_CLIENTIP,
+    DEFAULT_LISTEN, DEFAULT_MAIL_TO, DEFAULT_TEST_ID, DEFAULT_ZKEY, MailSettings, SandboxBuilder,
+    SandboxConfig, Setting,
+};
 pub use delivery::CgiJob;
 pub use engine::{DECLINE, DECLINE_ERROR_CODE, Decision};
 pub use error::SandboxError;
+pub use fixture::{
+    FormViolation, ORDER_CGI_PATH, PaymentPage, SECURE_CGI_PATH, Sandbox, ShopperError,
+};
+pub use flags::{FlagsError, parse_secs};
 pub use http::router;
+pub use inspect::GatewayOrder;
 pub use mail::{MAIL_FROM, MailDraft, eml_file_name, to_eml};
 pub use state::{
     BackLink, CarrierOutcome, CgiAttempt, MailRecord, OrderRecord, SandboxState, ScreenResult,
@@ -62,7 +77,7 @@ pub const ORDER_NO_HEADER: &str = "x-sandbox-order-no";
 /// every request.
 pub const DUE_CHECK_INTERVAL: Duration = Duration::from_secs(30);
 
-/// Runs the sandbox on `config.listen` until `shutdown` completes: prints
+/// Runs the sandbox on [`SandboxConfig::listen`] until `shutdown` completes: prints
 /// `listening on http://HOST:PORT` on stdout once it accepts connections
 /// (the real port with `:0`), then serves; in-flight requests finish before
 /// it returns.
@@ -70,7 +85,7 @@ pub async fn run(
     config: SandboxConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), SandboxError> {
-    let addr = config.listen.clone();
+    let addr = config.listen().to_owned();
     let state = SandboxState::new(config)?;
     let listener = TcpListener::bind(&addr)
         .await
@@ -81,7 +96,7 @@ pub async fn run(
     serve(listener, state, shutdown).await
 }
 
-async fn serve(
+pub(crate) async fn serve(
     listener: TcpListener,
     state: SandboxState,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -102,103 +117,6 @@ async fn due_ticker(state: SandboxState) {
         interval.tick().await;
         if !state.clock().is_frozen() {
             engine::run_due(&state).await;
-        }
-    }
-}
-
-/// A sandbox running in-process on `127.0.0.1:<free port>`, for the demo
-/// and tests. Dropping it stops the server.
-#[derive(Debug)]
-pub struct Sandbox {
-    base_url: String,
-    state: SandboxState,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<Result<(), SandboxError>>>,
-}
-
-impl Sandbox {
-    /// Starts a sandbox with `config` on `127.0.0.1:0` (`config.listen` is
-    /// ignored). Prints nothing.
-    pub async fn spawn(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
-        let state = SandboxState::new(config)?;
-        let addr = "127.0.0.1:0";
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|source| SandboxError::Bind {
-                addr: addr.to_owned(),
-                source,
-            })?;
-        let local = listener.local_addr().map_err(SandboxError::Serve)?;
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(serve(listener, state.clone(), async move {
-            let _ = stopped.await;
-        }));
-        Ok(Sandbox {
-            base_url: format!("http://{local}"),
-            state,
-            stop: Some(stop),
-            task: Some(task),
-        })
-    }
-
-    /// `http://127.0.0.1:PORT`, without a trailing slash.
-    pub fn base_url(&self) -> &str {
-        &self.base_url
-    }
-
-    /// The URL of the sandbox's `order.cgi`, for a merchant's
-    /// `--gateway-url` (its base is [`Sandbox::base_url`]).
-    pub fn order_cgi_url(&self) -> String {
-        format!("{}/cgi-bin/carrier/order.cgi", self.base_url)
-    }
-
-    /// The state: orders, mails, CGI attempts, configuration.
-    pub fn state(&self) -> &SandboxState {
-        &self.state
-    }
-
-    /// The sandbox's now.
-    pub fn now(&self) -> JstDateTime {
-        self.state.now()
-    }
-
-    /// Freezes the clock at `at` and settles what came due (as
-    /// `POST /_sandbox/clock` with `now`).
-    pub async fn set_now(&self, at: JstDateTime) -> JstDateTime {
-        let t = self.state.clock().set(at);
-        engine::run_due(&self.state).await;
-        t
-    }
-
-    /// Moves the clock by `secs` and settles what came due (as
-    /// `POST /_sandbox/clock` with `advance_secs`).
-    pub async fn advance_secs(&self, secs: i64) -> Result<JstDateTime, SandboxError> {
-        let t =
-            self.state.clock().advance(secs).ok_or_else(|| {
-                SandboxError::Clock(format!("advance_secs {secs} is out of range"))
-            })?;
-        engine::run_due(&self.state).await;
-        Ok(t)
-    }
-
-    /// Stops the server and waits for in-flight requests.
-    pub async fn shutdown(mut self) -> Result<(), SandboxError> {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        match self.task.take() {
-            Some(task) => task
-                .await
-                .map_err(|e| SandboxError::Serve(std::io::Error::other(e)))?,
-            None => Ok(()),
-        }
-    }
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
         }
     }
 }

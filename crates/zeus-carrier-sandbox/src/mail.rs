@@ -10,7 +10,7 @@ use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
 use zeus_carrier_core::JstDateTime;
 
-use crate::error::SandboxError;
+use crate::config::{ConfigError, Setting};
 use crate::state::{MailRecord, SandboxState};
 
 /// The sender of every sandbox mail.
@@ -28,13 +28,13 @@ pub struct MailDraft {
 }
 
 /// Checks that `--mail-to` is a mail address.
-pub(crate) fn check_address(addr: &str) -> Result<(), SandboxError> {
-    addr.parse::<Mailbox>()
-        .map(|_| ())
-        .map_err(|e| SandboxError::Config {
-            flag: "--mail-to",
-            reason: format!("{addr:?} is not a mail address: {e}"),
-        })
+pub(crate) fn check_address(addr: &str) -> Result<(), ConfigError> {
+    addr.parse::<Mailbox>().map(|_| ()).map_err(|e| {
+        ConfigError::new(
+            Setting::MailTo,
+            format!("{addr:?} is not a mail address: {e}"),
+        )
+    })
 }
 
 /// Sends a mail: keeps it in the outbox and, with `--mail-dir`, writes it
@@ -56,7 +56,7 @@ pub(crate) fn send(state: &SandboxState, draft: MailDraft) -> MailRecord {
         record
     };
     tracing::info!(mail = record.id, subject = %record.subject, order_no = ?record.order_no, "mail sent");
-    if let Some(dir) = &state.config().mail_dir {
+    if let Some(dir) = &state.config().mail().dir {
         if let Err(e) = write_eml(dir, &record) {
             tracing::warn!(mail = record.id, dir = %dir.display(), error = %e, "could not write .eml");
         }

@@ -6,7 +6,8 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
 use strum::IntoEnumIterator;
-use zeus_carrier_core::mail::format_yen as yen;
+use zeus_carrier_core::callback::DeliveryPolicy;
+use zeus_carrier_core::mail::{format_mail_time, format_yen as yen};
 use zeus_carrier_core::time::{default_settle_date, format_yyyymmdd};
 use zeus_carrier_core::{JstDateTime, Status};
 
@@ -14,6 +15,21 @@ use crate::state::{
     BackLink, CgiAttempt, MailRecord, OrderRecord, SandboxState, ScreenResult, Settings,
 };
 use crate::views::rfc3339;
+
+/// An instant as the gateway's screens and mails write it, in Japan time:
+/// `2026/12/07 10:00:00` (D-5).
+pub(crate) fn screen_time(t: &JstDateTime) -> String {
+    format_mail_time(*t)
+}
+
+/// The payment mode as the gateway names it: 決済処理 (immediate sale) or
+/// 仮売決済処理 (authorization).
+pub(crate) fn mode_ja(mode: zeus_carrier_core::PaymentMode) -> &'static str {
+    match mode {
+        zeus_carrier_core::PaymentMode::Immediate => "決済処理 (即時売上)",
+        zeus_carrier_core::PaymentMode::Authorization => "仮売決済処理",
+    }
+}
 
 /// Renders a template as an HTML response with `status`; a template error
 /// (a bug) becomes a 500 without details.
@@ -123,6 +139,35 @@ pub(crate) struct NotFoundPage {
     pub(crate) what: String,
 }
 
+/// The confirmation step before 取消 and 売上: what will be done, and the
+/// form that does it.
+#[derive(Template)]
+#[template(path = "confirm.html")]
+pub(crate) struct ConfirmPage {
+    pub(crate) o: OrderRow,
+    /// `取消` or `売上`.
+    pub(crate) operation: &'static str,
+    /// `cancel` or `settle`: the path the form posts to.
+    pub(crate) action: &'static str,
+    /// The settle's fields as typed (`date`, `money`); empty for a cancel.
+    pub(crate) fields: Vec<(&'static str, &'static str, String)>,
+}
+
+/// テストカード番号管理: the test IDs in force (R-LP-4, R-TM-1).
+#[derive(Template)]
+#[template(path = "test_ids.html")]
+pub(crate) struct TestIdsPage {
+    /// `(test ID, the username a tester types)`.
+    pub(crate) ids: Vec<(String, String)>,
+}
+
+/// `403`: a cross-site request (INTERFACES §2 v3).
+#[derive(Template)]
+#[template(path = "refused.html")]
+pub(crate) struct RefusedPage {
+    pub(crate) reason: String,
+}
+
 /// One order as the management screen shows it.
 pub(crate) struct OrderRow {
     pub(crate) order_no: String,
@@ -131,6 +176,9 @@ pub(crate) struct OrderRow {
     pub(crate) original_money: String,
     pub(crate) money: String,
     pub(crate) accepted_at: String,
+    /// ユーザー受付完了日時: when the order left 01 (where the windows count
+    /// from, docs/DECISIONS.md).
+    pub(crate) completed_at: String,
     pub(crate) settle_date: String,
     pub(crate) settled_at: String,
     pub(crate) test: bool,
@@ -151,12 +199,17 @@ impl OrderRow {
             carrier: d.carrier.display_name().to_owned(),
             original_money: yen(o.original_money()),
             money: yen(o.money()),
-            accepted_at: rfc3339(&o.accepted_at()),
+            accepted_at: screen_time(&o.accepted_at()),
+            completed_at: o
+                .acceptance_completed_at()
+                .as_ref()
+                .map(screen_time)
+                .unwrap_or_default(),
             settle_date: o
                 .settle_date()
                 .map(|d| d.format("%Y/%m/%d").to_string())
                 .unwrap_or_default(),
-            settled_at: o.settled_at().as_ref().map(rfc3339).unwrap_or_default(),
+            settled_at: o.settled_at().as_ref().map(screen_time).unwrap_or_default(),
             test: d.test,
             username: d.username.clone(),
             telno: d.telno.clone(),
@@ -200,22 +253,26 @@ pub(crate) struct CgiRow {
     pub(crate) method: &'static str,
     pub(crate) url: String,
     pub(crate) body: String,
+    /// Whether the screen offers CGI再送信 for it (R-CG-2, the manual's
+    /// table).
+    pub(crate) resend: bool,
 }
 
-impl From<&CgiAttempt> for CgiRow {
-    fn from(a: &CgiAttempt) -> Self {
+impl CgiRow {
+    fn of(a: &CgiAttempt, policy: &DeliveryPolicy) -> Self {
         CgiRow {
             id: a.id,
             status: status_text(a.status),
             attempt: a.attempt,
             resend_of: a.resend_of,
-            at: rfc3339(&a.at),
+            at: screen_time(&a.at),
             http_status: a.http_status.map(|s| s.to_string()).unwrap_or_default(),
-            outcome: format!("{} ({})", a.outcome.name(), a.outcome.label_ja()),
+            outcome: a.outcome.label_ja().to_owned(),
             ok: a.outcome.is_ok(),
             method: a.method.as_str(),
             url: a.url.clone(),
             body: a.body.clone().unwrap_or_default(),
+            resend: policy.hand_resend_offered(a.outcome),
         }
     }
 }
@@ -233,7 +290,7 @@ impl From<&MailRecord> for MailRow {
     fn from(m: &MailRecord) -> Self {
         MailRow {
             id: m.id,
-            at: rfc3339(&m.at),
+            at: screen_time(&m.at),
             to: m.to.clone(),
             subject: m.subject.clone(),
             body: m.body.clone(),
@@ -246,6 +303,8 @@ pub(crate) struct ResultRow {
     pub(crate) at: String,
     pub(crate) operation: &'static str,
     pub(crate) result: &'static str,
+    /// The result in Japanese (成功, 失敗, パラメータ不正, メンテナンス中).
+    pub(crate) result_ja: &'static str,
     pub(crate) error_code: String,
     pub(crate) meaning: String,
     pub(crate) ok: bool,
@@ -254,9 +313,16 @@ pub(crate) struct ResultRow {
 impl From<&ScreenResult> for ResultRow {
     fn from(r: &ScreenResult) -> Self {
         ResultRow {
-            at: rfc3339(&r.at),
+            at: screen_time(&r.at),
             operation: r.operation,
             result: r.result,
+            result_ja: match r.result {
+                "Success_order" => "成功",
+                "failure_order" => "失敗",
+                "invalid" => "パラメータ不正",
+                "maintenance" => "メンテナンス中",
+                _ => "不明",
+            },
             error_code: r.error_code.clone(),
             meaning: r.meaning.clone(),
             ok: r.result == "Success_order",
@@ -286,6 +352,7 @@ impl OrderPage {
         mails: &[MailRecord],
         result: Option<&ScreenResult>,
         now: JstDateTime,
+        policy: &DeliveryPolicy,
     ) -> OrderPage {
         let no = rec.order.order_no();
         OrderPage {
@@ -298,16 +365,16 @@ impl OrderPage {
                 .history()
                 .iter()
                 .map(|h| HistoryRow {
-                    at: rfc3339(&h.at),
+                    at: screen_time(&h.at),
                     from: h.from.map(status_text).unwrap_or_default(),
                     to: status_text(h.to),
-                    event: h.event.name().to_owned(),
+                    event: h.event.label_ja().to_owned(),
                 })
                 .collect(),
             cgi: cgi
                 .iter()
                 .filter(|a| a.order_no == no)
-                .map(CgiRow::from)
+                .map(|a| CgiRow::of(a, policy))
                 .collect(),
             mails: mails
                 .iter()
@@ -345,6 +412,8 @@ pub(crate) struct SettingsPage {
     pub(crate) test_mail: bool,
     pub(crate) test_cgi: bool,
     pub(crate) now: String,
+    /// The clock as the screen writes times.
+    pub(crate) now_shown: String,
     pub(crate) frozen: bool,
     pub(crate) error: Option<String>,
 }
@@ -367,6 +436,7 @@ impl SettingsPage {
             test_mail: settings.test_mail,
             test_cgi: settings.test_cgi,
             now: rfc3339(&state.now()),
+            now_shown: screen_time(&state.now()),
             frozen: state.clock().is_frozen(),
             error,
         }

@@ -4,10 +4,8 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use zeus_carrier_core::callback::{AttemptOutcome, CgiParam, ClientIp, DeliveryPolicy};
+use zeus_carrier_core::callback::{AttemptOutcome, CgiParam, DeliveryPolicy};
 use zeus_carrier_core::carrier::CarrierResult;
-use zeus_carrier_core::secure_link::Zkey;
-use zeus_carrier_core::test_mode::is_test_id;
 use zeus_carrier_core::{Charset, JstDateTime, Order, PaymentMode, Status};
 
 use crate::clock::Clock;
@@ -140,7 +138,7 @@ impl Settings {
     /// like real ones.
     pub fn from_config(config: &SandboxConfig) -> Settings {
         Settings {
-            mail_to: config.mail_to.clone(),
+            mail_to: config.mail().to.clone(),
             mail_off: BTreeSet::new(),
             test_mail: true,
             test_cgi: true,
@@ -239,48 +237,20 @@ impl std::fmt::Debug for SandboxState {
 }
 
 impl SandboxState {
-    /// Builds the state from the configuration: checks `--cgi-params`,
-    /// `--cgi-url` and `--mail-to`, starts the clock (frozen with `--now`).
+    /// Builds the state from a checked configuration: starts the clock
+    /// (frozen when the configuration says so).
     pub fn new(config: SandboxConfig) -> Result<SandboxState, SandboxError> {
-        let cgi_params = CgiParam::parse_list(&config.cgi_params)?;
-        // The core's rules for an IP code and a key: a sandbox started with
-        // values no merchant could send would refuse every request.
-        ClientIp::parse(&config.clientip).map_err(|e| SandboxError::Config {
-            flag: "--clientip",
-            reason: e.to_string(),
-        })?;
-        if !Zkey::new(config.zkey.clone()).is_well_formed() {
-            return Err(SandboxError::Config {
-                flag: "--zkey",
-                reason: "1-40 printable ASCII characters without spaces (SPEC §5)".to_owned(),
-            });
-        }
-        if let Some(id) = config.test_ids.iter().find(|id| !is_test_id(id)) {
-            return Err(SandboxError::Config {
-                flag: "--test-id",
-                reason: format!("{id:?} is not half-width digits (R-LP-4)"),
-            });
-        }
-        if let Some(url) = &config.cgi_url {
-            reqwest::Url::parse(url).map_err(|e| SandboxError::Config {
-                flag: "--cgi-url",
-                reason: format!("{url:?}: {e}"),
-            })?;
-        }
-        crate::mail::check_address(&config.mail_to)?;
-        let policy = DeliveryPolicy {
-            timeout: config.cgi_timeout_secs,
-            retry_enabled: config.cgi_retry,
-            retry_interval: config.cgi_retry_interval_secs,
-            max_retries: config.cgi_max_retries,
-            error_mail_on_bad_body: config.cgi_error_mail_on_bad_body,
-        };
-        let clock = match config.now {
+        let cgi_params = config
+            .cgi()
+            .map(|c| c.params.clone())
+            .unwrap_or_else(|| CgiParam::ALL.to_vec());
+        let policy = config.delivery_policy();
+        let clock = match config.frozen_at() {
             Some(t) => Clock::frozen_at(t),
             None => Clock::real(),
         };
-        let order_prefix = match &config.order_prefix {
-            Some(p) => p.clone(),
+        let order_prefix = match config.order_prefix() {
+            Some(p) => p.to_owned(),
             // The real start time, not the sandbox clock: numbers stay
             // unique across restarts even with the same `--now`.
             None => format!(

@@ -7,7 +7,8 @@ use zeus_carrier_core::status::StatusJson;
 use zeus_carrier_core::time::{format_yyyymmdd, to_jst};
 use zeus_carrier_core::{JstDateTime, Order};
 
-use crate::state::{CgiAttempt, MailRecord, OrderRecord, Settings};
+use crate::inspect::GatewayOrder;
+use crate::state::{CgiAttempt, MailRecord, Settings};
 
 /// An instant as RFC 3339 in Japan time, whole seconds:
 /// `2026-01-10T10:00:00+09:00`.
@@ -83,27 +84,32 @@ pub struct OrderView {
 impl OrderView {
     /// The view of an order.
     pub fn of(order: &Order) -> OrderView {
-        let d = order.details();
+        OrderView::from(&GatewayOrder::of(order))
+    }
+}
+
+impl From<&GatewayOrder> for OrderView {
+    fn from(o: &GatewayOrder) -> Self {
         OrderView {
-            order_no: order.order_no().to_owned(),
-            clientip: d.clientip.clone(),
-            carrier: d.carrier.code(),
-            money: order.money(),
-            original_money: order.original_money(),
-            status: order.status().into(),
-            accepted_at: rfc3339(&order.accepted_at()),
-            acceptance_completed_at: order.acceptance_completed_at().as_ref().map(rfc3339),
-            settle_date: order.settle_date().map(format_yyyymmdd),
-            settled_at: order.settled_at().as_ref().map(rfc3339),
-            test: d.test,
-            username: d.username.clone(),
-            telno: d.telno.clone(),
-            email: d.email.clone(),
-            sendid: d.sendid.clone(),
-            sendpoint: d.sendpoint.clone(),
-            payout_eligible: order.status().payout_eligible(),
-            history: order
-                .history()
+            order_no: o.order_no.clone(),
+            clientip: o.clientip.clone(),
+            carrier: o.carrier.code(),
+            money: o.money,
+            original_money: o.original_money,
+            status: o.status.into(),
+            accepted_at: rfc3339(&o.accepted_at),
+            acceptance_completed_at: o.acceptance_completed_at.as_ref().map(rfc3339),
+            settle_date: o.settle_date.map(format_yyyymmdd),
+            settled_at: o.settled_at.as_ref().map(rfc3339),
+            test: o.test,
+            username: o.username.clone(),
+            telno: o.telno.clone(),
+            email: o.email.clone(),
+            sendid: o.sendid.clone(),
+            sendpoint: o.sendpoint.clone(),
+            payout_eligible: o.status.payout_eligible(),
+            history: o
+                .history
                 .iter()
                 .map(|h| HistoryView {
                     at: rfc3339(&h.at),
@@ -113,11 +119,6 @@ impl OrderView {
                 })
                 .collect(),
         }
-    }
-
-    /// The view of a stored order.
-    pub fn of_record(rec: &OrderRecord) -> OrderView {
-        OrderView::of(&rec.order)
     }
 }
 

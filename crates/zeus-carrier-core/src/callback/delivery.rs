@@ -258,6 +258,26 @@ impl DeliveryPolicy {
     }
 }
 
+impl DeliveryPolicy {
+    /// Whether the management screen offers a hand resend (CGI再送信) of
+    /// an attempt that came to `outcome` (R-CG-2; the manual's table of
+    /// CGIコール, "売上管理画面から手動作業"): ○ after an answer other
+    /// than 200 and after a timeout — and after no connection, the same
+    /// "CGIの受け取りに失敗した場合"; ◎ (on the merchant's request) after a
+    /// 200 whose body does not start with `successok`, read as the same
+    /// request as that row's error mail ([`Self::error_mail_on_bad_body`],
+    /// docs/DECISIONS.md); never after a delivered call.
+    pub const fn hand_resend_offered(&self, outcome: AttemptOutcome) -> bool {
+        match outcome {
+            AttemptOutcome::Ok => false,
+            AttemptOutcome::HttpError | AttemptOutcome::Timeout | AttemptOutcome::ConnectError => {
+                true
+            }
+            AttemptOutcome::BadBody => self.error_mail_on_bad_body,
+        }
+    }
+}
+
 /// Whether a CGI call is sent when an order enters `status`, given the
 /// merchant's opt-in to the optional statuses 04, 10, 11 (R-CG-6, D-13).
 pub const fn should_notify(status: Status, optional: OptionalCgi) -> bool {
@@ -268,6 +288,30 @@ pub const fn should_notify(status: Status, optional: OptionalCgi) -> bool {
 mod tests {
     use super::*;
     use strum::IntoEnumIterator;
+
+    #[test]
+    fn r_cg_2_hand_resend_follows_the_manuals_table() {
+        let default = DeliveryPolicy::default();
+        let asked = DeliveryPolicy {
+            error_mail_on_bad_body: true,
+            ..DeliveryPolicy::default()
+        };
+        for outcome in AttemptOutcome::iter() {
+            let (by_default, on_request) = match outcome {
+                AttemptOutcome::Ok => (false, false),
+                AttemptOutcome::HttpError
+                | AttemptOutcome::Timeout
+                | AttemptOutcome::ConnectError => (true, true),
+                AttemptOutcome::BadBody => (false, true),
+            };
+            assert_eq!(
+                default.hand_resend_offered(outcome),
+                by_default,
+                "{outcome}"
+            );
+            assert_eq!(asked.hand_resend_offered(outcome), on_request, "{outcome}");
+        }
+    }
 
     fn retrying() -> DeliveryPolicy {
         DeliveryPolicy {

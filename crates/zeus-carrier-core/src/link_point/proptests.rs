@@ -67,7 +67,7 @@ fn valid_request() -> impl Strategy<Value = OrderRequest> {
         "[a-zA-Z0-9 ¥\\\\!#$%()~|@\\[\\]:./`{}*?_-]{0,25}",
         proptest::option::of((
             "https?://[a-z]{1,20}\\.jp/[a-zA-Z0-9?=&%#]{0,30}",
-            "[ァ-ヶ戻る完了失敗a-z <>&\"'¥]{1,40}",
+            "[ァ-ヶ戻る完了失敗a-zＡ-Ｚ０-９ 　()]{1,40}",
         )),
     )
         .prop_map(

@@ -32,9 +32,33 @@ pub enum CharClass {
     /// The name part of `username`: full-width katakana as decided in
     /// [`crate::test_mode::is_katakana_name_char`].
     KatakanaName,
-    /// `success_str`, `failure_str` (decision): any character except
-    /// control characters; the charset decides the rest (D-3).
-    Text,
+    /// `success_str`, `failure_str`: the manual's "全角英数、漢字、かな、
+    /// カナ、半角英数字、スペース" (L71, L73; it wins over SPEC §4's
+    /// "full-/half-width text") and the `( )` of its example: see
+    /// [`is_link_text_char`].
+    LinkText,
+}
+
+/// Whether `ch` may appear in `success_str`/`failure_str` (the manual,
+/// L71/L73: 全角英数、漢字、かな、カナ、半角英数字、スペース, and the
+/// half-width parentheses of its own example `サイトへ戻る (完了)`,
+/// L146/L177): half-width alphanumerics, space and `( )`; full-width alphanumerics
+/// (`０-９ Ａ-Ｚ ａ-ｚ`) and the full-width space; hiragana (`ぁ-ゖ`, `ゝゞ`);
+/// full-width katakana (`ァ-ヺ`, `ヽヾ`) and the long vowel mark `ー`; kanji
+/// (CJK unified ideographs with extension A, compatibility ideographs,
+/// and `々 〆 〇`). Decisions: half-width katakana are not "カナ" here (the
+/// manual says 半角 only for 英数字); other punctuation and symbols (`・ 、
+/// 。 （ ） ! < &` …) are none of the listed kinds and are refused
+/// (docs/DECISIONS.md).
+pub const fn is_link_text_char(ch: char) -> bool {
+    matches!(ch,
+        '0'..='9' | 'A'..='Z' | 'a'..='z' | ' ' | '(' | ')'
+        | '\u{3000}'
+        | '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}'
+        | '\u{3041}'..='\u{3096}' | '\u{309D}'..='\u{309E}'
+        | '\u{30A1}'..='\u{30FA}' | '\u{30FC}'..='\u{30FE}'
+        | '\u{3005}'..='\u{3007}'
+        | '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}')
 }
 
 /// Symbols allowed in `email` besides alphanumerics (利用可能な記号).
@@ -85,7 +109,7 @@ static ASCII_TABLES: [[bool; 256]; 6] = {
         CharClass::Free,
         CharClass::Url,
         CharClass::KatakanaName,
-        CharClass::Text,
+        CharClass::LinkText,
     ];
     let mut tables = [[false; 256]; 6];
     let mut c = 0;
@@ -127,7 +151,7 @@ impl CharClass {
             }
             CharClass::Url => ch.is_ascii_alphanumeric() || is_symbol(URL_SET, URL_SYMBOLS, ch),
             CharClass::KatakanaName => crate::test_mode::is_katakana_name_char(ch),
-            CharClass::Text => !ch.is_control(),
+            CharClass::LinkText => is_link_text_char(ch),
         }
     }
 
@@ -142,8 +166,7 @@ impl CharClass {
             CharClass::Free => ALNUM_SET | FREE_SET | (1u128 << b' '),
             CharClass::Url => ALNUM_SET | URL_SET,
             CharClass::KatakanaName => 0,
-            // Everything but the controls (0x00-0x1F, 0x7F).
-            CharClass::Text => ascii_range(0x20, 0x7E),
+            CharClass::LinkText => ALNUM_SET | ascii_set(" ()"),
         }
     }
 
@@ -169,7 +192,9 @@ impl CharClass {
                 "half-width alphanumerics and - . _ ~ : / ? # [ ] @ ! $ & ' ( ) * + , ; = % only"
             }
             CharClass::KatakanaName => "full-width katakana (ァ-ヶ, ー, ・, full-width space) only",
-            CharClass::Text => "text without control characters only",
+            CharClass::LinkText => {
+                "full-width alphanumerics, kanji, hiragana, katakana, half-width alphanumerics, spaces and ( ) only"
+            }
         }
     }
 
@@ -178,7 +203,7 @@ impl CharClass {
         match self {
             CharClass::Email | CharClass::Free => "R-LP-2",
             CharClass::KatakanaName => "R-LP-4",
-            CharClass::Digits | CharClass::Url | CharClass::Text => "SPEC §4",
+            CharClass::Digits | CharClass::Url | CharClass::LinkText => "SPEC §4",
         }
     }
 }
@@ -488,7 +513,7 @@ mod symbol_set_tests {
             CharClass::Free,
             CharClass::Url,
             CharClass::KatakanaName,
-            CharClass::Text,
+            CharClass::LinkText,
         ] {
             let set = class.ascii_allowed();
             let table = class.ascii_table();

@@ -77,7 +77,7 @@ fn class_of(field: Field) -> Option<CharClass> {
         Field::Email => Some(CharClass::Email),
         Field::Sendid | Field::Sendpoint => Some(CharClass::Free),
         Field::SuccessUrl | Field::FailureUrl => Some(CharClass::Url),
-        Field::SuccessStr | Field::FailureStr => Some(CharClass::Text),
+        Field::SuccessStr | Field::FailureStr => Some(CharClass::LinkText),
     }
 }
 

@@ -163,7 +163,7 @@ proptest! {
                 let outcome = Outcome::from_http(200, answer.response().render(variant).as_bytes());
                 prop_assert_eq!(settle_events_for(&plan, &outcome), answer.events().to_vec());
                 if outcome.is_success() {
-                    prop_assert_eq!(answer.date(), plan.response_date());
+                    prop_assert_eq!(answer.date(), Some(plan.response_date(now)));
                 }
                 let mut gw = o.clone();
                 for e in answer.events() {

@@ -319,6 +319,23 @@ fn r_sl_6_withdraw_only_from_reserved_before_its_date_else_010010010() {
     }
 }
 
+/// The manual, L355: a response to a request without 売上指定日 carries
+/// the reception date, or the next day from 23:55 — a withdrawal has none.
+#[test]
+fn r_sl_6_withdrawal_answer_carries_the_reception_date_as_l355_says() {
+    let eve = reserved_for().pred_opt().expect("date");
+    assert_eq!(SettlePlan::Withdraw.response_date(on(eve, 23, 54, 59)), eve);
+    assert_eq!(
+        SettlePlan::Withdraw.response_date(on(eve, 23, 55, 0)),
+        reserved_for()
+    );
+    let plan = SettlePlan::Reserve {
+        date: reserved_for(),
+        money: 1000,
+    };
+    assert_eq!(plan.response_date(on(eve, 10, 0, 0)), reserved_for());
+}
+
 #[test]
 fn r_sl_7_settle_on_day_50_is_accepted_and_day_51_is_refused_with_010010013() {
     for status in SETTLEABLE {

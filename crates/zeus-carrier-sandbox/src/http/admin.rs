@@ -2,7 +2,7 @@
 //! escaped by the templates.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use zeus_carrier_core::Charset;
@@ -10,19 +10,22 @@ use zeus_carrier_core::charset::parse_form;
 
 use crate::control::{ClockChange, SettingsChange, mailed_status};
 use crate::engine::{self, ScreenOperation, SettleForm};
-use crate::pages::{self, IndexPage, NotFoundPage, OrderPage, OrderRow, SettingsPage};
+use crate::pages::{
+    self, ConfirmPage, IndexPage, NotFoundPage, OrderPage, OrderRow, SettingsPage, TestIdsPage,
+};
 use crate::state::{CarrierOutcome, SandboxState};
-use crate::views::rfc3339;
 
 /// `GET /`: every order, newest first.
 pub(super) async fn index(State(state): State<SandboxState>) -> Response {
     let config = state.config();
     let page = IndexPage {
-        clientip: config.clientip.clone(),
-        mode: format!("{:?}", state.payment_mode()),
-        now: rfc3339(&state.now()),
+        clientip: config.clientip().to_owned(),
+        mode: pages::mode_ja(state.payment_mode()).to_owned(),
+        now: pages::screen_time(&state.now()),
         frozen: state.clock().is_frozen(),
-        cgi_url: config.cgi_url.clone().unwrap_or_else(|| "-".to_owned()),
+        cgi_url: config
+            .cgi()
+            .map_or_else(|| "なし (CGIを送信しません)".to_owned(), |c| c.url.clone()),
         orders: state.orders().iter().rev().map(OrderRow::of).collect(),
     };
     pages::render(StatusCode::OK, &page)
@@ -42,6 +45,7 @@ pub(super) async fn order(
                 &state.mails(),
                 state.screen_result(&order_no).as_ref(),
                 state.now(),
+                &state.delivery_policy(),
             );
             pages::render(StatusCode::OK, &page)
         }
@@ -55,17 +59,31 @@ pub(super) async fn resend(
     State(state): State<SandboxState>,
     Path((order_no, id)): Path<(String, String)>,
 ) -> Response {
-    let attempt = id.parse::<u64>().ok().filter(|id| {
+    let attempt = id.parse::<u64>().ok().and_then(|id| {
         state
             .cgi_attempts()
-            .iter()
-            .any(|a| a.id == *id && a.order_no == order_no)
+            .into_iter()
+            .find(|a| a.id == id && a.order_no == order_no)
     });
-    let Some(id) = attempt else {
+    let Some(attempt) = attempt else {
         return not_found(format!("CGI送信 #{id} ({order_no}) はありません。"));
     };
+    // The screen offers a hand resend only where the manual does (R-CG-2).
+    if !state.delivery_policy().hand_resend_offered(attempt.outcome) {
+        return pages::render(
+            StatusCode::CONFLICT,
+            &NotFoundPage {
+                what: format!(
+                    "CGI送信 #{} は「{}」でした。売上管理画面からの再送信は、200 OK 以外の応答・タイムアウト・接続できなかった送信 (と、ご希望の場合は successok 以外の応答) だけです。",
+                    attempt.id,
+                    attempt.outcome.label_ja()
+                ),
+            },
+        );
+    }
+    let id = attempt.id;
     if let Some(rx) = engine::resend(&state, id) {
-        crate::delivery::wait_first_attempts(vec![rx], state.config().cgi_answer_wait_secs).await;
+        crate::delivery::wait_first_attempts(vec![rx], state.config().cgi_answer_wait()).await;
     }
     Redirect::to(&format!("/orders/{order_no}")).into_response()
 }
@@ -92,6 +110,76 @@ async fn operate(state: &SandboxState, order_no: &str, operation: ScreenOperatio
     };
     engine::dispatch_and_wait(state, &entered).await;
     Redirect::to(&format!("/orders/{order_no}")).into_response()
+}
+
+/// `GET /orders/{order_no}/cancel`: the confirmation step before 取消.
+pub(super) async fn confirm_cancel(
+    State(state): State<SandboxState>,
+    Path(order_no): Path<String>,
+) -> Response {
+    confirm(&state, &order_no, "取消", "cancel", Vec::new())
+}
+
+/// `GET /orders/{order_no}/settle?date=…&money=…`: the confirmation step
+/// before 売上, with the values as typed.
+pub(super) async fn confirm_settle(
+    State(state): State<SandboxState>,
+    Path(order_no): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let fields = form_fields(query.unwrap_or_default().as_bytes());
+    let value = |name| field(&fields, name).unwrap_or_default().to_owned();
+    confirm(
+        &state,
+        &order_no,
+        "売上",
+        "settle",
+        vec![
+            ("date", "売上指定日", value("date")),
+            ("money", "売上金額", value("money")),
+        ],
+    )
+}
+
+fn confirm(
+    state: &SandboxState,
+    order_no: &str,
+    operation: &'static str,
+    action: &'static str,
+    fields: Vec<(&'static str, &'static str, String)>,
+) -> Response {
+    match state.order(order_no) {
+        Some(rec) => pages::render(
+            StatusCode::OK,
+            &ConfirmPage {
+                o: OrderRow::of(&rec),
+                operation,
+                action,
+                fields,
+            },
+        ),
+        None => not_found(format!("オーダNo {order_no} はありません。")),
+    }
+}
+
+/// `GET /test-ids`: テストカード番号管理, the test IDs in force and the
+/// `username` a tester types (the manual: 「氏名」+「_」+「テストID」).
+pub(super) async fn test_ids(State(state): State<SandboxState>) -> Response {
+    let ids = state
+        .config()
+        .test_ids()
+        .iter()
+        .map(|id| {
+            (
+                id.clone(),
+                format!(
+                    "ゼウステスト{}{id}",
+                    zeus_carrier_core::test_mode::TEST_ID_SEPARATOR
+                ),
+            )
+        })
+        .collect();
+    pages::render(StatusCode::OK, &TestIdsPage { ids })
 }
 
 /// `POST /orders/{order_no}/cancel`: the screen's 取消 (no fields) → `303`
@@ -232,26 +320,34 @@ mod tests {
     use crate::config::SandboxConfig;
     use crate::state::{OrderRecord, SandboxState};
 
-    /// `sendid` cannot carry `<` through order.cgi (SPEC §4), so the order
-    /// is put in the store directly: the screen must escape whatever it
-    /// holds.
-    #[tokio::test]
-    async fn management_screen_escapes_script_in_sendid() {
-        let state = SandboxState::new(SandboxConfig::default()).expect("state");
-        let details = OrderDetails {
+    /// A test payment of 500 yen with these free parameters.
+    fn details(sendid: &str, sendpoint: &str) -> OrderDetails {
+        OrderDetails {
             clientip: "1234567890".into(),
             carrier: Carrier::Au,
             money: 500,
             username: "テスト_12345678".into(),
             telno: "0312345678".into(),
             email: String::new(),
-            sendid: "<script>alert(1)</script>".into(),
-            sendpoint: "\"'&".into(),
+            sendid: sendid.into(),
+            sendpoint: sendpoint.into(),
             test: true,
-        };
-        let at = chrono::DateTime::parse_from_rfc3339("2026-01-10T10:00:00+09:00").expect("t");
+        }
+    }
+
+    fn at() -> zeus_carrier_core::JstDateTime {
+        chrono::DateTime::parse_from_rfc3339("2026-01-10T10:00:00+09:00").expect("t")
+    }
+
+    /// `sendid` cannot carry `<` through order.cgi (SPEC §4), so the order
+    /// is put in the store directly: the screen must escape whatever it
+    /// holds.
+    #[tokio::test]
+    async fn management_screen_escapes_script_in_sendid() {
+        let state = SandboxState::new(SandboxConfig::default()).expect("state");
+        let details = details("<script>alert(1)</script>", "\"'&");
         state.store().insert(OrderRecord {
-            order: Order::accept("X-1", details, at),
+            order: Order::accept("X-1", details, at()),
             success_link: None,
             failure_link: None,
             next_settle: None,
@@ -276,6 +372,49 @@ mod tests {
             let html = String::from_utf8_lossy(&body);
             assert!(!html.contains("<script>"), "{uri}: {html}");
             assert!(html.contains("&#60;script&#62;alert(1)"), "{uri}: {html}");
+        }
+    }
+
+    /// The back-link texts cannot carry `<` through order.cgi (the manual's
+    /// classes, L71/L73), so the record is stored directly: the result
+    /// pages must escape whatever a link holds (R-LP-5).
+    #[tokio::test]
+    async fn result_pages_escape_a_stored_back_link() {
+        let state = SandboxState::new(SandboxConfig::default()).expect("state");
+        let details = details("", "");
+        for (no, decision) in [("X-1", "complete"), ("X-2", "fail")] {
+            let link = crate::state::BackLink {
+                url: "https://shop.example/?a='1'&b=\"2\"".into(),
+                text: "<script>alert(1)</script>".into(),
+            };
+            state.store().insert(OrderRecord {
+                order: Order::accept(no, details.clone(), at()),
+                success_link: Some(link.clone()),
+                failure_link: Some(link),
+                next_settle: None,
+                next_cancel: None,
+            });
+            let res = crate::http::router(state.clone())
+                .oneshot(
+                    Request::builder()
+                        .method("POST")
+                        .uri(format!("/sandbox/carrier/{no}"))
+                        .body(Body::from(format!("decision={decision}")))
+                        .expect("req"),
+                )
+                .await
+                .expect("infallible");
+            assert_eq!(res.status(), StatusCode::OK);
+            let body = axum::body::to_bytes(res.into_body(), 1 << 20)
+                .await
+                .expect("body");
+            let html = String::from_utf8_lossy(&body);
+            assert!(!html.contains("<script>"), "{decision}: {html}");
+            assert!(!html.contains("'1'&b="), "{decision}: {html}");
+            assert!(
+                html.contains("&#60;script&#62;alert(1)"),
+                "{decision}: {html}"
+            );
         }
     }
 }

@@ -45,7 +45,13 @@ pub(super) async fn set_clock(State(state): State<SandboxState>, body: Bytes) ->
 
 /// `GET /_sandbox/orders`: every order, oldest first.
 pub(super) async fn orders(State(state): State<SandboxState>) -> Json<Vec<OrderView>> {
-    Json(state.orders().iter().map(OrderView::of_record).collect())
+    Json(
+        state
+            .orders()
+            .iter()
+            .map(|r| OrderView::of(&r.order))
+            .collect(),
+    )
 }
 
 /// `GET /_sandbox/orders/{order_no}`.
@@ -54,7 +60,7 @@ pub(super) async fn order(
     Path(order_no): Path<String>,
 ) -> Response {
     match state.order(&order_no) {
-        Some(rec) => Json(OrderView::of_record(&rec)).into_response(),
+        Some(rec) => Json(OrderView::of(&rec.order)).into_response(),
         None => json_error(StatusCode::NOT_FOUND, format!("no order {order_no:?}")),
     }
 }
@@ -93,8 +99,7 @@ pub(super) async fn resend(State(state): State<SandboxState>, Path(id): Path<Str
     };
     match engine::resend(&state, id) {
         Some(rx) => {
-            crate::delivery::wait_first_attempts(vec![rx], state.config().cgi_answer_wait_secs)
-                .await;
+            crate::delivery::wait_first_attempts(vec![rx], state.config().cgi_answer_wait()).await;
             (StatusCode::ACCEPTED, Json(json!({ "resend_of": id }))).into_response()
         }
         None => json_error(StatusCode::NOT_FOUND, format!("no CGI attempt {id}")),

@@ -56,7 +56,7 @@ pub(super) async fn order_cgi(State(state): State<SandboxState>, body: Bytes) ->
         }
     };
     // One merchant per process: a form for another IP code is refused.
-    if valid.clientip() != state.config().clientip {
+    if valid.clientip() != state.config().clientip() {
         let failure_link = valid.failure_link().map(|l| BackLink {
             url: l.url.to_owned(),
             text: l.text.to_owned(),
@@ -67,14 +67,14 @@ pub(super) async fn order_cgi(State(state): State<SandboxState>, body: Bytes) ->
                 rule: format!(
                     "{} is not this sandbox's IP code (--clientip {})",
                     valid.clientip(),
-                    state.config().clientip
+                    state.config().clientip()
                 ),
                 spec: "INTERFACES §2".to_owned(),
             }],
             failure_link,
         );
     }
-    let payment = valid.payment_kind(&state.config().test_ids);
+    let payment = valid.payment_kind(state.config().test_ids());
     let test = payment.is_test();
     let link = |l: Option<zeus_carrier_core::link_point::BackLink<'_>>| {
         l.map(|l| BackLink {

@@ -13,6 +13,7 @@ use crate::state::SandboxState;
 mod admin;
 mod control;
 mod gateway;
+mod guard;
 
 /// The sandbox's router, with `state`. Serve it with `axum::serve`, or drive
 /// it with `tower::ServiceExt::oneshot` in tests.
@@ -44,8 +45,15 @@ pub fn router(state: SandboxState) -> Router {
         .route("/", get(admin::index))
         .route("/orders/{order_no}", get(admin::order))
         .route("/orders/{order_no}/cgi/{id}/resend", post(admin::resend))
-        .route("/orders/{order_no}/cancel", post(admin::cancel))
-        .route("/orders/{order_no}/settle", post(admin::settle))
+        .route(
+            "/orders/{order_no}/cancel",
+            get(admin::confirm_cancel).post(admin::cancel),
+        )
+        .route(
+            "/orders/{order_no}/settle",
+            get(admin::confirm_settle).post(admin::settle),
+        )
+        .route("/test-ids", get(admin::test_ids))
         .route(
             "/orders/{order_no}/carrier-outcome",
             post(admin::carrier_outcome),
@@ -59,6 +67,8 @@ pub fn router(state: SandboxState) -> Router {
             state.clone(),
             due_on_request,
         ))
+        // Outermost: a cross-site request is refused before anything runs.
+        .layer(middleware::from_fn(guard::same_site_only))
         .with_state(state)
 }
 

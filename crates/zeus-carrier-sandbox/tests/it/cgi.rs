@@ -243,14 +243,26 @@ async fn r_cg_2_manual_resend_makes_a_new_delivery() {
         assert_eq!(calls.len(), 2);
         assert_eq!(calls[0], calls[1], "the same notification again (R-CG-3)");
 
-        // The screen's resend button: a form POST that redirects back.
-        let r = post_form(&app, &format!("/orders/{no}/cgi/2/resend"), "").await;
+        // The screen's resend button: a form POST that redirects back,
+        // offered after the server error (#1), not after the delivered
+        // resend (#2) (the manual's table, R-CG-2).
+        let page = get(&app, &format!("/orders/{no}")).await.text();
+        assert!(
+            page.contains(&format!("/orders/{no}/cgi/1/resend")),
+            "{page}"
+        );
+        assert!(
+            !page.contains(&format!("/orders/{no}/cgi/2/resend")),
+            "{page}"
+        );
+        assert!(page.contains("(#1 の再送信)"), "{page}");
+        let r = post_form(&app, &format!("/orders/{no}/cgi/1/resend"), "").await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
         assert_eq!(r.header("location"), Some(format!("/orders/{no}")));
         assert_eq!(state.cgi_attempts().len(), 3);
-        let page = get(&app, &format!("/orders/{no}")).await.text();
-        assert!(page.contains("CGI再送信"));
-        assert!(page.contains("(再送 #2)"), "{page}");
+        let r = post_form(&app, &format!("/orders/{no}/cgi/2/resend"), "").await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+        assert_eq!(state.cgi_attempts().len(), 3, "nothing resent");
         let r = post_form(&app, &format!("/orders/{no}/cgi/99/resend"), "").await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);
     })

@@ -149,12 +149,12 @@ async fn r_sl_2_carrier_rejection_at_the_date_gives_06() {
 #[tokio::test]
 async fn in_process_sandbox_serves_on_loopback_and_moves_its_clock() {
     within(async {
-        let config =
-            zeus_carrier_sandbox::SandboxConfig::from_flags(["--now", T0, "--order-prefix", "L"])
-                .expect("flags");
-        let sb = zeus_carrier_sandbox::Sandbox::spawn(config)
+        let sb = zeus_carrier_sandbox::Sandbox::builder()
+            .frozen_at(T0.parse().expect("T0"))
+            .order_prefix("L")
+            .start()
             .await
-            .expect("spawn");
+            .expect("start");
         assert!(sb.base_url().starts_with("http://127.0.0.1:"));
         let client = reqwest::Client::builder()
             .no_proxy()

@@ -127,20 +127,27 @@ async fn bad_or_unknown_decisions() {
 }
 
 #[tokio::test]
-async fn r_lp_5_back_link_text_is_escaped() {
+async fn manual_l71_a_tag_in_the_back_link_text_is_refused_and_shown_escaped() {
     within(async {
-        let (app, _) = sandbox(&[]);
+        // The back-link texts take the manual's classes (L71): `<` is
+        // refused before any order exists; the violations page shows the
+        // character escaped. A stored link is escaped on the result pages
+        // (`result_pages_escape_a_stored_back_link`).
+        let (app, state) = sandbox(&[]);
         let mut fields = order_fields();
         fields[9].1 = "<script>alert(1)</script>".into();
-        let no = create_order_with(&app, &fields).await;
-        let r = post_form(&app, &format!("/sandbox/carrier/{no}"), "decision=complete").await;
+        let r = post_form(
+            &app,
+            "/cgi-bin/carrier/order.cgi",
+            encode(&fields, zeus_carrier_core::Charset::ShiftJis),
+        )
+        .await;
+        assert_eq!(r.status, axum::http::StatusCode::BAD_REQUEST);
         let html = r.text();
-        assert!(!html.contains("<script>alert"), "{html}");
-        // askama writes numeric entities.
-        assert!(
-            html.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
-            "{html}"
-        );
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(html.contains("success_str"), "{html}");
+        assert!(html.contains("&#39;&#60;&#39;"), "{html}");
+        assert!(state.orders().is_empty());
     })
     .await;
 }

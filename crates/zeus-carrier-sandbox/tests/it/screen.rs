@@ -81,7 +81,7 @@ async fn r_cn_1_screen_cancel_follows_secure_cgi_exactly() {
             let code = param(&answer, "error_code").expect("code");
             let result = param(&answer, "result").expect("result");
             assert!(
-                page.contains(&format!("取消: {result} / error_code {code}")),
+                page.contains(&format!("({result}) / エラーコード {code}")),
                 "{page}"
             );
         }
@@ -98,7 +98,9 @@ async fn r_tr_1_a_refused_screen_cancel_changes_nothing_and_shows_code_and_meani
         let before = order_json(&app, &no).await;
         let page = screen_cancel(&app, &no).await.text();
         assert!(
-            page.contains("取消: failure_order / error_code 010010107 (処理できないステータス)"),
+            page.contains(
+                "取消の結果: 失敗 (failure_order) / エラーコード 010010107 (処理できないステータス)"
+            ),
             "{page}"
         );
         assert_eq!(order_json(&app, &no).await, before);
@@ -125,16 +127,19 @@ async fn r_sl_1_r_sl_2_screen_settle_with_defaults_future_date_and_refusals() {
         for (body, shown) in [
             (
                 "date=20260109&money=1000",
-                "売上: failure_order / error_code 010010011",
+                "売上の結果: 失敗 (failure_order) / エラーコード 010010011",
             ),
             (
                 "date=2026-01-20&money=1000",
-                "売上: invalid / error_code 00000005",
+                "売上の結果: パラメータ不正 (invalid) / エラーコード 00000005",
             ),
-            ("date=&money=1a", "売上: invalid / error_code 00000002"),
+            (
+                "date=&money=1a",
+                "売上の結果: パラメータ不正 (invalid) / エラーコード 00000002",
+            ),
             (
                 "date=20260110&money=1001",
-                "売上: failure_order / error_code 010010014",
+                "売上の結果: 失敗 (failure_order) / エラーコード 010010014",
             ),
         ] {
             let r = post_form(&app, &format!("/orders/{no}/settle"), body).await;
@@ -165,7 +170,7 @@ async fn r_sl_1_r_sl_2_screen_settle_with_defaults_future_date_and_refusals() {
         );
         let page = get(&app, &format!("/orders/{no}")).await.text();
         assert!(
-            page.contains("売上: Success_order / error_code - (決済成功)"),
+            page.contains("売上の結果: 成功 (Success_order) / エラーコード - (決済成功)"),
             "{page}"
         );
     })
@@ -436,7 +441,7 @@ async fn interfaces_2_cgi_by_post_sends_the_form_as_a_body_in_the_charset() {
         assert_eq!(log[0]["outcome"], "ok");
         // A manual resend repeats the POST.
         let id = state.cgi_attempts()[0].id;
-        let r = post_form(&app, &format!("/_sandbox/cgi/{id}/resend"), "").await;
+        let r = post_json(&app, &format!("/_sandbox/cgi/{id}/resend"), json!({})).await;
         assert_eq!(r.status, StatusCode::ACCEPTED);
         let again = &rx.seen()[1];
         assert_eq!(

@@ -141,7 +141,7 @@ async fn r_sl_5_softbank_must_settle_the_original() {
 }
 
 #[tokio::test]
-async fn r_sl_2_future_date_reserves_then_withdraw_returns_to_03() {
+async fn r_sl_2_r_sl_6_future_date_reserves_then_withdraw_returns_to_03_dated_and_unmailed() {
     within(async {
         let (app, state) = sandbox(&[]);
         let no = decided_order(&app, "complete").await;
@@ -155,11 +155,14 @@ async fn r_sl_2_future_date_reserves_then_withdraw_returns_to_03() {
         assert_eq!(state.mails().len(), 1);
 
         let body = settle(&app, &no, &[("autype", "auth")]).await;
-        expect(&body, "Success_order", "-", None);
+        expect(&body, "Success_order", "-", Some("20260110"));
         let o = order_json(&app, &no).await;
         assert_eq!(o["status"]["code"], "03");
         assert_eq!(o["settle_date"], json!(null));
         assert_eq!(o["money"], 1000);
+        // No second 仮売完了通知: it is sent "決済受付手続き完了時" (the
+        // manual, L240), which a withdrawal is not.
+        assert_eq!(state.mails().len(), 1, "{:?}", state.mails());
         // Nothing to withdraw now (R-SL-6).
         expect(
             &settle(&app, &no, &[("autype", "auth")]).await,

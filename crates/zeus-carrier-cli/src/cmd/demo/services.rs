@@ -5,16 +5,16 @@
 //! Each needs the other's address (the sandbox calls the merchant's
 //! callback path; the merchant calls the sandbox's Secure Link), so the
 //! merchant's socket is bound first, the sandbox is started with that
-//! address as `--cgi-url`, and the merchant is then served on the socket
+//! address as its CGI target, and the merchant is then served on the socket
 //! it already holds: no port is guessed, nothing races.
 
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use zeus_carrier_core::JstDateTime;
 use zeus_carrier_core::secure_link::Zkey;
+use zeus_carrier_core::{JstDateTime, PaymentMode};
 use zeus_carrier_http::Clock;
-use zeus_carrier_sandbox::{Sandbox, SandboxConfig, rfc3339};
+use zeus_carrier_sandbox::{CgiTarget, Sandbox};
 use zeus_carrier_serve::ServeConfig;
 use zeus_carrier_serve::bind_listeners;
 use zeus_carrier_serve::{OperatorToken, ServeError};
@@ -92,28 +92,20 @@ impl Services {
             detail: e.to_string(),
         })?;
 
-        let now_flag = rfc3339(&now);
         let cgi_url = format!("{serve_url}{CALLBACK_PATH}");
-        let config = SandboxConfig::from_flags([
-            "--mode",
-            "auth",
-            "--clientip",
-            CLIENTIP,
-            "--zkey",
-            ZKEY,
-            "--now",
-            now_flag.as_str(),
-            "--cgi-url",
-            cgi_url.as_str(),
-            "--cgi-optional",
-            "--order-prefix",
-            "DEMO",
-        ])
-        .map_err(|e| DemoError::Start {
-            what: "the sandbox gateway (flags)",
-            detail: e.to_string(),
-        })?;
-        let sandbox = Sandbox::spawn(config).await.map_err(|e| DemoError::Start {
+        let config = Sandbox::builder()
+            .mode(PaymentMode::Authorization)
+            .clientip(CLIENTIP)
+            .zkey(ZKEY)
+            .frozen_at(now)
+            .cgi(CgiTarget::new(cgi_url).optional(true))
+            .order_prefix("DEMO")
+            .build()
+            .map_err(|e| DemoError::Start {
+                what: "the sandbox gateway (configuration)",
+                detail: e.to_string(),
+            })?;
+        let sandbox = Sandbox::start(config).await.map_err(|e| DemoError::Start {
             what: "the sandbox gateway",
             detail: e.to_string(),
         })?;
