@@ -1,8 +1,11 @@
 //! A shop on this machine, for the examples: the sandbox gateway (the
-//! offline stand-in for ZEUS) on loopback, a SQLite store in a temporary
-//! directory, the merchant facade, and the CGI receiver mounted in the
-//! shop's axum app — the same wiring a real shop uses, with the sandbox's
-//! URL instead of the gateway's.
+//! offline stand-in for ZEUS) started in-process from its typed builder, a
+//! SQLite store in a temporary directory, the merchant facade built from
+//! one configuration, and its CGI receiver mounted in the shop's axum app —
+//! the same wiring a real shop uses, with the sandbox's URL and clock
+//! instead of the gateway's and the system's. The shopper's actions go
+//! through the sandbox's own pages: the checkout page the facade rendered
+//! is submitted as a browser would, then paid on the test page.
 
 #![allow(dead_code, unreachable_pub)]
 
@@ -11,14 +14,14 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use zeus_carrier_core::Charset;
 use zeus_carrier_core::link_point::OrderRequest;
 use zeus_carrier_core::secure_link::Zkey;
 use zeus_carrier_core::values::{ClientIp, OrderNo};
+use zeus_carrier_core::{Charset, PaymentMode};
 use zeus_carrier_http::Clock;
 use zeus_carrier_http::config::DEFAULT_CALLBACK_PATH;
 use zeus_carrier_merchant::{Merchant, MerchantConfig, callback_router};
-use zeus_carrier_sandbox::{ORDER_NO_HEADER, Sandbox, SandboxConfig};
+use zeus_carrier_sandbox::{CgiTarget, Sandbox};
 use zeus_carrier_store::Store;
 
 /// The merchant's IP code and Secure Link key (the sandbox's, here).
@@ -37,7 +40,8 @@ pub struct Shop {
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
 impl Shop {
-    /// Starts the shop's CGI receiver, then the sandbox calling it back.
+    /// Starts the sandbox (authorization mode, its clock frozen), then the
+    /// shop it calls back.
     pub async fn start() -> Result<Shop, Error> {
         let dir = tempfile::tempdir()?;
         let store = Store::connect(&format!(
@@ -47,23 +51,25 @@ impl Shop {
         .await?;
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let shop_addr = listener.local_addr()?;
-        // The sandbox gateway, in authorization mode, calling the shop.
-        let sandbox = Sandbox::spawn(SandboxConfig::from_flags([
-            "--mode",
-            "auth",
-            "--clientip",
-            CLIENTIP,
-            "--zkey",
-            ZKEY,
-            "--cgi-url",
-            &format!("http://{shop_addr}{DEFAULT_CALLBACK_PATH}"),
-        ])?)
-        .await?;
+        let sandbox = Sandbox::builder()
+            .mode(PaymentMode::Authorization)
+            .clientip(CLIENTIP)
+            .zkey(ZKEY)
+            .charset(Charset::Utf8)
+            .cgi(CgiTarget::new(format!(
+                "http://{shop_addr}{DEFAULT_CALLBACK_PATH}"
+            )))
+            .frozen_at(chrono::DateTime::parse_from_rfc3339(
+                "2026-12-07T10:00:00+09:00",
+            )?)
+            .start()
+            .await?;
         // The shop's one configuration: the sandbox is the gateway (and its
         // test clock the shop's clock); loopback is its CGI source.
         let state = sandbox.state().clone();
         let config = MerchantConfig::builder(ClientIp::parse(CLIENTIP)?, Zkey::new(ZKEY))
-            .gateway_url(sandbox.base_url())
+            .gateway_url(sandbox.url())
+            .charset(Charset::Utf8)
             .gateway_timeout(Duration::from_secs(15))
             .clock(Clock::from_fn(move || state.now()))
             .build()?;
@@ -92,8 +98,10 @@ impl Shop {
         })
     }
 
-    /// A shopper checks out and pays on the gateway's test page; returns the
-    /// order number once the gateway's CGI call (03, authorized) is recorded.
+    /// A shopper checks out (the facade renders and saves the checkout;
+    /// the sandbox submits the rendered page as a browser would) and pays
+    /// on the gateway's test page; returns the order number once the
+    /// gateway's CGI call (03, authorized) is recorded.
     pub async fn shopper_pays(&self, money: u32) -> Result<OrderNo, Error> {
         let request = OrderRequest::from_pairs([
             ("money", money.to_string()),
@@ -101,45 +109,22 @@ impl Shop {
             ("username", "ゼウステスト_12345678".to_owned()),
             ("telno", "0312345678".to_owned()),
         ]);
-        let form = self.merchant.checkout(request.clone()).await?;
+        let form = self.merchant.checkout(request).await?;
         println!(
             "checkout: sendid {} saved, form of {} bytes",
             form.checkout.sendid,
             form.body.len()
         );
-        // What the shopper's browser does with the auto-submitting form.
-        let mut posted = request;
-        posted.clientip = CLIENTIP.to_owned();
-        posted.sendid = form.checkout.sendid.as_str().to_owned();
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
-        let r = http
-            .post(self.sandbox.order_cgi_url())
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(posted.to_urlencoded(Charset::ShiftJis)?)
-            .send()
-            .await?;
-        let no = r
-            .headers()
-            .get(ORDER_NO_HEADER)
-            .ok_or("no order number")?
-            .to_str()?
-            .to_owned();
-        http.post(format!("{}/sandbox/carrier/{no}", self.sandbox.base_url()))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body("decision=complete")
-            .send()
-            .await?
-            .error_for_status()?;
-        let order_no = OrderNo::parse(&no)?;
-        // The gateway's CGI call arrives at the shop's receiver.
+        let order_no = self.sandbox.submit_checkout(&form.html).await?;
+        self.sandbox.pay(&order_no).await?;
+        // The sandbox answers the test page after its first CGI attempt;
+        // the shop's receiver has recorded it (or the attempt failed).
         for _ in 0..100 {
             if self.merchant.order(&order_no).await?.is_some() {
                 println!("order {order_no}: paid by the shopper, CGI 03 recorded");
                 return Ok(order_no);
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
         Err("the gateway's CGI call did not arrive".into())
     }
