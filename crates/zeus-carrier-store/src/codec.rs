@@ -211,7 +211,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn d5_instants_are_stored_in_japan_time_and_read_back_equal() {
+    fn instants_are_stored_in_japan_time_and_read_back_equal() {
         let utc = DateTime::parse_from_rfc3339("2026-01-01T15:00:00.250Z").expect("instant");
         let text = time_text(&utc);
         assert_eq!(text, "2026-01-02T00:00:00.250+09:00");
