@@ -95,7 +95,10 @@ mod error;
 mod group_commit;
 mod lock;
 mod model;
+#[cfg(feature = "postgres")]
+mod pg;
 mod rows;
+mod script;
 #[cfg(feature = "sqlite")]
 mod sqlite_writer;
 mod store;

@@ -700,7 +700,8 @@ pub(crate) async fn in_flight_mark_round_trips_until_the_outcome(db: &TestDb) {
 /// before (nothing overtaken, part of it overtaken, all of it).
 pub(crate) async fn operations_persist_the_models_decision(db: &TestDb) {
     let store = db.store().await;
-    let scenarios: [(&str, &[(Status, &str)], OperationReport); 3] = [
+    type Calls = &'static [(Status, &'static str)];
+    let scenarios: [(&str, Calls, OperationReport); 3] = [
         (
             "P-1",
             &[(Authorized, T0)],
