@@ -54,7 +54,7 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 use crate::db::{Backend, with_batch};
 use crate::error::StoreError;
 use crate::model::Recorded;
-use crate::script::{Incoming, RECORD_CTX, log_recorded, record_batch};
+use crate::script::{Incoming, RECORD_CTX, batch_keys, log_recorded, record_batch};
 
 /// The most notifications one transaction records.
 pub(crate) const MAX_BATCH: usize = 128;
@@ -90,15 +90,7 @@ impl Committer for SqlxCommitter {
         &mut self,
         jobs: &[&Incoming],
     ) -> Result<Result<Vec<Recorded>, StoreError>, StoreError> {
-        let mut order_nos: Vec<&str> = jobs.iter().map(|j| j.notice.order_no.as_str()).collect();
-        let mut sendids: Vec<&str> = jobs
-            .iter()
-            .filter_map(|j| j.notice.sendid.as_ref().map(|s| s.as_str()))
-            .collect();
-        order_nos.sort_unstable();
-        order_nos.dedup();
-        sendids.sort_unstable();
-        sendids.dedup();
+        let (order_nos, sendids) = batch_keys(jobs);
         let mut tx = self
             .backend
             .begin_batch(&order_nos, &sendids, RECORD_CTX)

@@ -97,6 +97,8 @@ mod lock;
 mod model;
 #[cfg(feature = "postgres")]
 mod pg;
+#[cfg(all(test, feature = "sqlite", feature = "postgres"))]
+mod roundtrip;
 mod rows;
 mod script;
 #[cfg(feature = "sqlite")]

@@ -123,16 +123,24 @@ pub(crate) trait Statements {
     ) -> Result<Vec<T>, StoreError>;
 }
 
+/// Runs the one-key query `sql` for each of `keys`; every row read with
+/// `read`.
+async fn for_each_key<S: Statements, T>(
+    s: &mut S,
+    sql: &'static str,
+    keys: &[&str],
+    read: impl Fn(&dyn Columns) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    let mut out = Vec::with_capacity(keys.len());
+    for k in keys {
+        out.extend(s.query(sql, &[(*k).into()], &read).await?);
+    }
+    Ok(out)
+}
+
 impl<S: Statements> Batch for S {
     async fn records(&mut self, order_nos: &[&str]) -> Result<Vec<MerchantRecord>, StoreError> {
-        let mut out = Vec::with_capacity(order_nos.len());
-        for o in order_nos {
-            out.extend(
-                self.query(SELECT_ORDER, &[(*o).into()], |r| record_from_row(r))
-                    .await?,
-            );
-        }
-        Ok(out)
+        for_each_key(self, SELECT_ORDER, order_nos, record_from_row).await
     }
 
     async fn histories(
@@ -153,14 +161,7 @@ impl<S: Statements> Batch for S {
     }
 
     async fn checkouts(&mut self, sendids: &[&str]) -> Result<Vec<Checkout>, StoreError> {
-        let mut out = Vec::with_capacity(sendids.len());
-        for s in sendids {
-            out.extend(
-                self.query(SELECT_CHECKOUT, &[(*s).into()], |r| checkout_from_row(r))
-                    .await?,
-            );
-        }
-        Ok(out)
+        for_each_key(self, SELECT_CHECKOUT, sendids, checkout_from_row).await
     }
 
     async fn insert_notifications(
@@ -210,14 +211,9 @@ impl<S: Statements> Batch for S {
     }
 }
 
-/// Records `jobs` (see the module documentation) inside the caller's
-/// transaction, which holds every lock they need; the caller commits.
-/// Returns one [`Recorded`] per job, in order.
-pub(crate) async fn record_batch<B: Batch>(
-    b: &mut B,
-    jobs: &[&Incoming],
-) -> Result<Vec<Recorded>, StoreError> {
-    // 1. Read.
+/// The distinct order numbers and `sendid`s of `jobs`, each ascending:
+/// what a batch reads, and the keys of the locks it takes.
+pub(crate) fn batch_keys<'a>(jobs: &[&'a Incoming]) -> (Vec<&'a str>, Vec<&'a str>) {
     let mut order_nos: Vec<&str> = jobs.iter().map(|j| j.notice.order_no.as_str()).collect();
     order_nos.sort_unstable();
     order_nos.dedup();
@@ -227,6 +223,18 @@ pub(crate) async fn record_batch<B: Batch>(
         .collect();
     sendids.sort_unstable();
     sendids.dedup();
+    (order_nos, sendids)
+}
+
+/// Records `jobs` (see the module documentation) inside the caller's
+/// transaction, which holds every lock they need; the caller commits.
+/// Returns one [`Recorded`] per job, in order.
+pub(crate) async fn record_batch<B: Batch>(
+    b: &mut B,
+    jobs: &[&Incoming],
+) -> Result<Vec<Recorded>, StoreError> {
+    // 1. Read.
+    let (order_nos, sendids) = batch_keys(jobs);
     let mut records: HashMap<OrderNo, MerchantRecord> = b
         .records(&order_nos)
         .await?

@@ -194,7 +194,7 @@ impl Columns for rusqlite::Row<'_> {
 
 /// The writer's transaction, as the recording script's [`Statements`]:
 /// statements prepared once per connection.
-struct Rusqlite<'a>(&'a Transaction<'a>);
+pub(crate) struct Rusqlite<'a>(pub(crate) &'a Transaction<'a>);
 
 impl Statements for Rusqlite<'_> {
     async fn execute(&mut self, sql: &'static str, args: &[Value]) -> Result<(), StoreError> {

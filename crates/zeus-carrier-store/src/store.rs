@@ -30,7 +30,7 @@ use crate::script::{Batch, Incoming, change_record};
 /// See the crate documentation for the guarantees.
 #[derive(Clone)]
 pub struct Store {
-    backend: Backend,
+    pub(crate) backend: Backend,
     /// The group-commit writer of CGI notifications (`src/group_commit.rs`):
     /// for a SQLite file, one rusqlite connection on a thread of its own
     /// (`src/sqlite_writer.rs`); for an in-memory SQLite database (one
