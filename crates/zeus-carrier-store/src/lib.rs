@@ -91,6 +91,7 @@
 
 mod codec;
 mod db;
+mod deadlines;
 mod error;
 mod group_commit;
 mod lock;
@@ -107,6 +108,9 @@ mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use deadlines::{
+    DEFAULT_DEADLINE_PAGE, DeadlineCursor, DeadlinePage, InvalidCursor, MAX_DEADLINE_PAGE,
+};
 pub use error::{BoxError, StoreError};
 pub use lock::{OPERATION_LOCK_WAIT, OperationLock};
 pub use model::{

@@ -2,7 +2,7 @@
 //! merchant model ([`zeus_carrier_core::merchant`]) decides and decides
 //! nothing itself.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use zeus_carrier_core::JstDateTime;
 use zeus_carrier_core::merchant::{
     Checkout, Deadline, InFlight, MerchantRecord, Notice, OperationReport, ReconcileReason,
@@ -11,17 +11,16 @@ use zeus_carrier_core::merchant::{
 use zeus_carrier_core::time::to_jst;
 use zeus_carrier_core::values::{OrderNo, SendId};
 
-use crate::codec::{time_ms, time_text};
+use crate::codec::time_text;
 use crate::db::{Backend, with_batch};
+use crate::deadlines::{DeadlineCursor, DeadlinePage, MAX_DEADLINE_PAGE};
 use crate::error::StoreError;
 use crate::group_commit::GroupCommit;
 use crate::lock::OperationLock;
 use crate::model::{
     MerchantOrder, OperationRecorded, OutboxEvent, Recorded, Source, StoredNotification,
 };
-use crate::rows::{
-    ORDER_COLUMNS, notification_from_row, outbox_from_row, parse_order_no_row, record_from_row,
-};
+use crate::rows::{notification_from_row, outbox_from_row};
 use crate::script::{Batch, Incoming, change_record};
 
 /// The merchant's durable record of carrier-billing orders, on SQLite or
@@ -303,56 +302,51 @@ impl Store {
         Ok(order)
     }
 
-    /// What the merchant must act on, from each order's own
-    /// [`MerchantRecord::deadlines`] between `now` and `now` +
-    /// `within_days` × 24 h: its reconciliation mark, an operation in
-    /// flight, and every window (settle, cancel; D-7, R-SL-1, R-CN-1) still
-    /// open at `now` that closes by then. Plus, for every order known only
-    /// from flagged notifications (no record), a reconciliation duty
-    /// ([`Deadline::unrecorded`], status `None`) with the first flag's
-    /// message. Sorted by [`Deadline::sort`]: reconciliations first, then
-    /// the windows by closing time.
+    /// What the merchant must act on between `now` and `now` +
+    /// `within_days` × 24 h, a page at a time (INTERFACES v3 §3
+    /// `/deadlines`): each order's own [`MerchantRecord::deadlines`] — its
+    /// reconciliation mark, an operation in flight, every window (settle,
+    /// cancel; D-7, R-SL-1, R-CN-1) still open at `now` that closes by
+    /// then — and, for every order known only from flagged notifications,
+    /// [`Deadline::unrecorded`]. Reconciliation entries first (by order
+    /// number), then the windows by closing time (to the millisecond),
+    /// then order number.
     ///
-    /// The store only selects the candidates (orders with a mark, an
-    /// operation in flight, or a window column in range); the core decides
-    /// what each lists.
+    /// At most `limit` entries (clamped to 1 ..= [`MAX_DEADLINE_PAGE`]);
+    /// when more remain, [`DeadlinePage::next`] is the cursor to pass as
+    /// `after` for the next page (with the same `now` and `within_days`).
+    /// A page reads only what it returns, through indexes: its cost does
+    /// not grow with the number of orders (`src/deadlines.rs`).
+    ///
+    /// [`MAX_DEADLINE_PAGE`]: crate::MAX_DEADLINE_PAGE
+    pub async fn list_deadlines_page(
+        &self,
+        now: JstDateTime,
+        within_days: u32,
+        limit: u32,
+        after: Option<&DeadlineCursor>,
+    ) -> Result<DeadlinePage, StoreError> {
+        crate::deadlines::page(&self.backend, now, within_days, limit, after).await
+    }
+
+    /// Every entry [`Store::list_deadlines_page`] lists, all pages read,
+    /// sorted by [`Deadline::sort`]. Unbounded: prefer the pages.
     pub async fn list_deadlines(
         &self,
         now: JstDateTime,
         within_days: u32,
     ) -> Result<Vec<Deadline>, StoreError> {
-        const CTX: &str = "listing deadlines";
-        let now = to_jst(&now);
-        let until = now
-            .checked_add_signed(TimeDelta::days(i64::from(within_days)))
-            .unwrap_or(now);
-        let (lo, hi) = (time_ms(&now), time_ms(&until));
-        let mut conn = self.backend.acquire(CTX).await?;
-        let mut ex = conn.exec();
-        let sql = format!(
-            "SELECT {ORDER_COLUMNS} FROM orders WHERE needs_reconciliation IS NOT NULL \
-             OR in_flight IS NOT NULL \
-             OR (settle_closes_ms >= $1 AND settle_closes_ms <= $2) \
-             OR (cancel_closes_ms >= $1 AND cancel_closes_ms <= $2) ORDER BY order_no"
-        );
-        let rows = ex.fetch_all(CTX, &sql, &[lo.into(), hi.into()]).await?;
         let mut out = Vec::new();
-        for r in &rows {
-            out.extend(record_from_row(r)?.deadlines(now, until));
-        }
-        const T: &str = "notifications";
-        let flagged = ex
-            .fetch_all(
-                CTX,
-                "SELECT DISTINCT n.order_no FROM notifications n \
-                 WHERE n.effect = 'flagged' \
-                 AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.order_no = n.order_no) \
-                 ORDER BY n.order_no",
-                &[],
-            )
-            .await?;
-        for r in &flagged {
-            out.push(Deadline::unrecorded(parse_order_no_row(r, T)?));
+        let mut after = None;
+        loop {
+            let page = self
+                .list_deadlines_page(now, within_days, MAX_DEADLINE_PAGE, after.as_ref())
+                .await?;
+            out.extend(page.items);
+            match page.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
         }
         Deadline::sort(&mut out);
         Ok(out)

@@ -16,7 +16,7 @@ use zeus_carrier_core::merchant::{
 use zeus_carrier_core::secure_link::{Outcome, UnknownReason};
 use zeus_carrier_core::settle::SettlePlan;
 use zeus_carrier_core::{Carrier, Status};
-use zeus_carrier_store::{DeadlineKind, MerchantOrder, Source, Store, StoreError};
+use zeus_carrier_store::{DeadlineCursor, DeadlineKind, MerchantOrder, Source, Store, StoreError};
 
 use crate::harness::{POLICY, RecordCall as _, TestDb, at, notification, ono, sid, yen};
 
@@ -927,4 +927,105 @@ pub(crate) async fn operation_lock_dropped_guard_frees_it(db: &TestDb) {
     // The pool is still usable after the dropped guards.
     a.health().await.expect("healthy");
     b.health().await.expect("healthy");
+}
+
+/// Pages of every size, each cursor passed back as text, concatenate to
+/// the whole list in its order: duties (marks, operations in flight,
+/// orders known only from flagged calls, interleaved by order number)
+/// first, then windows by closing time — several orders closing at the
+/// same instant included.
+pub(crate) async fn deadline_pages_concatenate_to_the_whole_list(db: &TestDb) {
+    let store = db.store().await;
+    for i in 0..12 {
+        let no = format!("PG-{i:02}");
+        // Three acceptance times: four orders close each window together.
+        let t = [T0, T1, T2][i % 3];
+        let status = if i % 4 == 3 { Completed } else { Authorized };
+        store
+            .record(notification(&no, status, 1000, t))
+            .await
+            .expect("record");
+        if i % 5 == 1 {
+            store
+                .mark_reconciliation(
+                    &ono(&no),
+                    ReconcileReason::OutcomeUnknown(OperationKind::Settle),
+                )
+                .await
+                .expect("mark");
+        }
+        if i % 3 == 1 {
+            store
+                .begin_operation(
+                    &ono(&no),
+                    InFlight::new(OperationKind::Cancel, None, at(T3)),
+                )
+                .await
+                .expect("in flight");
+        }
+    }
+    // Orders known only from flagged calls (a checkout in another carrier).
+    for no in ["PG-00a", "PG-05a", "PG-99"] {
+        let sendid = format!("sid-{no}");
+        store
+            .save_checkout(&checkout(&sendid, 1000, Carrier::Au, T0))
+            .await
+            .expect("checkout");
+        let r = store
+            .record(notification(no, Completed, 1000, T1))
+            .await
+            .expect("flagged");
+        assert_eq!(r.effect.kind(), EffectKind::Flagged);
+    }
+    let now = at("2026-04-01T00:00:00+09:00");
+    let whole = store.list_deadlines(now, 60).await.expect("whole list");
+    let duties = whole
+        .iter()
+        .filter(|d| d.kind == DeadlineKind::Reconciliation)
+        .count();
+    assert!(duties >= 9 && whole.len() > duties + 12, "{whole:?}");
+    for limit in [1, 2, 3, 5, 8, 1000] {
+        let mut got = Vec::new();
+        let mut after: Option<DeadlineCursor> = None;
+        let mut pages = 0;
+        loop {
+            let page = store
+                .list_deadlines_page(now, 60, limit, after.as_ref())
+                .await
+                .expect("page");
+            pages += 1;
+            assert!(page.items.len() <= limit as usize, "limit {limit}");
+            got.extend(page.items);
+            match page.next {
+                Some(next) => {
+                    // Opaque, but text: it goes into a URL and back.
+                    let text = next.to_string();
+                    assert!(
+                        text.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-'),
+                        "{text}"
+                    );
+                    let parsed: DeadlineCursor = text.parse().expect("cursor");
+                    assert_eq!(parsed, next);
+                    after = Some(parsed);
+                }
+                None => break,
+            }
+            assert!(pages <= whole.len() + 1, "paging does not end");
+        }
+        assert_eq!(got, whole, "limit {limit}");
+        assert_eq!(
+            pages,
+            whole.len().div_ceil(limit as usize).max(1),
+            "limit {limit}"
+        );
+    }
+    // A limit of 0 still lists one; a forged cursor is refused.
+    let one = store
+        .list_deadlines_page(now, 60, 0, None)
+        .await
+        .expect("page");
+    assert_eq!(one.items.len(), 1);
+    assert!("x.1.PG-00".parse::<DeadlineCursor>().is_err());
+    assert!("w.1.7.PG-00".parse::<DeadlineCursor>().is_err());
 }

@@ -53,9 +53,11 @@ on_both_backends!(
     cases::in_flight_mark_round_trips_until_the_outcome,
     cases::operations_persist_the_models_decision,
     cases::refused_operation_records_nothing,
+    cases::deadline_pages_concatenate_to_the_whole_list,
     cases::checkouts_save_find_and_conflict,
     cases::operation_lock_serializes_two_stores,
     cases::operation_lock_dropped_guard_frees_it,
     migrations::migrates_from_the_initial_schema,
     migrations::migrates_from_the_merchant_model_schema,
+    migrations::migrates_from_the_outbox_money_schema,
 );

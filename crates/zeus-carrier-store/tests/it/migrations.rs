@@ -18,6 +18,7 @@ use crate::harness::{TestDb, at, ono, sid, yen};
 /// ones this version added).
 const INITIAL: i64 = 20260101000000;
 const MERCHANT_MODEL: i64 = 20260301000000;
+const OUTBOX_MONEY: i64 = 20261206000000;
 
 /// A pool on the test database, at an earlier schema.
 enum Old {
@@ -315,4 +316,69 @@ pub(crate) async fn migrates_from_the_merchant_model_schema(db: &TestDb) {
         )),
     )
     .await;
+}
+
+/// A database at the outbox-amount schema (before the deadline pages'
+/// indexes), with marks as stable codes and an event with its amount.
+pub(crate) async fn migrates_from_the_outbox_money_schema(db: &TestDb) {
+    let old = Old::at(db, OUTBOX_MONEY).await;
+    initial_rows(&old).await;
+    old.exec(
+        "UPDATE orders SET needs_reconciliation = $1, in_flight = $2, notified_bits = $3 \
+         WHERE order_no = $4",
+        vec![
+            t("reconcile_first.cancel.010100036"),
+            t("settle:800@2026-03-01T10:05:00.250+09:00"),
+            i(1 << 2),
+            t("M-1"),
+        ],
+    )
+    .await;
+    old.exec(
+        "UPDATE checkouts SET order_no = $1 WHERE sendid = $2",
+        vec![t("M-1"), t("sid-M-1")],
+    )
+    .await;
+    old.exec(
+        "UPDATE outbox SET sendid = $1, money = $2 WHERE order_no = $3",
+        vec![t("sid-M-1"), i(1000), t("M-1")],
+    )
+    .await;
+    old.close().await;
+    let store = db.store().await;
+    let o = store
+        .get_order(&ono("M-1"))
+        .await
+        .expect("get")
+        .expect("order");
+    assert_eq!(
+        o.record().reconciliation(),
+        Some(&ReconcileReason::ReconcileFirstCode(
+            OperationKind::Cancel,
+            zeus_carrier_core::error_code::lookup("010100036")
+        ))
+    );
+    assert_eq!(
+        o.record().in_flight(),
+        Some(&InFlight::new(
+            OperationKind::Settle,
+            Some(yen(800)),
+            at("2026-03-01T10:05:00.250+09:00")
+        ))
+    );
+    let events = store.poll_outbox(0, 10).await.expect("outbox");
+    assert_eq!(events[0].money, Some(yen(1000)));
+    // The new indexes serve the pages.
+    let page = store
+        .list_deadlines_page(at("2026-04-19T00:00:00+09:00"), 7, 2, None)
+        .await
+        .expect("page");
+    assert_eq!(page.items.len(), 2);
+    assert!(page.next.is_some());
+    let all = store
+        .list_deadlines(at("2026-04-19T00:00:00+09:00"), 7)
+        .await
+        .expect("all");
+    assert_eq!(all[..2], page.items[..]);
+    store.close().await;
 }
