@@ -133,17 +133,15 @@ const UNRECORDED: &str = "SELECT DISTINCT n.order_no{C} AS order_no FROM notific
      AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.order_no = n.order_no) \
      ORDER BY 1 LIMIT $2";
 
-/// The windows closing between `$1` and `$2` (ms), from the key
-/// (`$3` ms, `$4` order) on, in key order.
+/// The windows closing by `$1` (ms), from the key (`$2` ms, `$3` order)
+/// on, in key order: each arm one range of its window's index, merged.
 const WINDOWS: &str = "SELECT * FROM (\
      SELECT settle_closes_ms AS closes_ms, CAST(0 AS BIGINT) AS sub, {COLS} FROM orders \
-     WHERE settle_closes_ms >= $1 AND settle_closes_ms <= $2 \
-     AND (settle_closes_ms > $3 OR (settle_closes_ms = $3 AND order_no{C} >= $4)) \
+     WHERE (settle_closes_ms, order_no{C}) >= ($2, $3) AND settle_closes_ms <= $1 \
      UNION ALL \
      SELECT cancel_closes_ms AS closes_ms, CAST(1 AS BIGINT) AS sub, {COLS} FROM orders \
-     WHERE cancel_closes_ms >= $1 AND cancel_closes_ms <= $2 \
-     AND (cancel_closes_ms > $3 OR (cancel_closes_ms = $3 AND order_no{C} >= $4))\
-     ) AS w ORDER BY closes_ms, order_no{C}, sub LIMIT $5";
+     WHERE (cancel_closes_ms, order_no{C}) >= ($2, $3) AND cancel_closes_ms <= $1\
+     ) AS w ORDER BY closes_ms, order_no{C}, sub LIMIT $4";
 
 /// `sql` for `backend`: the column list, and text compared byte by byte
 /// (SQLite's default; PostgreSQL's `"C"` collation) as Rust compares it.
@@ -307,7 +305,7 @@ async fn windows(
                 closes_ms,
                 order_no,
                 ..
-            }) => (*closes_ms, order_no.clone()),
+            }) if *closes_ms >= lo => (*closes_ms, order_no.clone()),
             _ => (lo, String::new()),
         };
         let n = want - items.len() + 2;
@@ -316,7 +314,6 @@ async fn windows(
                 CTX,
                 &query,
                 &[
-                    lo.into(),
                     hi.into(),
                     from_ms.into(),
                     from_order.into(),

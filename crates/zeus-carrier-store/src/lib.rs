@@ -23,7 +23,7 @@
 //!   amounts, carrier, `clientip`/`sendid`/`sendpoint`, first seen, window
 //!   start, settle date and time, reconciliation mark, notified statuses,
 //!   pending withdrawal, operation in flight, counters), plus the window
-//!   closing times as an index for [`Store::list_deadlines`];
+//!   closing times as an index for [`Store::list_deadlines_page`];
 //! - each accepted step ([`zeus_carrier_core::merchant::Step`]) as a
 //!   history row (source `cgi`, `settle` or `cancel`) and one outbox event;
 //! - the merchant's checkouts (order requests by `sendid`) and the order

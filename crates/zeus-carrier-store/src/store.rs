@@ -96,7 +96,7 @@ impl Store {
     }
 
     /// Records one CGI notification durably and idempotently (R-CG-3,
-    /// R-CG-4), in one transaction serialized per order:
+    /// R-CG-4), in a transaction that serializes its order:
     ///
     /// 1. take the order's write lock (SQLite `BEGIN IMMEDIATE`;
     ///    PostgreSQL `pg_advisory_xact_lock(hashtext(order_no))`, then, for
@@ -104,7 +104,9 @@ impl Store {
     ///    so that two orders cannot both claim one checkout);
     /// 2. read the order's [`MerchantRecord`] (if any) and the checkout
     ///    saved for `notice.sendid` (if any), and ask the core's
-    ///    [`on_notification`] what the notification does;
+    ///    [`on_notification`](zeus_carrier_core::merchant::on_notification)
+    ///    what the notification does (`unknown_sendid`: the merchant's
+    ///    policy for a call whose `sendid` has no checkout);
     /// 3. persist exactly its answer: the notification row (with `raw_query`
     ///    and the effect; a flag's message in `integrity_flag`), the record
     ///    (every field, plus the window index columns), the accepted step
@@ -113,13 +115,13 @@ impl Store {
     /// 4. commit.
     ///
     /// Concurrent calls share one transaction and one commit (group
-    /// commit: on a SQLite file one rusqlite connection on its own thread,
-    /// `src/sqlite_writer.rs`; otherwise `src/group_commit.rs`, where a
-    /// PostgreSQL batch takes every order lock and then every `sendid` lock
-    /// in ascending key order): each call's steps 2–3 run in turn inside
-    /// it, so the order is still serialized and read after every earlier
-    /// write; a call that fails leaves the others to be recorded each on
-    /// its own.
+    /// commit, `src/group_commit.rs`: on a SQLite file one rusqlite
+    /// connection on its own thread; on PostgreSQL a batch takes every
+    /// order lock and then every `sendid` lock in ascending key order).
+    /// The recording script (`src/script.rs`) reads what the whole batch
+    /// needs, decides each call in arrival order as if it had come alone
+    /// (each sees every earlier call's effect), and writes the batch; a
+    /// batch that fails leaves its calls to be recorded each on its own.
     ///
     /// It returns only after the commit succeeded: then, and only then, the
     /// receiver answers `successok`. On any error nothing was recorded;
