@@ -133,15 +133,17 @@ const UNRECORDED: &str = "SELECT DISTINCT n.order_no{C} AS order_no FROM notific
      AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.order_no = n.order_no) \
      ORDER BY 1 LIMIT $2";
 
-/// The windows closing by `$1` (ms), from the key (`$2` ms, `$3` order)
-/// on, in key order: each arm one range of its window's index, merged.
+/// The windows closing by `$1` (ms), from (`$2` ms, `$3` order) on, in
+/// (closing ms, order) order: each arm one range of its window's index,
+/// merged, no sort (an order's settle and cancel closing in the same
+/// millisecond come in either order: the caller sorts them).
 const WINDOWS: &str = "SELECT * FROM (\
      SELECT settle_closes_ms AS closes_ms, CAST(0 AS BIGINT) AS sub, {COLS} FROM orders \
      WHERE (settle_closes_ms, order_no{C}) >= ($2, $3) AND settle_closes_ms <= $1 \
      UNION ALL \
      SELECT cancel_closes_ms AS closes_ms, CAST(1 AS BIGINT) AS sub, {COLS} FROM orders \
      WHERE (cancel_closes_ms, order_no{C}) >= ($2, $3) AND cancel_closes_ms <= $1\
-     ) AS w ORDER BY closes_ms, order_no{C}, sub LIMIT $4";
+     ) AS w ORDER BY closes_ms, order_no{C} LIMIT $4";
 
 /// `sql` for `backend`: the column list, and text compared byte by byte
 /// (SQLite's default; PostgreSQL's `"C"` collation) as Rust compares it.
@@ -297,17 +299,18 @@ async fn windows(
 ) -> Result<(), StoreError> {
     const CTX: &str = "listing deadlines";
     let (lo, hi) = (time_ms(&now), time_ms(&until));
-    let mut after = after.cloned();
+    let after = after.cloned();
+    // Where the query starts (inclusive): the cursor's row, or the range.
+    let mut from = match &after {
+        Some(Key::Window {
+            closes_ms,
+            order_no,
+            ..
+        }) if *closes_ms >= lo => (*closes_ms, order_no.clone()),
+        _ => (lo, String::new()),
+    };
     let query = sql(backend, WINDOWS);
     loop {
-        let (from_ms, from_order) = match &after {
-            Some(Key::Window {
-                closes_ms,
-                order_no,
-                ..
-            }) if *closes_ms >= lo => (*closes_ms, order_no.clone()),
-            _ => (lo, String::new()),
-        };
         let n = want - items.len() + 2;
         let rows = ex
             .fetch_all(
@@ -315,13 +318,14 @@ async fn windows(
                 &query,
                 &[
                     hi.into(),
-                    from_ms.into(),
-                    from_order.into(),
+                    from.0.into(),
+                    from.1.clone().into(),
                     i64::try_from(n).unwrap_or(i64::MAX).into(),
                 ],
             )
             .await?;
-        let mut last = None;
+        let full = rows.len() >= n;
+        let mut keyed = Vec::with_capacity(rows.len());
         for r in &rows {
             let record: MerchantRecord = record_from_row(r)?;
             let sub = u8::try_from(r.int("orders", "sub")?).unwrap_or(u8::MAX);
@@ -330,8 +334,33 @@ async fn windows(
                 order_no: record.order_no().as_str().to_owned(),
                 sub,
             };
-            last = Some(key.clone());
-            if after.as_ref().is_some_and(|a| &key <= a) {
+            keyed.push((key, sub, record));
+        }
+        // A full answer may have cut an order's two windows of one
+        // millisecond apart: leave that order to the next query.
+        let mut next = None;
+        if full
+            && let Some((
+                Key::Window {
+                    closes_ms,
+                    order_no,
+                    ..
+                },
+                ..,
+            )) = keyed.last()
+        {
+            let edge = (*closes_ms, order_no.clone());
+            keyed.retain(|(k, ..)| {
+                !matches!(k, Key::Window { closes_ms, order_no, .. }
+                    if (*closes_ms, order_no.as_str()) == (edge.0, edge.1.as_str()))
+            });
+            next = Some(edge);
+        }
+        keyed.sort_by(|a, b| a.0.cmp(&b.0));
+        for (key, sub, record) in keyed {
+            if after.as_ref().is_some_and(|a| &key <= a)
+                || items.last().is_some_and(|(last, _)| &key <= last)
+            {
                 continue;
             }
             let kind = if sub == 0 {
@@ -353,9 +382,9 @@ async fn windows(
                 }
             }
         }
-        if rows.len() < n || last.is_none() {
-            return Ok(());
+        match next {
+            Some(edge) => from = edge,
+            None => return Ok(()),
         }
-        after = last;
     }
 }

@@ -964,6 +964,19 @@ pub(crate) async fn deadline_pages_concatenate_to_the_whole_list(db: &TestDb) {
                 .expect("in flight");
         }
     }
+    // Authorized at 23:55: the settle window (date + 50, 23:55) and the
+    // cancel window (+ 50 × 24 h) close at the same instant.
+    for no in ["PG-T0", "PG-T1", "PG-T2"] {
+        store
+            .record(notification(
+                no,
+                Authorized,
+                1000,
+                "2026-03-01T23:55:00+09:00",
+            ))
+            .await
+            .expect("record");
+    }
     // Orders known only from flagged calls (a checkout in another carrier).
     for no in ["PG-00a", "PG-05a", "PG-99"] {
         let sendid = format!("sid-{no}");
@@ -984,6 +997,11 @@ pub(crate) async fn deadline_pages_concatenate_to_the_whole_list(db: &TestDb) {
         .filter(|d| d.kind == DeadlineKind::Reconciliation)
         .count();
     assert!(duties >= 9 && whole.len() > duties + 12, "{whole:?}");
+    let tied = whole
+        .iter()
+        .filter(|d| d.order_no == ono("PG-T1") && d.closes_at.is_some())
+        .count();
+    assert_eq!(tied, 2, "{whole:?}");
     for limit in [1, 2, 3, 5, 8, 1000] {
         let mut got = Vec::new();
         let mut after: Option<DeadlineCursor> = None;
