@@ -4,6 +4,7 @@
 //! ```sh
 //! cargo run --release -p zeus-carrier-bench -- receiver                  # bare + SQLite
 //! cargo run --release -p zeus-carrier-bench -- receiver --pg-url URL     # + PostgreSQL
+//! cargo run --release -p zeus-carrier-bench -- growth --dir /var/tmp       # cost as data grows
 //! ```
 //!
 //! Every server runs in this process on `127.0.0.1:0` (its own tokio
@@ -14,7 +15,7 @@
 //! Rows, each with the same load:
 //! - **bare axum**: a handler that answers `successok` and does nothing
 //!   else, served like the receiver (with connect info);
-//! - **receiver + SQLite**: [`zeus_carrier_merchant::callback_router`] over a
+//! - **receiver + SQLite**: [`zeus_carrier_merchant::callback_router`] (`src/cgi.rs`) over a
 //!   fresh database file (WAL, `synchronous=FULL`);
 //! - **receiver + PostgreSQL** (with `--pg-url`): the same over the given
 //!   database (rows are added with a unique order-number prefix; point it
@@ -29,6 +30,8 @@
 //! Then a paced run: a fixed rate (default 1,000 req/s) for a few seconds,
 //! reporting p50 and p99 from each request's due time.
 
+mod cgi;
+mod growth;
 mod load;
 
 use std::net::SocketAddr;
@@ -42,7 +45,6 @@ use clap::{Parser, Subcommand};
 use tokio::runtime::Runtime;
 use tokio::sync::oneshot;
 use zeus_carrier_core::Status;
-use zeus_carrier_merchant::{MerchantConfig, Receiver, UnknownSendId, callback_router};
 use zeus_carrier_store::Store;
 
 use load::{Pace, Plan, Report};
@@ -69,6 +71,9 @@ enum Command {
     /// The receiver load benchmark: bare axum vs the receiver on SQLite
     /// (and PostgreSQL with --pg-url).
     Receiver(ReceiverArgs),
+    /// The receiver's and the operator reads' cost as the tables grow
+    /// (prefilled to each of --sizes orders).
+    Growth(growth::GrowthArgs),
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -224,19 +229,7 @@ async fn start(backend: Backend, args: &ReceiverArgs) -> Result<Server, String> 
             (store, None)
         }
     };
-    // The bench's calls carry no sendid of a saved checkout: applied, as a
-    // shop rendering its own forms would (`UnknownSendId::Apply`).
-    let clientip = zeus_carrier_core::ClientIp::parse(CLIENTIP).map_err(|e| e.to_string())?;
-    let config = MerchantConfig::builder(
-        clientip,
-        zeus_carrier_core::secure_link::Zkey::new("bench-zkey"),
-    )
-    .gateway_url("http://127.0.0.1:9")
-    .unknown_sendid(UnknownSendId::Apply)
-    .build()
-    .map_err(|e| e.to_string())?;
-    let state = Receiver::new(store.clone(), config);
-    let (addr, stop, task) = serve(callback_router(state))
+    let (addr, stop, task) = serve(cgi::router(store.clone()))
         .await
         .map_err(|e| e.to_string())?;
     Ok(Server {
@@ -604,6 +597,7 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Receiver(args) => receiver(args),
+        Command::Growth(args) => growth::growth(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

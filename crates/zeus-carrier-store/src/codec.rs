@@ -206,29 +206,6 @@ pub(crate) fn parse_count(
     u64::try_from(v).map_err(|_| StoreError::corrupt(table, column, format!("{v} is not a count")))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn d5_instants_are_stored_in_japan_time_and_read_back_equal() {
-        let utc = DateTime::parse_from_rfc3339("2026-01-01T15:00:00.250Z").expect("instant");
-        let text = time_text(&utc);
-        assert_eq!(text, "2026-01-02T00:00:00.250+09:00");
-        let back = parse_time("t", "c", &text).expect("parse");
-        assert_eq!(back, utc);
-        assert_eq!(back.offset().local_minus_utc(), 9 * 3600);
-    }
-
-    #[test]
-    fn corrupt_values_name_table_and_column() {
-        let e = parse_status("orders", "status", "12").expect_err("12 is no status");
-        assert!(e.to_string().contains("orders.status"), "{e}");
-        let e = parse_money("orders", "money", -1).expect_err("negative");
-        assert!(e.to_string().contains("orders.money"), "{e}");
-    }
-}
-
 /// A stored reconciliation reason ([`ReconcileReason::code`]). A mark an
 /// earlier version stored as free text reads as
 /// [`ReconcileReason::Unspecified`]: the order stays marked, and the text
@@ -259,4 +236,27 @@ pub(crate) fn parse_opt_in_flight(
     legacy
         .map(Some)
         .ok_or_else(|| StoreError::corrupt(table, column, format!("{code:?} is no in-flight mark")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instants_are_stored_in_japan_time_and_read_back_equal() {
+        let utc = DateTime::parse_from_rfc3339("2026-01-01T15:00:00.250Z").expect("instant");
+        let text = time_text(&utc);
+        assert_eq!(text, "2026-01-02T00:00:00.250+09:00");
+        let back = parse_time("t", "c", &text).expect("parse");
+        assert_eq!(back, utc);
+        assert_eq!(back.offset().local_minus_utc(), 9 * 3600);
+    }
+
+    #[test]
+    fn corrupt_values_name_table_and_column() {
+        let e = parse_status("orders", "status", "12").expect_err("12 is no status");
+        assert!(e.to_string().contains("orders.status"), "{e}");
+        let e = parse_money("orders", "money", -1).expect_err("negative");
+        assert!(e.to_string().contains("orders.money"), "{e}");
+    }
 }

@@ -33,6 +33,9 @@ use sqlx::sqlite::{
 };
 
 use crate::error::StoreError;
+use crate::rows::Columns;
+#[cfg(feature = "sqlite")]
+use crate::script::Statements;
 
 /// A backend compiled out: no value of it exists.
 #[cfg(not(all(feature = "sqlite", feature = "postgres")))]
@@ -617,28 +620,6 @@ impl Exec<'_> {
         .map_err(|e| StoreError::sqlx(context, e))
     }
 
-    /// Runs a query that returns at most one row.
-    pub(crate) async fn fetch_optional(
-        &mut self,
-        context: &'static str,
-        sql: &str,
-        args: &[Value],
-    ) -> Result<Option<Row>, StoreError> {
-        match self {
-            #[cfg(feature = "sqlite")]
-            Exec::Sqlite(c) => bind_all!(sqlx::query(sql), args)
-                .fetch_optional(&mut **c)
-                .await
-                .map(|r| r.map(Row::Sqlite)),
-            #[cfg(feature = "postgres")]
-            Exec::Postgres(c) => bind_all!(sqlx::query(sql), args)
-                .fetch_optional(&mut **c)
-                .await
-                .map(|r| r.map(Row::Postgres)),
-        }
-        .map_err(|e| StoreError::sqlx(context, e))
-    }
-
     /// Runs a query that returns exactly one row.
     pub(crate) async fn fetch_one(
         &mut self,
@@ -683,6 +664,59 @@ impl Exec<'_> {
         .map_err(|e| StoreError::sqlx(context, e))
     }
 }
+
+/// A sqlx SQLite connection (or transaction), as the recording script's
+/// [`Statements`]: one statement per row.
+#[cfg(feature = "sqlite")]
+pub(crate) struct SqlxSqlite<'a> {
+    pub(crate) conn: &'a mut sqlx::SqliteConnection,
+    pub(crate) ctx: &'static str,
+}
+
+#[cfg(feature = "sqlite")]
+impl Statements for SqlxSqlite<'_> {
+    async fn execute(&mut self, sql: &'static str, args: &[Value]) -> Result<(), StoreError> {
+        bind_all!(sqlx::query(sql), args)
+            .execute(&mut *self.conn)
+            .await
+            .map(drop)
+            .map_err(|e| StoreError::sqlx(self.ctx, e))
+    }
+
+    async fn query<T>(
+        &mut self,
+        sql: &'static str,
+        args: &[Value],
+        mut read: impl FnMut(&dyn Columns) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        let rows = bind_all!(sqlx::query(sql), args)
+            .fetch_all(&mut *self.conn)
+            .await
+            .map_err(|e| StoreError::sqlx(self.ctx, e))?;
+        rows.into_iter().map(|r| read(&Row::Sqlite(r))).collect()
+    }
+}
+
+/// Runs `$body` with `$b` bound to the recording script's
+/// [`Batch`](crate::script::Batch) of `$exec`'s backend: the one place
+/// that chooses a backend's implementation.
+macro_rules! with_batch {
+    ($exec:expr, $ctx:expr, |$b:ident| $body:expr) => {
+        match $exec {
+            #[cfg(feature = "sqlite")]
+            $crate::db::Exec::Sqlite(conn) => {
+                let mut $b = $crate::db::SqlxSqlite { conn, ctx: $ctx };
+                $body
+            }
+            #[cfg(feature = "postgres")]
+            $crate::db::Exec::Postgres(conn) => {
+                let mut $b = $crate::pg::PgBatch::new(conn, $ctx);
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_batch;
 
 /// A result row of either backend.
 pub(crate) enum Row {

@@ -23,7 +23,7 @@
 //!   amounts, carrier, `clientip`/`sendid`/`sendpoint`, first seen, window
 //!   start, settle date and time, reconciliation mark, notified statuses,
 //!   pending withdrawal, operation in flight, counters), plus the window
-//!   closing times as an index for [`Store::list_deadlines`];
+//!   closing times as an index for [`Store::list_deadlines_page`];
 //! - each accepted step ([`zeus_carrier_core::merchant::Step`]) as a
 //!   history row (source `cgi`, `settle` or `cancel`) and one outbox event;
 //! - the merchant's checkouts (order requests by `sendid`) and the order
@@ -91,17 +91,26 @@
 
 mod codec;
 mod db;
+mod deadlines;
 mod error;
 mod group_commit;
 mod lock;
 mod model;
+#[cfg(feature = "postgres")]
+mod pg;
+#[cfg(all(test, feature = "sqlite", feature = "postgres"))]
+mod roundtrip;
 mod rows;
+mod script;
 #[cfg(feature = "sqlite")]
 mod sqlite_writer;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use deadlines::{
+    DEFAULT_DEADLINE_PAGE, DeadlineCursor, DeadlinePage, InvalidCursor, MAX_DEADLINE_PAGE,
+};
 pub use error::{BoxError, StoreError};
 pub use lock::{OPERATION_LOCK_WAIT, OperationLock};
 pub use model::{

@@ -5,7 +5,6 @@
 use zeus_carrier_core::merchant::{
     Checkout, Counters, InFlight, MerchantRecord, ReconcileReason, RecordParts, StatusSet, Step,
 };
-use zeus_carrier_core::values::{OrderNo, SendId};
 
 use crate::codec::{
     count_value, date_text, parse_carrier, parse_clientip, parse_count, parse_money,
@@ -13,11 +12,13 @@ use crate::codec::{
     parse_opt_sendid, parse_opt_status, parse_opt_time, parse_order_no, parse_reason, parse_sendid,
     parse_status, parse_time, parse_withdrawal, time_ms, time_text, withdrawal_text,
 };
-use crate::db::{Exec, Row, Value};
+use crate::db::{Row, Value};
 use crate::error::StoreError;
-use crate::model::{HistoryRow, MerchantOrder, OutboxEvent, Source, StoredNotification};
+use crate::model::{HistoryRow, OutboxEvent, Source, StoredNotification};
+use zeus_carrier_core::merchant::{Notice, NoticeEffect};
+use zeus_carrier_core::values::OrderNo;
 
-/// The `orders` columns, in the order [`save_record`] binds them, as a
+/// The `orders` columns, in the order [`record_values`] binds them, as a
 /// literal (for `concat!`).
 macro_rules! order_columns {
     () => {
@@ -28,7 +29,7 @@ macro_rules! order_columns {
     };
 }
 
-/// The `orders` columns, in the order [`save_record`] binds them.
+/// The `orders` columns, in the order [`record_values`] binds them.
 pub(crate) const ORDER_COLUMNS: &str = order_columns!();
 
 /// One order's row by its number.
@@ -38,23 +39,51 @@ pub(crate) const SELECT_ORDER: &str = concat!(
     " FROM orders WHERE order_no = $1"
 );
 
+/// The rows of the orders in an array (PostgreSQL).
+#[cfg(feature = "postgres")]
+pub(crate) const SELECT_ORDERS_ANY: &str = concat!(
+    "SELECT ",
+    order_columns!(),
+    " FROM orders WHERE order_no = ANY($1::text[])"
+);
+
+/// What an upsert of `orders` does with an existing row: every column is
+/// replaced (a literal, for `concat!`).
+macro_rules! order_conflict {
+    () => {
+        " ON CONFLICT (order_no) DO UPDATE SET status = excluded.status, \
+         money = excluded.money, original_money = excluded.original_money, \
+         carrier = excluded.carrier, clientip = excluded.clientip, sendid = excluded.sendid, \
+         sendpoint = excluded.sendpoint, first_seen_at = excluded.first_seen_at, \
+         window_from = excluded.window_from, settle_date = excluded.settle_date, \
+         settled_at = excluded.settled_at, needs_reconciliation = excluded.needs_reconciliation, \
+         notifications = excluded.notifications, duplicates = excluded.duplicates, \
+         stale = excluded.stale, flagged = excluded.flagged, \
+         notified_bits = excluded.notified_bits, withdrawal = excluded.withdrawal, \
+         in_flight = excluded.in_flight, settle_closes_ms = excluded.settle_closes_ms, \
+         cancel_closes_ms = excluded.cancel_closes_ms"
+    };
+}
+
 /// Inserts or updates an order's row: [`record_values`] binds it.
 pub(crate) const UPSERT_ORDER: &str = concat!(
     "INSERT INTO orders (",
     order_columns!(),
     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-     $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) \
-     ON CONFLICT (order_no) DO UPDATE SET status = excluded.status, \
-     money = excluded.money, original_money = excluded.original_money, \
-     carrier = excluded.carrier, clientip = excluded.clientip, sendid = excluded.sendid, \
-     sendpoint = excluded.sendpoint, first_seen_at = excluded.first_seen_at, \
-     window_from = excluded.window_from, settle_date = excluded.settle_date, \
-     settled_at = excluded.settled_at, needs_reconciliation = excluded.needs_reconciliation, \
-     notifications = excluded.notifications, duplicates = excluded.duplicates, \
-     stale = excluded.stale, flagged = excluded.flagged, \
-     notified_bits = excluded.notified_bits, withdrawal = excluded.withdrawal, \
-     in_flight = excluded.in_flight, settle_closes_ms = excluded.settle_closes_ms, \
-     cancel_closes_ms = excluded.cancel_closes_ms"
+     $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
+    order_conflict!()
+);
+
+/// The same for many rows: the columns given as 22 arrays (PostgreSQL).
+#[cfg(feature = "postgres")]
+pub(crate) const UPSERT_ORDERS_UNNEST: &str = concat!(
+    "INSERT INTO orders (",
+    order_columns!(),
+    ") SELECT * FROM unnest($1::text[], $2::text[], $3::int8[], $4::int8[], $5::text[], \
+     $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], \
+     $13::text[], $14::int8[], $15::int8[], $16::int8[], $17::int8[], $18::int8[], \
+     $19::text[], $20::text[], $21::int8[], $22::int8[])",
+    order_conflict!()
 );
 
 /// An order's history, oldest first.
@@ -72,6 +101,58 @@ pub(crate) const INSERT_OUTBOX: &str = "INSERT INTO outbox (order_no, at, from_s
 /// A checkout by its `sendid`.
 pub(crate) const SELECT_CHECKOUT: &str =
     "SELECT sendid, money, carrier, created_at, order_no FROM checkouts WHERE sendid = $1";
+
+/// The histories of the orders in an array, each oldest first
+/// (PostgreSQL).
+#[cfg(feature = "postgres")]
+pub(crate) const SELECT_HISTORIES_ANY: &str = "SELECT order_no, at, from_status, to_status, \
+     source FROM order_history WHERE order_no = ANY($1::text[]) ORDER BY order_no, id";
+
+/// The checkouts of the `sendid`s in an array (PostgreSQL).
+#[cfg(feature = "postgres")]
+pub(crate) const SELECT_CHECKOUTS_ANY: &str = "SELECT sendid, money, carrier, created_at, \
+     order_no FROM checkouts WHERE sendid = ANY($1::text[])";
+
+/// Ids for new notification, history and outbox rows, reserved in one
+/// round trip: `$1`, `$2` and `$2` of them (PostgreSQL).
+#[cfg(feature = "postgres")]
+pub(crate) const RESERVE_IDS: &str = "SELECT \
+     ARRAY(SELECT nextval(pg_get_serial_sequence('notifications', 'id')) \
+           FROM generate_series(1, $1)) AS notifications, \
+     ARRAY(SELECT nextval(pg_get_serial_sequence('order_history', 'id')) \
+           FROM generate_series(1, $2)) AS history, \
+     ARRAY(SELECT nextval(pg_get_serial_sequence('outbox', 'id')) \
+           FROM generate_series(1, $2)) AS outbox";
+
+/// Notification rows with reserved ids: an id array and the 13 columns
+/// of [`notification_values`] as arrays (PostgreSQL).
+#[cfg(feature = "postgres")]
+pub(crate) const INSERT_NOTIFICATIONS_UNNEST: &str = "INSERT INTO notifications (id, order_no, \
+     reported_status, status_before, effect, integrity_flag, money, carrier, clientip, sendid, \
+     sendpoint, error_code, raw_query, received_at) OVERRIDING SYSTEM VALUE \
+     SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::text[], \
+     $6::text[], $7::int8[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], \
+     $13::bytea[], $14::text[])";
+
+/// History rows and outbox events with reserved ids, in one statement:
+/// history ids, outbox ids, then the 7 columns of an outbox row (the
+/// first 5 are the history row's) as arrays (PostgreSQL).
+#[cfg(feature = "postgres")]
+pub(crate) const INSERT_STEPS_UNNEST: &str = "WITH s AS (SELECT * FROM unnest($1::int8[], \
+     $2::int8[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], \
+     $9::int8[]) AS s(hid, oid, order_no, at, from_status, to_status, source, sendid, money)), \
+     h AS (INSERT INTO order_history (id, order_no, at, from_status, to_status, source) \
+     OVERRIDING SYSTEM VALUE SELECT hid, order_no, at, from_status, to_status, source FROM s) \
+     INSERT INTO outbox (id, order_no, at, from_status, to_status, source, sendid, money) \
+     OVERRIDING SYSTEM VALUE SELECT oid, order_no, at, from_status, to_status, source, sendid, \
+     money FROM s";
+
+/// Claims of checkouts: order numbers and `sendid`s as arrays
+/// (PostgreSQL).
+#[cfg(feature = "postgres")]
+pub(crate) const CLAIM_CHECKOUTS_UNNEST: &str = "UPDATE checkouts c SET order_no = u.o \
+     FROM unnest($1::text[], $2::text[]) AS u(o, s) \
+     WHERE c.sendid = u.s AND c.order_no IS NULL";
 
 /// The claim of a checkout by an order (one checkout, one order).
 pub(crate) const CLAIM_CHECKOUT: &str =
@@ -115,7 +196,7 @@ impl Columns for Row {
 }
 
 /// Reads an `orders` row selected with [`ORDER_COLUMNS`].
-pub(crate) fn record_from_row(r: &impl Columns) -> Result<MerchantRecord, StoreError> {
+pub(crate) fn record_from_row(r: &dyn Columns) -> Result<MerchantRecord, StoreError> {
     const T: &str = "orders";
     let bits = r.int(T, "notified_bits")?;
     let notified = u16::try_from(bits)
@@ -148,44 +229,6 @@ pub(crate) fn record_from_row(r: &impl Columns) -> Result<MerchantRecord, StoreE
         ),
     })
     .map_err(|e| StoreError::corrupt(T, "order_no", e.to_string()))
-}
-
-/// The order's record without its history.
-pub(crate) async fn load_record(
-    ex: &mut Exec<'_>,
-    context: &'static str,
-    order_no: &OrderNo,
-) -> Result<Option<MerchantRecord>, StoreError> {
-    ex.fetch_optional(context, SELECT_ORDER, &[order_no.as_str().into()])
-        .await?
-        .map(|r| record_from_row(&r))
-        .transpose()
-}
-
-/// The order with its history.
-pub(crate) async fn load_order(
-    ex: &mut Exec<'_>,
-    context: &'static str,
-    order_no: &OrderNo,
-) -> Result<Option<MerchantOrder>, StoreError> {
-    let Some(record) = load_record(ex, context, order_no).await? else {
-        return Ok(None);
-    };
-    let history = load_history(ex, context, order_no).await?;
-    Ok(Some(MerchantOrder::new(record, history)))
-}
-
-/// Writes every field of `record` (insert, or update of the existing row),
-/// with the window columns the record's own [`MerchantRecord::windows`]
-/// gives (the index of `list_deadlines`).
-pub(crate) async fn save_record(
-    ex: &mut Exec<'_>,
-    context: &'static str,
-    record: &MerchantRecord,
-) -> Result<(), StoreError> {
-    ex.execute(context, UPSERT_ORDER, &record_values(record))
-        .await?;
-    Ok(())
 }
 
 /// The values [`UPSERT_ORDER`] binds: every field of `record`, and the
@@ -239,20 +282,8 @@ pub(crate) fn record_values(record: &MerchantRecord) -> [Value; 22] {
     ]
 }
 
-/// The order's history, oldest first.
-pub(crate) async fn load_history(
-    ex: &mut Exec<'_>,
-    context: &'static str,
-    order_no: &OrderNo,
-) -> Result<Vec<HistoryRow>, StoreError> {
-    let rows = ex
-        .fetch_all(context, SELECT_HISTORY, &[order_no.as_str().into()])
-        .await?;
-    rows.iter().map(history_from_row).collect()
-}
-
 /// Reads an `order_history` row selected by [`SELECT_HISTORY`].
-pub(crate) fn history_from_row(r: &impl Columns) -> Result<HistoryRow, StoreError> {
+pub(crate) fn history_from_row(r: &dyn Columns) -> Result<HistoryRow, StoreError> {
     const T: &str = "order_history";
     Ok(HistoryRow {
         at: parse_time(T, "at", &r.text(T, "at")?)?,
@@ -265,21 +296,6 @@ pub(crate) fn history_from_row(r: &impl Columns) -> Result<HistoryRow, StoreErro
 fn parse_source(table: &'static str, s: &str) -> Result<Source, StoreError> {
     Source::from_name(s)
         .ok_or_else(|| StoreError::corrupt(table, "source", format!("{s:?} is no source")))
-}
-
-/// Appends a step the model accepted: a history row and an outbox event
-/// (carrying the order's `sendid`), in the caller's transaction.
-pub(crate) async fn append_step(
-    ex: &mut Exec<'_>,
-    context: &'static str,
-    record: &MerchantRecord,
-    step: &Step,
-    source: Source,
-) -> Result<HistoryRow, StoreError> {
-    let (history, outbox) = step_values(record, step, source);
-    ex.execute(context, INSERT_HISTORY, &history).await?;
-    ex.execute(context, INSERT_OUTBOX, &outbox).await?;
-    Ok(step_row(step, source))
 }
 
 /// The values of a step's history row ([`INSERT_HISTORY`]) and of its
@@ -321,7 +337,7 @@ pub(crate) fn step_row(step: &Step, source: Source) -> HistoryRow {
 }
 
 /// Reads a checkout row.
-pub(crate) fn checkout_from_row(r: &impl Columns) -> Result<Checkout, StoreError> {
+pub(crate) fn checkout_from_row(r: &dyn Columns) -> Result<Checkout, StoreError> {
     const T: &str = "checkouts";
     let mut c = Checkout::new(
         parse_sendid(T, "sendid", &r.text(T, "sendid")?)?,
@@ -334,18 +350,6 @@ pub(crate) fn checkout_from_row(r: &impl Columns) -> Result<Checkout, StoreError
         .map(|s| parse_order_no(T, "order_no", &s))
         .transpose()?;
     Ok(c)
-}
-
-/// The saved checkout for `sendid`.
-pub(crate) async fn find_checkout(
-    ex: &mut Exec<'_>,
-    context: &'static str,
-    sendid: &SendId,
-) -> Result<Option<Checkout>, StoreError> {
-    ex.fetch_optional(context, SELECT_CHECKOUT, &[sendid.as_str().into()])
-        .await?
-        .map(|r| checkout_from_row(&r))
-        .transpose()
 }
 
 /// Reads an outbox row.
@@ -394,4 +398,37 @@ pub(crate) fn notification_from_row(r: &Row) -> Result<StoredNotification, Store
 /// Reads the `order_no` column of a row of `table`.
 pub(crate) fn parse_order_no_row(r: &Row, table: &'static str) -> Result<OrderNo, StoreError> {
     parse_order_no(table, "order_no", &r.text(table, "order_no")?)
+}
+
+/// Inserts a notification row ([`notification_values`] binds it) and
+/// returns its id.
+pub(crate) const INSERT_NOTIFICATION: &str = "INSERT INTO notifications (order_no, \
+     reported_status, status_before, effect, integrity_flag, money, carrier, clientip, sendid, \
+     sendpoint, error_code, raw_query, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+     $10, $11, $12, $13) RETURNING id";
+
+/// The values of a notification row: the call's parameters, the record's
+/// status before it, the model's effect and flag, the raw query.
+pub(crate) fn notification_values(
+    n: &Notice,
+    raw_query: &[u8],
+    before: Option<&MerchantRecord>,
+    effect: &NoticeEffect,
+    flag: Option<String>,
+) -> [Value; 13] {
+    [
+        n.order_no.as_str().into(),
+        n.status.code().into(),
+        before.map(|r| r.status().code().to_owned()).into(),
+        effect.kind().as_str().into(),
+        flag.into(),
+        n.money.map(|m| i64::from(m.yen())).into(),
+        n.carrier.map(|c| c.code().to_owned()).into(),
+        n.clientip.as_ref().map(|c| c.as_str().to_owned()).into(),
+        n.sendid.as_ref().map(|s| s.as_str().to_owned()).into(),
+        n.sendpoint.clone().into(),
+        n.error_code.as_ref().map(|c| c.as_str().to_owned()).into(),
+        Value::Bytes(raw_query.to_vec()),
+        time_text(&n.received_at).into(),
+    ]
 }

@@ -2,30 +2,26 @@
 //! merchant model ([`zeus_carrier_core::merchant`]) decides and decides
 //! nothing itself.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use zeus_carrier_core::JstDateTime;
 use zeus_carrier_core::merchant::{
-    Checkout, Deadline, InFlight, MerchantRecord, Notice, NoticeEffect, OperationReport,
-    ReconcileReason, UnknownSendId, on_notification, on_operation,
+    Checkout, Deadline, InFlight, MerchantRecord, Notice, OperationReport, ReconcileReason,
+    UnknownSendId, on_operation,
 };
 use zeus_carrier_core::time::to_jst;
 use zeus_carrier_core::values::{OrderNo, SendId};
 
-use crate::codec::{time_ms, time_text};
-use crate::db::{Backend, Exec, Value};
+use crate::codec::time_text;
+use crate::db::{Backend, with_batch};
+use crate::deadlines::{DeadlineCursor, DeadlinePage, MAX_DEADLINE_PAGE};
 use crate::error::StoreError;
 use crate::group_commit::GroupCommit;
 use crate::lock::OperationLock;
 use crate::model::{
     MerchantOrder, OperationRecorded, OutboxEvent, Recorded, Source, StoredNotification,
 };
-use crate::rows::{
-    CLAIM_CHECKOUT, ORDER_COLUMNS, append_step, find_checkout, load_history, load_order,
-    load_record, notification_from_row, outbox_from_row, parse_order_no_row, record_from_row,
-    save_record,
-};
-#[cfg(feature = "sqlite")]
-use crate::sqlite_writer::SqliteWriter;
+use crate::rows::{notification_from_row, outbox_from_row};
+use crate::script::{Batch, Incoming, change_record};
 
 /// The merchant's durable record of carrier-billing orders, on SQLite or
 /// PostgreSQL. Cheap to clone (the clones share one connection pool).
@@ -33,23 +29,13 @@ use crate::sqlite_writer::SqliteWriter;
 /// See the crate documentation for the guarantees.
 #[derive(Clone)]
 pub struct Store {
-    backend: Backend,
-    /// The group-commit writer of CGI notifications (`None` only for a
-    /// backend compiled out).
-    writer: Option<Writer>,
-}
-
-/// The group-commit writer of a store.
-#[derive(Clone, Debug)]
-enum Writer {
-    /// A database file: one rusqlite connection on its own thread
-    /// (`src/sqlite_writer.rs`).
-    #[cfg(feature = "sqlite")]
-    Thread(SqliteWriter),
-    /// An in-memory SQLite database (one pooled connection, which only
-    /// the pool can reach) or PostgreSQL: a tokio task over the pool
-    /// (`src/group_commit.rs`).
-    Task(GroupCommit),
+    pub(crate) backend: Backend,
+    /// The group-commit writer of CGI notifications (`src/group_commit.rs`):
+    /// for a SQLite file, one rusqlite connection on a thread of its own
+    /// (`src/sqlite_writer.rs`); for an in-memory SQLite database (one
+    /// pooled connection, which only the pool can reach) or PostgreSQL,
+    /// tokio tasks over the pool.
+    writer: GroupCommit,
 }
 
 impl std::fmt::Debug for Store {
@@ -83,12 +69,8 @@ impl Store {
             #[cfg(feature = "sqlite")]
             Backend::Sqlite {
                 file: Some(path), ..
-            } => Some(Writer::Thread(SqliteWriter::start(
-                backend.clone(),
-                path.clone(),
-            )?)),
-            Backend::Sqlite { .. } => Some(Writer::Task(GroupCommit::start(backend.clone()))),
-            Backend::Postgres(_) => Some(Writer::Task(GroupCommit::start(backend.clone()))),
+            } => crate::sqlite_writer::start(backend.clone(), path.clone())?,
+            _ => GroupCommit::start_tasks(backend.clone()),
         };
         Ok(Store { backend, writer })
     }
@@ -109,15 +91,12 @@ impl Store {
     /// write that returned `Ok` is already durable; this only releases the
     /// connections (and, for SQLite, checkpoints the WAL on the last close).
     pub async fn close(&self) {
-        #[cfg(feature = "sqlite")]
-        if let Some(Writer::Thread(w)) = &self.writer {
-            w.close().await;
-        }
+        self.writer.close().await;
         self.backend.close().await;
     }
 
     /// Records one CGI notification durably and idempotently (R-CG-3,
-    /// R-CG-4), in one transaction serialized per order:
+    /// R-CG-4), in a transaction that serializes its order:
     ///
     /// 1. take the order's write lock (SQLite `BEGIN IMMEDIATE`;
     ///    PostgreSQL `pg_advisory_xact_lock(hashtext(order_no))`, then, for
@@ -125,7 +104,9 @@ impl Store {
     ///    so that two orders cannot both claim one checkout);
     /// 2. read the order's [`MerchantRecord`] (if any) and the checkout
     ///    saved for `notice.sendid` (if any), and ask the core's
-    ///    [`on_notification`] what the notification does;
+    ///    [`on_notification`](zeus_carrier_core::merchant::on_notification)
+    ///    what the notification does (`unknown_sendid`: the merchant's
+    ///    policy for a call whose `sendid` has no checkout);
     /// 3. persist exactly its answer: the notification row (with `raw_query`
     ///    and the effect; a flag's message in `integrity_flag`), the record
     ///    (every field, plus the window index columns), the accepted step
@@ -134,13 +115,13 @@ impl Store {
     /// 4. commit.
     ///
     /// Concurrent calls share one transaction and one commit (group
-    /// commit: on a SQLite file one rusqlite connection on its own thread,
-    /// `src/sqlite_writer.rs`; otherwise `src/group_commit.rs`, where a
-    /// PostgreSQL batch takes every order lock and then every `sendid` lock
-    /// in ascending key order): each call's steps 2–3 run in turn inside
-    /// it, so the order is still serialized and read after every earlier
-    /// write; a call that fails leaves the others to be recorded each on
-    /// its own.
+    /// commit, `src/group_commit.rs`: on a SQLite file one rusqlite
+    /// connection on its own thread; on PostgreSQL a batch takes every
+    /// order lock and then every `sendid` lock in ascending key order).
+    /// The recording script (`src/script.rs`) reads what the whole batch
+    /// needs, decides each call in arrival order as if it had come alone
+    /// (each sees every earlier call's effect), and writes the batch; a
+    /// batch that fails leaves its calls to be recorded each on its own.
     ///
     /// It returns only after the commit succeeded: then, and only then, the
     /// receiver answers `successok`. On any error nothing was recorded;
@@ -156,12 +137,7 @@ impl Store {
             raw_query,
             unknown_sendid,
         };
-        match &self.writer {
-            #[cfg(feature = "sqlite")]
-            Some(Writer::Thread(writer)) => writer.record(job).await,
-            Some(Writer::Task(writer)) => writer.record(job).await,
-            None => record_notification_alone(&self.backend, &job).await,
-        }
+        self.writer.record(job).await
     }
 
     /// The merchant's record of an order, with its history; `None` if no
@@ -169,7 +145,16 @@ impl Store {
     pub async fn get_order(&self, order_no: &OrderNo) -> Result<Option<MerchantOrder>, StoreError> {
         const CTX: &str = "reading an order";
         let mut conn = self.backend.acquire(CTX).await?;
-        load_order(&mut conn.exec(), CTX, order_no).await
+        with_batch!(conn.exec(), CTX, |b| {
+            let Some(record) = b.records(&[order_no.as_str()]).await?.pop() else {
+                return Ok(None);
+            };
+            let history = b.histories(&[order_no.as_str()]).await?;
+            Ok(Some(MerchantOrder::new(
+                record,
+                history.into_iter().map(|(_, h)| h).collect(),
+            )))
+        })
     }
 
     /// Every stored notification of an order, in arrival order (audit).
@@ -222,36 +207,33 @@ impl Store {
             }
         };
         let mut tx = self.backend.begin_locked(order_no.as_str(), CTX).await?;
-        let mut ex = tx.exec();
-        let record = load_record(&mut ex, CTX, order_no).await?.ok_or_else(|| {
-            StoreError::OrderNotFound {
-                order_no: order_no.clone(),
-            }
+        let mut reconcile = None;
+        let (order, applied) = with_batch!(tx.exec(), CTX, |b| {
+            change_record(&mut b, order_no, source, |record| {
+                let decision = on_operation(&record, &report).map_err(|source| {
+                    StoreError::InvalidOperation {
+                        order_no: order_no.clone(),
+                        source,
+                    }
+                })?;
+                reconcile = decision.reconcile;
+                Ok((decision.record, decision.steps))
+            })
+            .await
         })?;
-        let decision =
-            on_operation(&record, &report).map_err(|source| StoreError::InvalidOperation {
-                order_no: order_no.clone(),
-                source,
-            })?;
-        save_record(&mut ex, CTX, &decision.record).await?;
-        let mut applied = Vec::with_capacity(decision.steps.len());
-        for step in &decision.steps {
-            applied.push(append_step(&mut ex, CTX, &decision.record, step, source).await?);
-        }
-        let history = load_history(&mut ex, CTX, order_no).await?;
         tx.commit(CTX).await?;
         tracing::info!(
             order_no = %order_no,
             operation = source.as_str(),
             steps = applied.len(),
-            status = decision.record.status().code(),
-            reconcile = decision.reconcile.as_ref().map(ReconcileReason::code),
+            status = order.status().code(),
+            reconcile = reconcile.as_ref().map(ReconcileReason::code),
             "merchant operation recorded"
         );
         Ok(OperationRecorded {
             applied,
-            order: MerchantOrder::new(decision.record, history),
-            reconcile: decision.reconcile,
+            order,
+            reconcile,
         })
     }
 
@@ -311,69 +293,62 @@ impl Store {
         change: impl FnOnce(MerchantRecord) -> MerchantRecord,
     ) -> Result<MerchantOrder, StoreError> {
         let mut tx = self.backend.begin_locked(order_no.as_str(), ctx).await?;
-        let mut ex = tx.exec();
-        let record = load_record(&mut ex, ctx, order_no).await?.ok_or_else(|| {
-            StoreError::OrderNotFound {
-                order_no: order_no.clone(),
-            }
+        // A mark accepts no step: the source is never written.
+        let (order, _) = with_batch!(tx.exec(), ctx, |b| {
+            change_record(&mut b, order_no, Source::Cgi, |r| {
+                Ok((change(r), Vec::new()))
+            })
+            .await
         })?;
-        let record = change(record);
-        save_record(&mut ex, ctx, &record).await?;
-        let history = load_history(&mut ex, ctx, order_no).await?;
         tx.commit(ctx).await?;
-        Ok(MerchantOrder::new(record, history))
+        Ok(order)
     }
 
-    /// What the merchant must act on, from each order's own
-    /// [`MerchantRecord::deadlines`] between `now` and `now` +
-    /// `within_days` × 24 h: its reconciliation mark, an operation in
-    /// flight, and every window (settle, cancel; D-7, R-SL-1, R-CN-1) still
-    /// open at `now` that closes by then. Plus, for every order known only
-    /// from flagged notifications (no record), a reconciliation duty
-    /// ([`Deadline::unrecorded`], status `None`) with the first flag's
-    /// message. Sorted by [`Deadline::sort`]: reconciliations first, then
-    /// the windows by closing time.
+    /// What the merchant must act on between `now` and `now` +
+    /// `within_days` × 24 h, a page at a time (INTERFACES v3 §3
+    /// `/deadlines`): each order's own [`MerchantRecord::deadlines`] — its
+    /// reconciliation mark, an operation in flight, every window (settle,
+    /// cancel; D-7, R-SL-1, R-CN-1) still open at `now` that closes by
+    /// then — and, for every order known only from flagged notifications,
+    /// [`Deadline::unrecorded`]. Reconciliation entries first (by order
+    /// number), then the windows by closing time (to the millisecond),
+    /// then order number.
     ///
-    /// The store only selects the candidates (orders with a mark, an
-    /// operation in flight, or a window column in range); the core decides
-    /// what each lists.
+    /// At most `limit` entries (clamped to 1 ..= [`MAX_DEADLINE_PAGE`]);
+    /// when more remain, [`DeadlinePage::next`] is the cursor to pass as
+    /// `after` for the next page (with the same `now` and `within_days`).
+    /// A page reads only what it returns, through indexes: its cost does
+    /// not grow with the number of orders (`src/deadlines.rs`).
+    ///
+    /// [`MAX_DEADLINE_PAGE`]: crate::MAX_DEADLINE_PAGE
+    pub async fn list_deadlines_page(
+        &self,
+        now: JstDateTime,
+        within_days: u32,
+        limit: u32,
+        after: Option<&DeadlineCursor>,
+    ) -> Result<DeadlinePage, StoreError> {
+        crate::deadlines::page(&self.backend, now, within_days, limit, after).await
+    }
+
+    /// Every entry [`Store::list_deadlines_page`] lists, all pages read,
+    /// sorted by [`Deadline::sort`]. Unbounded: prefer the pages.
     pub async fn list_deadlines(
         &self,
         now: JstDateTime,
         within_days: u32,
     ) -> Result<Vec<Deadline>, StoreError> {
-        const CTX: &str = "listing deadlines";
-        let now = to_jst(&now);
-        let until = now
-            .checked_add_signed(TimeDelta::days(i64::from(within_days)))
-            .unwrap_or(now);
-        let (lo, hi) = (time_ms(&now), time_ms(&until));
-        let mut conn = self.backend.acquire(CTX).await?;
-        let mut ex = conn.exec();
-        let sql = format!(
-            "SELECT {ORDER_COLUMNS} FROM orders WHERE needs_reconciliation IS NOT NULL \
-             OR in_flight IS NOT NULL \
-             OR (settle_closes_ms >= $1 AND settle_closes_ms <= $2) \
-             OR (cancel_closes_ms >= $1 AND cancel_closes_ms <= $2) ORDER BY order_no"
-        );
-        let rows = ex.fetch_all(CTX, &sql, &[lo.into(), hi.into()]).await?;
         let mut out = Vec::new();
-        for r in &rows {
-            out.extend(record_from_row(r)?.deadlines(now, until));
-        }
-        const T: &str = "notifications";
-        let flagged = ex
-            .fetch_all(
-                CTX,
-                "SELECT DISTINCT n.order_no FROM notifications n \
-                 WHERE n.effect = 'flagged' \
-                 AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.order_no = n.order_no) \
-                 ORDER BY n.order_no",
-                &[],
-            )
-            .await?;
-        for r in &flagged {
-            out.push(Deadline::unrecorded(parse_order_no_row(r, T)?));
+        let mut after = None;
+        loop {
+            let page = self
+                .list_deadlines_page(now, within_days, MAX_DEADLINE_PAGE, after.as_ref())
+                .await?;
+            out.extend(page.items);
+            match page.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
         }
         Deadline::sort(&mut out);
         Ok(out)
@@ -389,8 +364,8 @@ impl Store {
     pub async fn save_checkout(&self, checkout: &Checkout) -> Result<Checkout, StoreError> {
         const CTX: &str = "saving a checkout";
         let mut conn = self.backend.acquire(CTX).await?;
-        let mut ex = conn.exec();
-        ex.execute(
+        conn.exec()
+            .execute(
             CTX,
             "INSERT INTO checkouts (sendid, money, carrier, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (sendid) DO NOTHING",
@@ -402,15 +377,17 @@ impl Store {
             ],
         )
         .await?;
-        let stored = find_checkout(&mut ex, CTX, &checkout.sendid)
-            .await?
-            .ok_or_else(|| {
-                StoreError::corrupt(
-                    "checkouts",
-                    "sendid",
-                    format!("{:?} vanished after insert", checkout.sendid.as_str()),
-                )
-            })?;
+        let stored = with_batch!(conn.exec(), CTX, |b| b
+            .checkouts(&[checkout.sendid.as_str()])
+            .await)?
+        .pop()
+        .ok_or_else(|| {
+            StoreError::corrupt(
+                "checkouts",
+                "sendid",
+                format!("{:?} vanished after insert", checkout.sendid.as_str()),
+            )
+        })?;
         if !stored.same_request(checkout) {
             return Err(StoreError::CheckoutConflict {
                 sendid: checkout.sendid.clone(),
@@ -425,7 +402,7 @@ impl Store {
     pub async fn find_checkout(&self, sendid: &SendId) -> Result<Option<Checkout>, StoreError> {
         const CTX: &str = "reading a checkout";
         let mut conn = self.backend.acquire(CTX).await?;
-        find_checkout(&mut conn.exec(), CTX, sendid).await
+        Ok(with_batch!(conn.exec(), CTX, |b| b.checkouts(&[sendid.as_str()]).await)?.pop())
     }
 
     /// Takes the order's operation lock: settles and cancels of one order
@@ -505,178 +482,4 @@ impl Store {
             .await?;
         Ok(n > 0)
     }
-}
-
-/// The context of every error of [`Store::record_notification`].
-pub(crate) const RECORD_CTX: &str = "recording a CGI notification";
-
-/// One CGI notification to record: the notice, its raw query (kept as
-/// received) and the merchant's policy for calls without a checkout.
-#[derive(Debug)]
-pub(crate) struct Incoming {
-    pub(crate) notice: Notice,
-    pub(crate) raw_query: Vec<u8>,
-    pub(crate) unknown_sendid: UnknownSendId,
-}
-
-/// Whether the transaction already holds the `sendid` lock of the
-/// notification's checkout (a PostgreSQL batch takes every `sendid` lock
-/// up front, in key order).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum SendIdLock {
-    /// Take it inside [`record_in_tx`], after the order lock.
-    Take,
-    /// Already held by the batch.
-    Held,
-}
-
-/// [`Store::record_notification`] in a transaction of its own.
-pub(crate) async fn record_notification_alone(
-    backend: &Backend,
-    job: &Incoming,
-) -> Result<Recorded, StoreError> {
-    let notice = &job.notice;
-    let mut tx = backend
-        .begin_locked(notice.order_no.as_str(), RECORD_CTX)
-        .await?;
-    let recorded = record_in_tx(&mut tx.exec(), job, SendIdLock::Take).await?;
-    tx.commit(RECORD_CTX).await?;
-    log_recorded(notice, &recorded);
-    Ok(recorded)
-}
-
-/// The log line of a committed notification.
-pub(crate) fn log_recorded(notice: &Notice, recorded: &Recorded) {
-    match &recorded.effect {
-        NoticeEffect::Flagged { flag, .. } => tracing::warn!(
-            order_no = %notice.order_no,
-            reported = notice.status.code(),
-            notification_id = recorded.notification_id,
-            %flag,
-            "CGI notification stored but NOT applied: flagged; order marked for reconciliation"
-        ),
-        effect => tracing::info!(
-            order_no = %notice.order_no,
-            reported = notice.status.code(),
-            effect = effect.kind().as_str(),
-            notification_id = recorded.notification_id,
-            "CGI notification recorded"
-        ),
-    }
-}
-
-/// Steps 2–3 of [`Store::record_notification`], inside a transaction that
-/// holds the order's write lock; the caller commits. `sendid_locked`: the
-/// transaction already holds the lock of the notice's `sendid`
-/// (PostgreSQL batches take every lock first, `src/group_commit.rs`).
-#[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
-pub(crate) async fn record_in_tx(
-    ex: &mut Exec<'_>,
-    job: &Incoming,
-    sendid_lock: SendIdLock,
-) -> Result<Recorded, StoreError> {
-    const CTX: &str = RECORD_CTX;
-    let (notice, raw_query) = (&job.notice, job.raw_query.as_slice());
-    let record = load_record(ex, CTX, &notice.order_no).await?;
-    let checkout = match &notice.sendid {
-        Some(sendid) => {
-            #[cfg(feature = "postgres")]
-            #[allow(irrefutable_let_patterns)] // only PostgreSQL compiled in
-            if let (Exec::Postgres(_), SendIdLock::Take) = (&ex, sendid_lock) {
-                // Two orders naming one sendid are not serialized by their
-                // order locks: serialize their claim of the checkout. Always
-                // taken after the order lock, so no cycle can form.
-                ex.execute(
-                    CTX,
-                    "SELECT pg_advisory_xact_lock(1, hashtext($1))",
-                    &[sendid.as_str().into()],
-                )
-                .await?;
-            }
-            find_checkout(ex, CTX, sendid).await?
-        }
-        None => None,
-    };
-    let decision = on_notification(
-        record.as_ref(),
-        checkout.as_ref(),
-        notice,
-        job.unknown_sendid,
-    );
-    let flag = match &decision.effect {
-        NoticeEffect::Flagged { flag, .. } => Some(flag.to_string()),
-        _ => None,
-    };
-    let row = ex
-        .fetch_one(
-            CTX,
-            INSERT_NOTIFICATION,
-            &notification_values(notice, raw_query, record.as_ref(), &decision.effect, flag),
-        )
-        .await?;
-    let notification_id = row.int("notifications", "id")?;
-    let order = match &decision.record {
-        Some(r) => {
-            // The history the order had (none when it had no record: history
-            // rows are only written with one), read before this call's step
-            // is appended, so that nothing this transaction writes is read
-            // back.
-            let mut history = match &record {
-                Some(_) => load_history(ex, CTX, &notice.order_no).await?,
-                None => Vec::new(),
-            };
-            save_record(ex, CTX, r).await?;
-            if let Some(step) = &decision.step {
-                history.push(append_step(ex, CTX, r, step, Source::Cgi).await?);
-            }
-            if let Some(sendid) = &decision.claim {
-                ex.execute(
-                    CTX,
-                    CLAIM_CHECKOUT,
-                    &[notice.order_no.as_str().into(), sendid.as_str().into()],
-                )
-                .await?;
-            }
-            Some(MerchantOrder::new(r.clone(), history))
-        }
-        None => None,
-    };
-    Ok(Recorded {
-        notification_id,
-        effect: decision.effect,
-        order,
-    })
-}
-
-/// Inserts a notification row ([`notification_values`] binds it) and
-/// returns its id.
-pub(crate) const INSERT_NOTIFICATION: &str = "INSERT INTO notifications (order_no, \
-     reported_status, status_before, effect, integrity_flag, money, carrier, clientip, sendid, \
-     sendpoint, error_code, raw_query, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
-     $10, $11, $12, $13) RETURNING id";
-
-/// The values of a notification row: the call's parameters, the record's
-/// status before it, the model's effect and flag, the raw query.
-pub(crate) fn notification_values(
-    n: &Notice,
-    raw_query: &[u8],
-    before: Option<&MerchantRecord>,
-    effect: &NoticeEffect,
-    flag: Option<String>,
-) -> [Value; 13] {
-    [
-        n.order_no.as_str().into(),
-        n.status.code().into(),
-        before.map(|r| r.status().code().to_owned()).into(),
-        effect.kind().as_str().into(),
-        flag.into(),
-        n.money.map(|m| i64::from(m.yen())).into(),
-        n.carrier.map(|c| c.code().to_owned()).into(),
-        n.clientip.as_ref().map(|c| c.as_str().to_owned()).into(),
-        n.sendid.as_ref().map(|s| s.as_str().to_owned()).into(),
-        n.sendpoint.clone().into(),
-        n.error_code.as_ref().map(|c| c.as_str().to_owned()).into(),
-        Value::Bytes(raw_query.to_vec()),
-        time_text(&n.received_at).into(),
-    ]
 }

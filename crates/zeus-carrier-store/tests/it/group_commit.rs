@@ -47,11 +47,11 @@ fn count(results: &[Result<EffectKind, String>], kind: EffectKind) -> usize {
     results.iter().filter(|r| r.as_ref() == Ok(&kind)).count()
 }
 
-/// R-CG-3 under group commit: 40 orders × 5 concurrent deliveries of 03,
+/// Under group commit: 40 orders × 5 concurrent deliveries of 03,
 /// then 40 × 4 of 05: each order is created once and advanced once; every
 /// delivery is stored; one outbox event per transition.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn r_cg_3_group_commit_records_each_transition_once() {
+async fn group_commit_records_each_transition_once() {
     let db = TestDb::sqlite().await;
     let store = db.store().await;
     let orders: Vec<String> = (0..40).map(|i| format!("GC-{i:03}")).collect();

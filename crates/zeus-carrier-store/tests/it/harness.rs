@@ -11,7 +11,7 @@ use sqlx::Connection as _;
 use zeus_carrier_core::JstDateTime;
 use zeus_carrier_core::Status;
 use zeus_carrier_core::callback::CgiErrorCode;
-use zeus_carrier_core::merchant::Notice;
+use zeus_carrier_core::merchant::{Notice, UnknownSendId};
 use zeus_carrier_core::values::{ClientIp, Money, OrderNo, SendId};
 use zeus_carrier_store::{Recorded, Store, StoreError};
 
@@ -151,14 +151,19 @@ pub(crate) struct Call {
     pub(crate) raw: Vec<u8>,
 }
 
-/// `Store::record_notification` for a [`Call`].
+/// `Store::record_notification` for a [`Call`], with the policy the
+/// cases use for calls without a saved checkout: apply them (the cases
+/// that test checkouts save one first).
 pub(crate) trait RecordCall {
     fn record(&self, c: Call) -> impl Future<Output = Result<Recorded, StoreError>> + Send;
 }
 
+/// The policy of [`RecordCall::record`].
+pub(crate) const POLICY: UnknownSendId = UnknownSendId::Apply;
+
 impl RecordCall for Store {
     fn record(&self, c: Call) -> impl Future<Output = Result<Recorded, StoreError>> + Send {
-        self.record_notification(c.notice, c.raw)
+        self.record_notification(c.notice, c.raw, POLICY)
     }
 }
 

@@ -1,0 +1,258 @@
+//! The recording script's interface ([`Batch`]) on PostgreSQL: set-based,
+//! arrays in, one statement per table per batch. Every statement is a
+//! round trip to the server, so a batch of any size costs the same dozen
+//! round trips (begin, the two lock statements, three reads, the id
+//! reservation, four writes, commit) instead of a dozen per notification.
+//!
+//! Ids are reserved with `nextval` in one statement and assigned in the
+//! batch's order, so notification, history and outbox ids increase in
+//! the order the script produced the rows (the order of arrival, and of
+//! each order's transitions), whatever order the server inserts them in.
+
+use sqlx::PgConnection;
+use sqlx::Row as _;
+use zeus_carrier_core::merchant::{Checkout, MerchantRecord};
+use zeus_carrier_core::values::OrderNo;
+
+use crate::db::{Row, Value};
+use crate::error::StoreError;
+use crate::model::HistoryRow;
+use crate::rows::{
+    CLAIM_CHECKOUTS_UNNEST, INSERT_NOTIFICATIONS_UNNEST, INSERT_STEPS_UNNEST, RESERVE_IDS,
+    SELECT_CHECKOUTS_ANY, SELECT_HISTORIES_ANY, SELECT_ORDERS_ANY, UPSERT_ORDERS_UNNEST,
+    checkout_from_row, history_from_row, parse_order_no_row, record_from_row,
+};
+use crate::script::{Batch, ClaimRow, HistoryValues, NotificationRow, OrderRow, OutboxRow};
+
+/// A PostgreSQL transaction, as the recording script's [`Batch`].
+pub(crate) struct PgBatch<'a> {
+    conn: &'a mut PgConnection,
+    ctx: &'static str,
+    /// Ids reserved by [`Batch::prepare`]: notifications, history, outbox.
+    reserved: [Vec<i64>; 3],
+}
+
+impl<'a> PgBatch<'a> {
+    /// The transaction on `conn`; errors name `ctx`.
+    pub(crate) fn new(conn: &'a mut PgConnection, ctx: &'static str) -> PgBatch<'a> {
+        PgBatch {
+            conn,
+            ctx,
+            reserved: Default::default(),
+        }
+    }
+}
+
+/// One column of many rows, as an array parameter.
+enum Column {
+    Text(Vec<Option<String>>),
+    Int(Vec<Option<i64>>),
+    Bytes(Vec<Vec<u8>>),
+}
+
+/// The `i`-th column of `rows` (non-empty), typed by its values.
+fn column<const N: usize>(rows: &[[Value; N]], i: usize) -> Column {
+    match rows.first().map(|r| &r[i]) {
+        Some(Value::Bytes(_)) => Column::Bytes(
+            rows.iter()
+                .map(|r| match &r[i] {
+                    Value::Bytes(b) => b.clone(),
+                    _ => Vec::new(),
+                })
+                .collect(),
+        ),
+        Some(Value::Int(_) | Value::OptInt(_)) => Column::Int(
+            rows.iter()
+                .map(|r| match &r[i] {
+                    Value::Int(v) => Some(*v),
+                    Value::OptInt(v) => *v,
+                    _ => None,
+                })
+                .collect(),
+        ),
+        _ => Column::Text(
+            rows.iter()
+                .map(|r| match &r[i] {
+                    Value::Text(s) => Some(s.clone()),
+                    Value::OptText(s) => s.clone(),
+                    _ => None,
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// Binds `columns` in order.
+fn bind_columns<'q>(
+    mut q: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    columns: Vec<Column>,
+) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    for c in columns {
+        q = match c {
+            Column::Text(v) => q.bind(v),
+            Column::Int(v) => q.bind(v),
+            Column::Bytes(v) => q.bind(v),
+        };
+    }
+    q
+}
+
+/// Every column of `rows`.
+fn columns<const N: usize>(rows: &[[Value; N]]) -> Vec<Column> {
+    (0..N).map(|i| column(rows, i)).collect()
+}
+
+/// Ids reserved for `n` rows, ascending.
+fn sorted(mut ids: Vec<i64>, n: usize, table: &'static str) -> Result<Vec<i64>, StoreError> {
+    ids.sort_unstable();
+    if ids.len() == n {
+        Ok(ids)
+    } else {
+        Err(StoreError::corrupt(
+            table,
+            "id",
+            format!("{} ids reserved for {n} rows", ids.len()),
+        ))
+    }
+}
+
+impl PgBatch<'_> {
+    async fn fetch_all(
+        &mut self,
+        sql: &'static str,
+        keys: &[&str],
+    ) -> Result<Vec<Row>, StoreError> {
+        sqlx::query(sql)
+            .bind(keys)
+            .fetch_all(&mut *self.conn)
+            .await
+            .map(|rows| rows.into_iter().map(Row::Postgres).collect())
+            .map_err(|e| StoreError::sqlx(self.ctx, e))
+    }
+
+    async fn execute(
+        &mut self,
+        q: sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    ) -> Result<(), StoreError> {
+        q.execute(&mut *self.conn)
+            .await
+            .map(|_| ())
+            .map_err(|e| StoreError::sqlx(self.ctx, e))
+    }
+
+    /// Reserves ids for `notifications` notification rows and `steps`
+    /// history rows and outbox events.
+    async fn reserve_ids(
+        &mut self,
+        notifications: usize,
+        steps: usize,
+    ) -> Result<[Vec<i64>; 3], StoreError> {
+        let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+        let row = sqlx::query(RESERVE_IDS)
+            .bind(count(notifications))
+            .bind(count(steps))
+            .fetch_one(&mut *self.conn)
+            .await
+            .map_err(|e| StoreError::sqlx(self.ctx, e))?;
+        let get = |col: &'static str| {
+            row.try_get::<Vec<i64>, _>(col)
+                .map_err(|e| StoreError::corrupt(col, "id", e.to_string()))
+        };
+        Ok([
+            sorted(get("notifications")?, notifications, "notifications")?,
+            sorted(get("history")?, steps, "order_history")?,
+            sorted(get("outbox")?, steps, "outbox")?,
+        ])
+    }
+}
+
+impl Batch for PgBatch<'_> {
+    async fn prepare(&mut self, notifications: usize, steps: usize) -> Result<(), StoreError> {
+        if notifications + steps > 0 {
+            self.reserved = self.reserve_ids(notifications, steps).await?;
+        }
+        Ok(())
+    }
+
+    async fn records(&mut self, order_nos: &[&str]) -> Result<Vec<MerchantRecord>, StoreError> {
+        let rows = self.fetch_all(SELECT_ORDERS_ANY, order_nos).await?;
+        rows.iter().map(|r| record_from_row(r)).collect()
+    }
+
+    async fn histories(
+        &mut self,
+        order_nos: &[&str],
+    ) -> Result<Vec<(OrderNo, HistoryRow)>, StoreError> {
+        let rows = self.fetch_all(SELECT_HISTORIES_ANY, order_nos).await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    parse_order_no_row(r, "order_history")?,
+                    history_from_row(r)?,
+                ))
+            })
+            .collect()
+    }
+
+    async fn checkouts(&mut self, sendids: &[&str]) -> Result<Vec<Checkout>, StoreError> {
+        let rows = self.fetch_all(SELECT_CHECKOUTS_ANY, sendids).await?;
+        rows.iter().map(|r| checkout_from_row(r)).collect()
+    }
+
+    async fn insert_notifications(
+        &mut self,
+        rows: &[NotificationRow],
+    ) -> Result<Vec<i64>, StoreError> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        if self.reserved[0].len() != rows.len() {
+            self.reserved = self.reserve_ids(rows.len(), self.reserved[1].len()).await?;
+        }
+        let ids = std::mem::take(&mut self.reserved[0]);
+        let q = sqlx::query(INSERT_NOTIFICATIONS_UNNEST).bind(ids.clone());
+        self.execute(bind_columns(q, columns(rows))).await?;
+        Ok(ids)
+    }
+
+    async fn save_records(&mut self, rows: &[OrderRow]) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let q = sqlx::query(UPSERT_ORDERS_UNNEST);
+        self.execute(bind_columns(q, columns(rows))).await
+    }
+
+    async fn append_steps(
+        &mut self,
+        history: &[HistoryValues],
+        outbox: &[OutboxRow],
+    ) -> Result<(), StoreError> {
+        // An outbox row holds its history row's five values first.
+        if history.len() != outbox.len() {
+            return Err(StoreError::corrupt(
+                "outbox",
+                "id",
+                format!("{} history rows, {} events", history.len(), outbox.len()),
+            ));
+        }
+        if outbox.is_empty() {
+            return Ok(());
+        }
+        if self.reserved[1].len() != outbox.len() {
+            self.reserved = self.reserve_ids(0, outbox.len()).await?;
+        }
+        let hids = std::mem::take(&mut self.reserved[1]);
+        let oids = std::mem::take(&mut self.reserved[2]);
+        let q = sqlx::query(INSERT_STEPS_UNNEST).bind(hids).bind(oids);
+        self.execute(bind_columns(q, columns(outbox))).await
+    }
+
+    async fn claim_checkouts(&mut self, claims: &[ClaimRow]) -> Result<(), StoreError> {
+        if claims.is_empty() {
+            return Ok(());
+        }
+        let q = sqlx::query(CLAIM_CHECKOUTS_UNNEST);
+        self.execute(bind_columns(q, columns(claims))).await
+    }
+}
