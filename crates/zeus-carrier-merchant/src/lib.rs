@@ -57,7 +57,7 @@ pub mod receiver;
 use zeus_carrier_core::merchant::Deadline;
 use zeus_carrier_core::values::OrderNo;
 use zeus_carrier_http::{Clock, SecureLinkClient};
-use zeus_carrier_store::{MerchantOrder, Store, StoreError};
+use zeus_carrier_store::{DeadlineCursor, DeadlinePage, MerchantOrder, Store, StoreError};
 
 pub use checkout::{CheckoutError, CheckoutForm, SENDID_PREFIX};
 pub use config::{
@@ -133,6 +133,22 @@ impl Merchant {
     pub async fn deadlines(&self, within_days: u32) -> Result<Vec<Deadline>, StoreError> {
         self.store
             .list_deadlines(self.clock().now(), within_days)
+            .await
+    }
+
+    /// One page of [`Merchant::deadlines`] (INTERFACES v3 §3): at most
+    /// `limit` entries (1 to [`zeus_carrier_store::MAX_DEADLINE_PAGE`])
+    /// after `after` (the previous page's `next`), in the same order;
+    /// indexed, so a page costs the same however many orders the store
+    /// holds.
+    pub async fn deadlines_page(
+        &self,
+        within_days: u32,
+        limit: u32,
+        after: Option<&DeadlineCursor>,
+    ) -> Result<DeadlinePage, StoreError> {
+        self.store
+            .list_deadlines_page(self.clock().now(), within_days, limit, after)
             .await
     }
 

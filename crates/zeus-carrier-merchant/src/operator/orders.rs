@@ -32,7 +32,9 @@
 //! `GET /deadlines?within_days=N` (default 7, at most 3650) answers the
 //! JSON array of INTERFACES §3: reconciliations first (including flagged
 //! notifications of orders never recorded, with `status` null), then the
-//! windows by closing time.
+//! windows by closing time. `?limit=N` (default 1000, at most 10000)
+//! bounds the answer; when more remain it carries `Link:
+//! </deadlines?…&after=CURSOR>; rel="next"` (INTERFACES v3 §3).
 //!
 //! Every shape is [`super::json`]'s.
 
@@ -42,11 +44,13 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::http::header::LINK;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use zeus_carrier_core::merchant::OperationKind;
 use zeus_carrier_core::settle::SettleParams;
 use zeus_carrier_core::values::OrderNo;
+use zeus_carrier_store::{DEFAULT_DEADLINE_PAGE, DeadlineCursor, MAX_DEADLINE_PAGE};
 
 use super::OperatorState;
 use super::json::{
@@ -160,8 +164,52 @@ pub(super) async fn deadlines(
             }
         },
     };
-    match state.merchant.deadlines(within_days).await {
-        Ok(list) => Json(list.iter().map(deadline_json).collect::<Vec<_>>()).into_response(),
+    let limit = match query.get("limit").map(String::as_str) {
+        None | Some("") => DEFAULT_DEADLINE_PAGE,
+        Some(t) => match t.parse::<u32>() {
+            Ok(n) if (1..=MAX_DEADLINE_PAGE).contains(&n) => n,
+            Ok(_) | Err(_) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    format!("limit must be a whole number from 1 to {MAX_DEADLINE_PAGE}"),
+                );
+            }
+        },
+    };
+    let after = match query.get("after").map(String::as_str) {
+        None | Some("") => None,
+        Some(t) => match t.parse::<DeadlineCursor>() {
+            Ok(c) => Some(c),
+            Err(_) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "after must be the cursor of a previous page's Link header",
+                );
+            }
+        },
+    };
+    match state
+        .merchant
+        .deadlines_page(within_days, limit, after.as_ref())
+        .await
+    {
+        Ok(page) => {
+            let body = Json(page.items.iter().map(deadline_json).collect::<Vec<_>>());
+            match page.next {
+                // The cursor is URL-safe (letters, digits, `.`, `-`).
+                Some(next) => (
+                    [(
+                        LINK,
+                        format!(
+                            "</deadlines?within_days={within_days}&limit={limit}&after={next}>; rel=\"next\""
+                        ),
+                    )],
+                    body,
+                )
+                    .into_response(),
+                None => body.into_response(),
+            }
+        }
         Err(e) => store_error(&e),
     }
 }
