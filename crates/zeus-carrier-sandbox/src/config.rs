@@ -19,18 +19,18 @@ use zeus_carrier_core::test_mode::is_test_id;
 use zeus_carrier_core::time::to_jst;
 use zeus_carrier_core::{Charset, JstDateTime, PaymentMode};
 
-/// `--listen` [127.0.0.1:8931] (used by [`crate::run`]; an in-process
+/// `--listen`, default `127.0.0.1:8931` (used by [`crate::run`]; an in-process
 /// [`crate::Sandbox`] always takes a free loopback port).
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8931";
-/// `--clientip` [1234567890].
+/// `--clientip`, default `1234567890`.
 pub const DEFAULT_CLIENTIP: &str = "1234567890";
-/// `--zkey` [sandbox-zkey].
+/// `--zkey`, default `sandbox-zkey`.
 pub const DEFAULT_ZKEY: &str = "sandbox-zkey";
-/// `--test-id` [12345678].
+/// `--test-id`, default `12345678`.
 pub const DEFAULT_TEST_ID: &str = "12345678";
-/// `--mail-to` [merchant@example.invalid].
+/// `--mail-to`, default `merchant@example.invalid`.
 pub const DEFAULT_MAIL_TO: &str = "merchant@example.invalid";
-/// `--cgi-answer-wait-secs` [5] (sandbox addition, docs/SANDBOX.md).
+/// `--cgi-answer-wait-secs`, default `5` (sandbox addition, docs/SANDBOX.md).
 pub const DEFAULT_CGI_ANSWER_WAIT: Duration = Duration::from_secs(5);
 /// The eleven CGI parameters, comma separated: the default of `--cgi-params`.
 pub const ALL_CGI_PARAMS: &str =

@@ -613,6 +613,12 @@ mod tests {
             utf8,
             "username=%E3%82%BC%E3%82%A6%E3%82%B9+%E3%83%86%E3%82%B9%E3%83%88"
         );
+        // A textarea's line breaks go as CRLF, whichever the page held.
+        let lines = [("t".to_owned(), "a\nb\r\nc".to_owned())];
+        assert_eq!(
+            encode_form(&Form::default(), &lines, None).expect("body"),
+            "t=a%0D%0Ab%0D%0Ac"
+        );
         let unknown = encode_form(&Form::default(), &fields, Some("klingon"));
         assert!(matches!(unknown, Err(ShopperError::UnknownCharset { .. })));
     }

@@ -427,6 +427,25 @@ mod tests {
         );
     }
 
+    /// Total: every prefix of a page (a body cut anywhere) reads without a
+    /// panic, multi-byte characters and half-written tags included.
+    #[test]
+    fn every_prefix_of_a_page_reads() {
+        let html = "<meta charset=\"Shift_JIS\"><form method=post action='/a?x=1&amp;y=\"2\"' accept-charset=\"Shift_JIS UTF-8\">\
+            <input type=hidden name=\"名前\" value=\"ゼウス&#x30C6;&#12473;&amp;ト\"><textarea name=t>あ&lt;</textarea>\
+            <!-- コメント --><button name=d value=\"完了\">支払</button></form><a class=x href=\"/b\">戻る</a>\
+            <table><tr class=v><td>金額</td><td>不正</td></tr></table>";
+        let whole = read(html);
+        assert_eq!(
+            whole.forms[0].fields[0],
+            ("名前".to_owned(), "ゼウステス&ト".to_owned())
+        );
+        for (i, _) in html.char_indices() {
+            let page = read(&html[..i]);
+            assert!(page.forms.len() <= 1, "{i}");
+        }
+    }
+
     #[test]
     fn meta_http_equiv_and_broken_markup() {
         let page = read("<meta http-equiv=Content-Type content=\"text/html; charset=UTF-8\">");

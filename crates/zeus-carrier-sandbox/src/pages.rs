@@ -11,6 +11,7 @@ use zeus_carrier_core::mail::{format_mail_time, format_yen as yen};
 use zeus_carrier_core::time::{default_settle_date, format_yyyymmdd};
 use zeus_carrier_core::{JstDateTime, Status};
 
+use crate::inspect::GatewayOrder;
 use crate::state::{
     BackLink, CgiAttempt, MailRecord, OrderRecord, SandboxState, ScreenResult, Settings,
 };
@@ -191,31 +192,27 @@ pub(crate) struct OrderRow {
 
 impl OrderRow {
     pub(crate) fn of(rec: &OrderRecord) -> OrderRow {
-        let o = &rec.order;
-        let d = o.details();
+        let o = GatewayOrder::from(rec);
+        let time = |t: Option<JstDateTime>| t.as_ref().map(screen_time).unwrap_or_default();
         OrderRow {
-            order_no: o.order_no().to_owned(),
-            status: status_text(o.status()),
-            carrier: d.carrier.display_name().to_owned(),
-            original_money: yen(o.original_money()),
-            money: yen(o.money()),
-            accepted_at: screen_time(&o.accepted_at()),
-            completed_at: o
-                .acceptance_completed_at()
-                .as_ref()
-                .map(screen_time)
-                .unwrap_or_default(),
+            status: status_text(o.status),
+            carrier: o.carrier.display_name().to_owned(),
+            original_money: yen(o.original_money),
+            money: yen(o.money),
+            accepted_at: screen_time(&o.accepted_at),
+            completed_at: time(o.acceptance_completed_at),
             settle_date: o
-                .settle_date()
+                .settle_date
                 .map(|d| d.format("%Y/%m/%d").to_string())
                 .unwrap_or_default(),
-            settled_at: o.settled_at().as_ref().map(screen_time).unwrap_or_default(),
-            test: d.test,
-            username: d.username.clone(),
-            telno: d.telno.clone(),
-            email: d.email.clone(),
-            sendid: d.sendid.clone(),
-            sendpoint: d.sendpoint.clone(),
+            settled_at: time(o.settled_at),
+            test: o.test,
+            order_no: o.order_no,
+            username: o.username,
+            telno: o.telno,
+            email: o.email,
+            sendid: o.sendid,
+            sendpoint: o.sendpoint,
         }
     }
 }
