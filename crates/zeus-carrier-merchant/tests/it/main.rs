@@ -3,6 +3,7 @@
 
 mod cgi_support;
 mod checkout;
+mod deadline_pages;
 mod operate;
 mod outbox;
 mod receiver;
