@@ -13,8 +13,8 @@ use zeus_carrier_core::merchant::Notice;
 use zeus_carrier_core::secure_link::Zkey;
 use zeus_carrier_core::values::{ClientIp, Money, OrderNo};
 use zeus_carrier_core::{Carrier, Status};
-use zeus_carrier_http::{ClientConfig, Clock, SecureLinkClient};
-use zeus_carrier_merchant::{Merchant, MerchantConfig};
+use zeus_carrier_http::Clock;
+use zeus_carrier_merchant::{Merchant, MerchantConfig, MerchantConfigBuilder};
 use zeus_carrier_sandbox::{ORDER_NO_HEADER, Sandbox, SandboxConfig};
 use zeus_carrier_store::Store;
 use zeus_carrier_store::testing::TempPgDatabase;
@@ -150,7 +150,11 @@ impl World {
         n.carrier = Some(Carrier::Docomo);
         n.sendid = Some(form.checkout.sendid.clone());
         self.store
-            .record_notification(n, b"status=03".to_vec())
+            .record_notification(
+                n,
+                b"status=03".to_vec(),
+                self.merchant.config().unknown_sendid(),
+            )
             .await
             .expect("record 03");
         order_no
@@ -175,17 +179,22 @@ impl World {
     }
 }
 
-/// A merchant reading the sandbox's clock.
+/// A merchant reading the sandbox's clock, built from its one
+/// configuration (the sandbox is the gateway; loopback is the CGI source).
 pub fn merchant_on(sandbox: &Sandbox, store: Store) -> Merchant {
-    let mut client = ClientConfig::new(sandbox.base_url(), CLIENTIP, Zkey::new(ZKEY));
-    client.total_timeout = Duration::from_secs(15);
-    let client = SecureLinkClient::new(client).expect("client");
-    let mut config = MerchantConfig::new(ClientIp::parse(CLIENTIP).expect("clientip"));
-    config.gateway_url = sandbox.base_url().to_owned();
+    Merchant::new(store, merchant_config(sandbox).build().expect("config")).expect("merchant")
+}
+
+/// The configuration of [`merchant_on`], to add settings to.
+pub fn merchant_config(sandbox: &Sandbox) -> MerchantConfigBuilder {
     let state = sandbox.state().clone();
-    Merchant::new(store, client, config)
-        .expect("merchant")
-        .with_clock(Clock::from_fn(move || state.now()))
+    MerchantConfig::builder(
+        ClientIp::parse(CLIENTIP).expect("clientip"),
+        Zkey::new(ZKEY),
+    )
+    .gateway_url(sandbox.base_url())
+    .gateway_timeout(Duration::from_secs(15))
+    .clock(Clock::from_fn(move || state.now()))
 }
 
 /// A test-mode order request for `money` yen, docomo.
