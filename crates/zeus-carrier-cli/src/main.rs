@@ -58,6 +58,13 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
+            // So is the merchant configuration the flags make (e.g.
+            // `--allow-ip` with a gateway that is not loopback): a usage
+            // error, exit 2 (INTERFACES v3 §3), before anything is opened.
+            if let Err(e) = config.merchant_config(zeus_carrier_http::Clock::system()) {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
             runtime::block_on(zeus_carrier_serve::run(config, runtime::shutdown_signal()))
         }
         Command::Demo(args) => cmd::demo::run(&args),
