@@ -22,8 +22,8 @@ use std::path::{Path, PathBuf};
 use zeus_carrier_core::callback::Callback;
 use zeus_carrier_core::link_point::OrderRequest;
 use zeus_carrier_core::merchant::{
-    Checkout, MerchantRecord, Notice, NoticeEffect, RecordParts, StatusSet, Withdrawal,
-    on_notification,
+    Checkout, MerchantRecord, Notice, NoticeEffect, RecordParts, StatusSet, UnknownSendId,
+    Withdrawal, on_notification,
 };
 use zeus_carrier_core::secure_link::{Outcome, Response};
 use zeus_carrier_core::values::{Money, OrderNo, SendId};
@@ -202,12 +202,18 @@ fn replay_cgi(raw: &[u8], charset: Charset) -> String {
                             received,
                         )
                     });
-                    for (case, record, checkout) in [
-                        ("no record yet", None, None),
-                        ("record in 03", Some(&record), None),
-                        ("no record, checkout saved", None, checkout.as_ref()),
+                    // The default policy (`UnknownSendId::Flag`, INTERFACES
+                    // v3): a call without a saved checkout is flagged. The
+                    // transitions themselves show under `apply` (v2's
+                    // behaviour, `--unknown-sendid apply`).
+                    let (flag, apply) = (UnknownSendId::Flag, UnknownSendId::Apply);
+                    for (case, record, checkout, policy) in [
+                        ("no record yet", None, None, flag),
+                        ("no record yet, apply", None, None, apply),
+                        ("record in 03, apply", Some(&record), None, apply),
+                        ("no record, checkout saved", None, checkout.as_ref(), flag),
                     ] {
-                        let d = on_notification(record, checkout, &notice);
+                        let d = on_notification(record, checkout, &notice, policy);
                         let _ = writeln!(out, "  {case}: {}", effect(&d.effect));
                     }
                 }
@@ -238,6 +244,7 @@ fn record_in_03(order_no: &OrderNo, at: zeus_carrier_core::JstDateTime) -> Merch
         in_flight: None,
         counters: Default::default(),
     })
+    .expect("a valid record")
 }
 
 /// A notification's effect in words.
@@ -307,7 +314,14 @@ fn replay_secure_link(status: u16, body: &[u8]) -> String {
     }
     let outcome = Outcome::from_http(status, body);
     let _ = writeln!(out, "outcome: {}", outcome.wire_name());
-    let _ = writeln!(out, "  {outcome:?}");
+    // The variant and the raw code as received (the catalog entry follows).
+    let shown = match &outcome {
+        Outcome::Failure { code } => format!("Failure {{ code: {:?} }}", code.raw()),
+        Outcome::Maintenance { code } => format!("Maintenance {{ code: {:?} }}", code.raw()),
+        Outcome::Invalid { code } => format!("Invalid {{ code: {:?} }}", code.raw()),
+        other => format!("{other:?}"),
+    };
+    let _ = writeln!(out, "  {shown}");
     if let Some(code) = outcome.error_code().filter(|c| *c != "-") {
         let _ = writeln!(out, "catalog:");
         for line in error_code::lookup(code).to_string().lines() {

@@ -10,6 +10,7 @@ use zeus_carrier_system_tests as support;
 
 use zeus_carrier_core::Charset;
 use zeus_carrier_core::secure_link::Zkey;
+use zeus_carrier_http::Clock;
 use zeus_carrier_sandbox::{ORDER_NO_HEADER, SandboxConfig, SandboxState, router};
 use zeus_carrier_serve::{ServeConfig, ServeState, serve_router};
 
@@ -116,7 +117,7 @@ fn r_lp_5_checkout_page_escapes_every_field() {
             let mut cfg = ServeConfig::new(CLIENTIP, Zkey::new("escape-zkey"));
             cfg.gateway_url = "http://127.0.0.1:9".to_owned();
             cfg.charset = charset;
-            let app = serve_router(ServeState::new(store, &cfg).expect("state"));
+            let app = serve_router(ServeState::new(store, &cfg, Clock::system()).expect("state"));
             let mut reached = Vec::new();
             for field in FIELDS {
                 for value in [PAYLOAD, QUOTE_URL, "javascript:alert(1)"] {

@@ -294,12 +294,12 @@ fn r_rs_3_every_gateway_fault_is_unknown_or_what_the_body_says() {
         (
             "maintenance",
             write(&http_200(b"result=maintenance&error_code=020020001")),
-            |o| matches!(o, Outcome::Maintenance { code } if code == "020020001"),
+            |o| matches!(o, Outcome::Maintenance { code } if code.raw() == "020020001"),
         ),
         (
             "failure_order",
             write(&http_200(b"error_code=010010007&result=failure_order")),
-            |o| matches!(o, Outcome::Failure { code } if code == "010010007"),
+            |o| matches!(o, Outcome::Failure { code } if code.raw() == "010010007"),
         ),
         (
             "HTTP/1.0 without length, body until close",

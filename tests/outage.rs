@@ -26,7 +26,9 @@ use zeus_carrier_core::Charset;
 use zeus_carrier_core::secure_link::Zkey;
 use zeus_carrier_serve::ServeConfig;
 
-use crate::support::{CLIENTIP, TestDb, cgi_query, http_client, runtime, skip_pg, within};
+use crate::support::{
+    CLIENTIP, TestDb, cgi_query, http_client, post_checkout, runtime, skip_pg, within,
+};
 
 /// A running service: base URL, stop trigger, task.
 struct Service {
@@ -87,7 +89,15 @@ async fn send_all(
     for (i, (order, status)) in calls.iter().enumerate() {
         let url = format!(
             "{base}/zeus/carrier/callback?{}",
-            cgi_query(order, status, &[("money", "1000"), ("carrier_type", "D")])
+            cgi_query(
+                order,
+                status,
+                &[
+                    ("money", "1000"),
+                    ("carrier_type", "D"),
+                    ("sendid", &format!("S-{order}")),
+                ],
+            )
         );
         let http = http.clone();
         set.spawn(async move {
@@ -126,6 +136,37 @@ async fn order_json(http: &reqwest::Client, base: &str, order: &str) -> serde_js
     serde_json::from_slice(&r.bytes().await.expect("body")).expect("json")
 }
 
+/// INTERFACES v3 §3: the public face's `503` says only that storage is
+/// unavailable — no file path, host, port, driver or database error (the
+/// detail goes to the log).
+fn assert_public_503_says_only_storage_unavailable(body: &str, db_url: &str) {
+    assert!(
+        body.starts_with("error: storage unavailable"),
+        "the 503 says storage is unavailable: {body:?}"
+    );
+    let path_or_host = db_url
+        .split_once("://")
+        .map_or(db_url, |(_, rest)| rest)
+        .trim_start_matches('/');
+    for detail in [
+        path_or_host,
+        "/",
+        "sqlite",
+        "postgres",
+        "127.0.0.1",
+        "merchant.db",
+        "database",
+        "pool",
+        "connection",
+        "os error",
+    ] {
+        assert!(
+            !body.to_ascii_lowercase().contains(detail),
+            "the public 503 names {detail:?}: {body:?}"
+        );
+    }
+}
+
 /// The figures of one outage run.
 struct OutageFigures {
     refused: usize,
@@ -142,6 +183,11 @@ async fn outage_scenario(
 ) -> OutageFigures {
     let http = http_client(Duration::from_secs(60));
     let svc = start_service(db_url).await;
+    // The shop's 40 checkouts, saved before any outage (each order's CGI
+    // calls carry its sendid `S-OUT-i`).
+    for i in 0..40 {
+        post_checkout(&http, &svc.base, &format!("S-OUT-{i}"), 1000).await;
+    }
     let before = calls(0..20, "03");
     for (i, (code, body)) in send_all(&http, &svc.base, &before).await.iter().enumerate() {
         assert_eq!(
@@ -170,6 +216,7 @@ async fn outage_scenario(
             !body.starts_with("successok"),
             "never successok during the outage: {body}"
         );
+        assert_public_503_says_only_storage_unavailable(body, db_url);
     }
     let outage_secs = started.elapsed().as_secs_f64();
 
@@ -199,6 +246,7 @@ async fn outage_scenario(
         );
         assert_eq!(o["notifications"], want_steps, "OUT-{i}: {o}");
         assert_eq!(o["duplicates"], 0, "OUT-{i}: nothing half-recorded: {o}");
+        assert_eq!(o["flagged"], 0, "OUT-{i}: its own checkout: {o}");
     }
     svc.shutdown().await;
     OutageFigures {

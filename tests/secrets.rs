@@ -6,7 +6,9 @@
 use zeus_carrier_system_tests as support;
 
 use zeus_carrier_core::secure_link::{CancelRequest, Request, Zkey};
-use zeus_carrier_http::{ClientConfig, ReceiverConfig, SecureLinkClient, SigningKey};
+use zeus_carrier_core::values::ClientIp;
+use zeus_carrier_http::{ClientConfig, Clock, SecureLinkClient, SigningKey};
+use zeus_carrier_merchant::{Merchant, MerchantConfig};
 use zeus_carrier_sandbox::{SandboxConfig, SandboxState};
 use zeus_carrier_serve::secrets::RawSecret;
 use zeus_carrier_serve::{OperatorToken, ServeConfig, ServeState};
@@ -58,9 +60,18 @@ fn secrets_are_redacted_in_every_debug() {
     let c = SecureLinkClient::new(client).expect("client");
     assert_redacted("SecureLinkClient", &format!("{c:?}"));
 
-    let mut receiver = ReceiverConfig::new(CLIENTIP);
-    receiver.signing_key = Some(SigningKey::new(SIGNING_KEY));
-    assert_redacted("ReceiverConfig", &format!("{receiver:?}"));
+    let merchant_config = MerchantConfig::builder(
+        ClientIp::parse(CLIENTIP).expect("clientip"),
+        Zkey::new(ZKEY),
+    )
+    .gateway_url("http://127.0.0.1:9")
+    .signing_key(SigningKey::new(SIGNING_KEY))
+    .build()
+    .expect("merchant config");
+    assert_redacted(
+        "MerchantConfig",
+        &format!("{merchant_config:?} {merchant_config:#?}"),
+    );
     assert_redacted("SigningKey", &format!("{:?}", SigningKey::new(SIGNING_KEY)));
     assert_redacted("Zkey", &format!("{:?}", Zkey::new(ZKEY)));
 
@@ -81,8 +92,11 @@ fn secrets_are_redacted_in_every_debug() {
         let store = zeus_carrier_store::Store::connect("sqlite::memory:")
             .await
             .expect("store");
-        let state = ServeState::new(store, &serve).expect("state");
+        let state = ServeState::new(store.clone(), &serve, Clock::system()).expect("state");
         assert_redacted("ServeState", &format!("{state:?}"));
+        let merchant = Merchant::new(store, merchant_config).expect("merchant");
+        assert_redacted("Merchant", &format!("{merchant:?}"));
+        assert_redacted("Receiver", &format!("{:?}", merchant.receiver()));
         // A database URL that does not parse: the error names no password.
         let e = zeus_carrier_store::Store::connect(&format!(
             "postgres://merchant:{DB_PASSWORD}@127.0.0.1:port/shop"

@@ -123,6 +123,8 @@ fn interfaces_3_serve_has_two_faces_and_generates_its_operator_token_once() {
             "1234567890",
             "--zkey",
             "k",
+            "--allow-ip",
+            "127.0.0.1/32",
         ]);
         cmd.env_remove("ZEUS_CARRIER_OPERATOR_TOKEN");
         Running::start(cmd)
@@ -207,6 +209,10 @@ fn interfaces_3_sigterm_ends_serve_within_15_s_with_stalled_clients_connected() 
         "1234567890",
         "--zkey",
         "k",
+        // The default (real) gateway needs its allowlist stated
+        // (INTERFACES v3 §3).
+        "--allow-ip",
+        "127.0.0.1/32",
     ]);
     cmd.env("ZEUS_CARRIER_OPERATOR_TOKEN", "servers-operator-token-0123");
     let mut serve = Running::start(cmd);
@@ -251,6 +257,10 @@ fn interfaces_1_serve_prints_its_port_answers_and_exits_0_on_sigterm() {
         "1234567890",
         "--zkey",
         "k",
+        // The default (real) gateway needs its allowlist stated
+        // (INTERFACES v3 §3).
+        "--allow-ip",
+        "127.0.0.1/32",
     ]);
     cmd.env("ZEUS_CARRIER_OPERATOR_TOKEN", "servers-operator-token-0123");
     let mut serve = Running::start(cmd);
@@ -277,4 +287,219 @@ fn interfaces_1_serve_prints_its_port_answers_and_exits_0_on_sigterm() {
         dir.path().join("merchant.db").exists(),
         "the database is where --db says"
     );
+}
+
+/// A plain HTTP/1.1 request: status, head (lower-cased) and body.
+fn http_exchange(base: &str, method: &str, path: &str, headers: &str) -> (u16, String, String) {
+    let host = base.strip_prefix("http://").expect("http base URL");
+    let mut stream = TcpStream::connect(host).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("read timeout");
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\n{headers}Content-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send request");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("read answer");
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {text:?}"));
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    (status, head.to_ascii_lowercase(), body.to_owned())
+}
+
+/// `serve` on a fresh SQLite file with a loopback gateway (nothing listens
+/// there: no test here settles) and `extra` flags; the token is
+/// [`OPERATOR_TOKEN`].
+fn serve_with(dir: &std::path::Path, extra: &[&str]) -> (Running, String, String) {
+    let db = format!("sqlite://{}", dir.join("merchant.db").display());
+    let mut args = vec![
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--operator-listen",
+        "127.0.0.1:0",
+        "--db",
+        &db,
+        "--clientip",
+        "1234567890",
+        "--zkey",
+        "k",
+        "--gateway-url",
+        "http://127.0.0.1:9",
+        "--charset",
+        "utf8",
+    ];
+    args.extend_from_slice(extra);
+    let mut cmd = zeus_command(&args);
+    cmd.env("ZEUS_CARRIER_OPERATOR_TOKEN", OPERATOR_TOKEN);
+    let mut serve = Running::start(cmd);
+    let public = serve.listening_url();
+    let operator = url_after(&mut serve, "operator api on ");
+    (serve, public, operator)
+}
+
+const OPERATOR_TOKEN: &str = "servers-operator-token-0123";
+
+fn bearer() -> String {
+    format!("Authorization: Bearer {OPERATOR_TOKEN}\r\n")
+}
+
+/// INTERFACES v3 §3, R-CG-5 (issue 17 item 1): with a gateway URL that is
+/// not loopback and no `--allow-ip`, serve refuses to start with exit 2,
+/// naming `--allow-ip`, before it opens the database; the same command
+/// with `--allow-ip` starts.
+#[test]
+fn interfaces_3_r_cg_5_serve_without_allow_ip_for_a_real_gateway_exits_2() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let db_file = dir.path().join("merchant.db");
+    let db = format!("sqlite://{}", db_file.display());
+    let args = [
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--operator-listen",
+        "127.0.0.1:0",
+        "--db",
+        &db,
+        "--clientip",
+        "1234567890",
+        "--zkey",
+        "k",
+        "--gateway-url",
+        "https://gateway.example",
+    ];
+    let out = zeus_command(&args)
+        .env("ZEUS_CARRIER_OPERATOR_TOKEN", OPERATOR_TOKEN)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run serve");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "exit 2 (INTERFACES v3 §3): {stdout}\n{stderr}"
+    );
+    assert!(stderr.contains("--allow-ip"), "names --allow-ip: {stderr}");
+    assert!(!stdout.contains("listening on"), "serve started: {stdout}");
+    assert!(!db_file.exists(), "the database was not touched");
+    // With the gateway's addresses stated, the same command starts.
+    let mut with_allow = args.to_vec();
+    with_allow.extend(["--allow-ip", "192.0.2.0/28"]);
+    let mut cmd = zeus_command(&with_allow);
+    cmd.env("ZEUS_CARRIER_OPERATOR_TOKEN", OPERATOR_TOKEN);
+    let mut serve = Running::start(cmd);
+    let public = serve.listening_url();
+    // The explicit allowlist replaces the loopback default: a call from
+    // loopback is refused.
+    let (status, _, body) = http_exchange(
+        &public,
+        "GET",
+        "/zeus/carrier/callback?clientip=1234567890&order_no=LOOP-1&status=03",
+        "",
+    );
+    assert_eq!(status, 403, "{body}");
+    serve.terminate();
+    assert_eq!(serve.wait(Duration::from_secs(15)).code(), Some(0));
+}
+
+/// INTERFACES v3 §3 `--unknown-sendid` (issue 17 item 2): a CGI call whose
+/// `sendid` has no saved checkout is, by default (`flag`), stored, answered
+/// `successok`, flagged and not applied — `GET /orders/{no}` is `404`
+/// (saying it was flagged) and `/deadlines` lists it as `reconciliation`
+/// with a null status; with `--unknown-sendid apply` the same call is
+/// applied (v2's behaviour).
+#[test]
+fn interfaces_3_unknown_sendid_flag_by_default_and_apply_on_request() {
+    let call = "/zeus/carrier/callback?clientip=1234567890&order_no=UNK-1&status=03&money=1000&carrier_type=D&sendid=NO-CHECKOUT-1";
+    for (policy, extra) in [
+        ("default", &[][..]),
+        ("flag", &["--unknown-sendid", "flag"][..]),
+        ("apply", &["--unknown-sendid", "apply"][..]),
+    ] {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let (mut serve, public, operator) = serve_with(dir.path(), extra);
+        let (status, _, body) = http_exchange(&public, "GET", call, "");
+        assert_eq!((status, body.as_str()), (200, "successok"), "{policy}");
+        let (status, _, order) = http_exchange(&operator, "GET", "/orders/UNK-1", &bearer());
+        let order: serde_json::Value = serde_json::from_str(&order).expect("order JSON");
+        let (_, _, deadlines) =
+            http_exchange(&operator, "GET", "/deadlines?within_days=60", &bearer());
+        let deadlines: serde_json::Value = serde_json::from_str(&deadlines).expect("JSON");
+        let listed: Vec<&serde_json::Value> = deadlines
+            .as_array()
+            .expect("a JSON array")
+            .iter()
+            .filter(|d| d["order_no"] == "UNK-1")
+            .collect();
+        if policy == "apply" {
+            assert_eq!(status, 200, "{policy}: applied: {order}");
+            assert_eq!(order["status"]["code"], "03", "{order}");
+            assert_eq!(order["flagged"], 0, "{order}");
+            assert!(
+                listed.iter().all(|d| d["kind"] != "reconciliation"),
+                "{policy}: nothing to reconcile: {deadlines}"
+            );
+        } else {
+            assert_eq!(status, 404, "{policy}: not applied: {order}");
+            assert_eq!(order["flagged"], 1, "{policy}: stored and flagged: {order}");
+            let entry = listed
+                .first()
+                .unwrap_or_else(|| panic!("{policy}: UNK-1 not in /deadlines: {deadlines}"));
+            assert_eq!(entry["kind"], "reconciliation", "{entry}");
+            assert!(entry["status"].is_null(), "{entry}");
+        }
+        serve.terminate();
+        assert_eq!(serve.wait(Duration::from_secs(15)).code(), Some(0));
+    }
+}
+
+/// INTERFACES v3 §3 (issue 17 item 4): without the token, a request for
+/// an operator path with a method it does not allow is answered `401`
+/// with `WWW-Authenticate` and nothing else — no `Allow` (which would
+/// enumerate the routes), no body, no content type. With the token, the
+/// same request is `405`: the 401 hid the route.
+#[test]
+fn interfaces_3_a_401_carries_only_www_authenticate_even_for_a_wrong_method() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let (mut serve, _, operator) = serve_with(dir.path(), &[]);
+    for (method, path) in [
+        ("DELETE", "/orders/ORD-1"),
+        ("PUT", "/orders/ORD-1"),
+        ("GET", "/orders/ORD-1/settle"),
+        ("GET", "/orders/ORD-1/cancel"),
+        ("POST", "/deadlines"),
+        ("POST", "/metrics"),
+    ] {
+        for auth in ["", "Authorization: Bearer wrong-token-0123456789\r\n"] {
+            let (status, head, body) = http_exchange(&operator, method, path, auth);
+            assert_eq!(status, 401, "{method} {path} {auth:?}: {head}");
+            assert!(body.is_empty(), "{method} {path}: {body:?}");
+            let names: Vec<&str> = head
+                .lines()
+                .skip(1)
+                .filter_map(|l| l.split_once(':').map(|(n, _)| n.trim()))
+                .collect();
+            assert!(
+                names.contains(&"www-authenticate"),
+                "{method} {path}: {head}"
+            );
+            for name in &names {
+                assert!(
+                    ["www-authenticate", "content-length", "date", "connection"].contains(name),
+                    "{method} {path}: a 401 says nothing but WWW-Authenticate, got {name:?}: {head}"
+                );
+            }
+        }
+        let (status, head, _) = http_exchange(&operator, method, path, &bearer());
+        assert_eq!(status, 405, "{method} {path} with the token: {head}");
+    }
+    serve.terminate();
+    assert_eq!(serve.wait(Duration::from_secs(15)).code(), Some(0));
 }

@@ -24,8 +24,11 @@ use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestRunner};
-use zeus_carrier_core::{Charset, Status};
-use zeus_carrier_http::{ReceiverConfig, ReceiverState, callback_router};
+use zeus_carrier_core::merchant::Checkout;
+use zeus_carrier_core::secure_link::Zkey;
+use zeus_carrier_core::values::{ClientIp, Money, SendId};
+use zeus_carrier_core::{Carrier, Charset, Status};
+use zeus_carrier_merchant::{MerchantConfig, Receiver, callback_router};
 use zeus_carrier_store::{Source, Store};
 
 use crate::support::{TestDb, cgi_query, oneshot, runtime, within};
@@ -137,11 +140,17 @@ fn run_storms(db: TestDb, cases: u32, label: &str) -> Figures {
         let mut stores = Vec::new();
         for _ in 0..2 {
             let store = db.store().await;
-            let mut cfg = ReceiverConfig::new(crate::support::CLIENTIP);
-            cfg.charset = Charset::Utf8;
-            routers.push(callback_router(
-                ReceiverState::new(store.clone(), cfg).expect("receiver"),
-            ));
+            // The merchant's one configuration: a local sandbox as the
+            // gateway (loopback callers), UTF-8 calls.
+            let config = MerchantConfig::builder(
+                ClientIp::parse(crate::support::CLIENTIP).expect("clientip"),
+                Zkey::new("storm-zkey-0123456789"),
+            )
+            .gateway_url("http://127.0.0.1:8931")
+            .charset(Charset::Utf8)
+            .build()
+            .expect("merchant config");
+            routers.push(callback_router(Receiver::new(store.clone(), config)));
             stores.push(store);
         }
         (routers, stores)
@@ -186,6 +195,21 @@ async fn check_storm(
     storm: &Storm,
 ) -> Result<(), TestCaseError> {
     let order_no = |o: usize| format!("{prefix}-{o}");
+    // Each order comes from a checkout this merchant saved (the gateway's
+    // calls carry its sendid; with the default `UnknownSendId::Flag` a call
+    // without one would be flagged, not applied). Its first call binds it.
+    let sendid = |o: usize| format!("S{prefix}-{o}");
+    for o in 0..storm.paths.len() {
+        store
+            .save_checkout(&Checkout::new(
+                SendId::parse(&sendid(o)).expect("sendid"),
+                Money::from_yen(1000).expect("money"),
+                Carrier::Docomo,
+                chrono::DateTime::parse_from_rfc3339("2026-01-10T10:00:00+09:00").expect("instant"),
+            ))
+            .await
+            .expect("save checkout");
+    }
     // Send wave by wave; a wave's deliveries run concurrently.
     let mut i = 0;
     while i < storm.deliveries.len() {
@@ -197,7 +221,11 @@ async fn check_storm(
             let q = cgi_query(
                 &order_no(d.order),
                 d.status,
-                &[("money", "1000"), ("carrier_type", "D")],
+                &[
+                    ("money", "1000"),
+                    ("carrier_type", "D"),
+                    ("sendid", &sendid(d.order)),
+                ],
             );
             set.spawn(async move {
                 let r = oneshot(
@@ -237,6 +265,7 @@ async fn check_storm(
             no
         );
         prop_assert_eq!(rec.history().len() as u64, c.notifications, "{}", no);
+        prop_assert_eq!(c.flagged, 0, "{}: a call for its own checkout", no);
         // The history is a chain forward along the path: no transition
         // twice, no step back.
         let index = |s: Status| path.iter().position(|c| status(c) == s);

@@ -198,3 +198,38 @@ pub fn http_client(timeout: Duration) -> reqwest::Client {
         .build()
         .expect("http client")
 }
+
+/// The form a shop's page posts to serve's `POST /checkout`: `yen` yen on
+/// docomo under `sendid`. The gateway's CGI calls for the order are then
+/// checked against this checkout; with `--unknown-sendid flag` (the
+/// default, INTERFACES v3 §3) a call whose `sendid` has none is stored and
+/// flagged, not applied.
+pub fn checkout_form(sendid: &str, yen: u32) -> String {
+    serde_urlencoded::to_string([
+        ("money", yen.to_string().as_str()),
+        ("carrier_type", "D"),
+        ("username", "ゼウステスト_12345678"),
+        ("telno", "0312345678"),
+        ("sendid", sendid),
+    ])
+    .expect("form")
+}
+
+/// `POST {base}/checkout` with [`checkout_form`]; fails the test unless it
+/// answers `200`.
+pub async fn post_checkout(http: &reqwest::Client, base: &str, sendid: &str, yen: u32) {
+    let r = http
+        .post(format!("{base}/checkout"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(checkout_form(sendid, yen))
+        .send()
+        .await
+        .expect("checkout answers");
+    let status = r.status();
+    assert_eq!(
+        status,
+        200,
+        "checkout {sendid}: {}",
+        r.text().await.unwrap_or_default()
+    );
+}

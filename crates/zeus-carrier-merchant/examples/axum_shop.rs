@@ -8,7 +8,7 @@
 //! ZEUS_CARRIER_EXAMPLE_SELF_TEST=1 cargo run -p zeus-carrier-merchant --example axum_shop
 //! ```
 //!
-//! Environment: see `examples/receiver_support.rs`.
+//! Environment: see `examples/receiver_support/mod.rs`.
 
 use std::future::IntoFuture as _;
 use std::net::SocketAddr;
@@ -18,7 +18,7 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 use zeus_carrier_merchant::callback_router;
 
-#[path = "receiver_support.rs"]
+#[path = "receiver_support/mod.rs"]
 mod support;
 
 #[tokio::main]

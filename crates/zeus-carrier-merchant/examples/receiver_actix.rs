@@ -8,13 +8,13 @@
 //! ZEUS_CARRIER_EXAMPLE_SELF_TEST=1 cargo run -p zeus-carrier-merchant --example receiver_actix
 //! ```
 //!
-//! Environment: see `examples/receiver_support.rs`.
+//! Environment: see `examples/receiver_support/mod.rs`.
 
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use zeus_carrier_merchant::Receiver;
 
-#[path = "receiver_support.rs"]
+#[path = "receiver_support/mod.rs"]
 mod support;
 
 /// The callback path's handler: copy the request, answer what the

@@ -8,7 +8,7 @@
 //! ZEUS_CARRIER_EXAMPLE_SELF_TEST=1 cargo run -p zeus-carrier-merchant --example receiver_hyper
 //! ```
 //!
-//! Environment: see `examples/receiver_support.rs`.
+//! Environment: see `examples/receiver_support/mod.rs`.
 
 use std::convert::Infallible;
 use std::net::IpAddr;
@@ -22,7 +22,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use zeus_carrier_merchant::Receiver;
 
-#[path = "receiver_support.rs"]
+#[path = "receiver_support/mod.rs"]
 mod support;
 
 /// One request: the whole receiver boilerplate.

@@ -457,8 +457,14 @@ mod tests {
         assert_eq!(c.operator_listen.to_string(), "127.0.0.1:8933");
         assert_eq!(c.db, "sqlite://zeus-carrier.db");
         assert_eq!(c.gateway_url, "https://linkpt.cardservice.co.jp");
-        assert!(c.allow_ip.is_empty(), "no --allow-ip: not given");
+        // Not given (INTERFACES v3 §3): with the default (real) gateway the
+        // merchant configuration is refused, naming --allow-ip.
+        assert!(c.allow_ip.is_empty());
         assert_eq!(c.unknown_sendid, UnknownSendId::Flag);
+        let err = c
+            .merchant_config(Clock::system())
+            .expect_err("no --allow-ip");
+        assert!(err.to_string().starts_with("--allow-ip"), "{err}");
         assert_eq!(c.callback_path, "/zeus/carrier/callback");
         assert_eq!(c.charset, Charset::ShiftJis);
         assert_eq!(c.gateway_timeout_secs, 30);

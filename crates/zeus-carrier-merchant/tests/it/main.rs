@@ -4,7 +4,11 @@
 mod cgi_support;
 mod checkout;
 mod deadline_pages;
+mod hyper_adapter;
+mod one_config;
 mod operate;
+mod operator;
 mod outbox;
 mod receiver;
+mod security;
 mod support;

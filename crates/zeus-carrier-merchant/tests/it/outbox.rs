@@ -90,3 +90,53 @@ async fn a_failed_event_holds_back_the_later_events_of_its_order() {
     })
     .await;
 }
+
+/// Issue 16 item 5: outbox events carry the order's amount when the
+/// transition was recorded and whether the gateway pays for the status it
+/// reached, so the shop's own table needs no read per event: after a
+/// partial settle (1000 → 800 yen, R-SL-5) the last event says 800 and
+/// payout-eligible.
+#[tokio::test]
+async fn issue_16_outbox_events_carry_money_after_a_partial_settle() {
+    within(async {
+        let Some(w) = World::start(Db::Sqlite, "outbox_money").await else {
+            return;
+        };
+        let no = w.authorized_order(1000).await;
+        w.merchant
+            .settle(
+                &no,
+                SettleParams {
+                    money: Some(800),
+                    ..SettleParams::default()
+                },
+            )
+            .await
+            .expect("settled");
+        let events = w.merchant.outbox().poll().await.expect("poll");
+        let got: Vec<(Option<Status>, Status, Option<u32>, bool)> = events
+            .iter()
+            .filter(|e| e.order_no == no)
+            .map(|e| (e.from, e.to, e.money.map(|m| m.yen()), e.payout_eligible()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (None, Status::Authorized, Some(1000), false),
+                (Some(Status::Authorized), Status::Settling, Some(800), false),
+                (Some(Status::Settling), Status::Completed, Some(800), true),
+            ]
+        );
+        // The shop's own table, fed by the events alone.
+        let mut table = std::collections::HashMap::new();
+        for e in &events {
+            table.insert(
+                e.order_no.clone(),
+                (e.money.map(|m| m.yen()), e.payout_eligible()),
+            );
+        }
+        assert_eq!(table.get(&no), Some(&(Some(800), true)));
+        w.finish().await;
+    })
+    .await;
+}

@@ -1,11 +1,22 @@
-//! The CGI receiver (SPEC §9, R-CG-1 … R-CG-5, INTERFACES §3).
+//! The CGI receiver (SPEC §9, R-CG-1 … R-CG-5, INTERFACES §3), built from
+//! the merchant's one configuration.
+//!
+//! The calls carry the `sendid` of a saved checkout, as the gateway's calls
+//! for this merchant's own checkouts do: with the default policy
+//! (`UnknownSendId::Flag`, INTERFACES v3) a call without one is stored and
+//! flagged, not applied (`unknown_sendid.rs` tests that policy).
 
 use axum::http::StatusCode;
-use zeus_carrier_core::merchant::EffectKind;
+use zeus_carrier_core::merchant::{
+    Checkout, EffectKind, FlagKind, InFlight, OperationKind, ReconcileReason,
+};
+use zeus_carrier_core::secure_link::Zkey;
+use zeus_carrier_core::values::{ClientIp, Money};
 use zeus_carrier_core::{Carrier, Status};
-use zeus_carrier_http::{
-    Ack, CallbackRejection, CgiCall, IpNet, Receiver, ReceiverConfig, ReceiverState,
-    RejectionReason, SigningKey, callback_router, sign_sendpoint,
+use zeus_carrier_http::{IpNet, SigningKey, sign_sendpoint};
+use zeus_carrier_merchant::{
+    Ack, CallbackRejection, CgiCall, MerchantConfig, MerchantConfigBuilder, Receiver,
+    RejectionReason, UnknownSendId, callback_router,
 };
 use zeus_carrier_store::Store;
 
@@ -14,15 +25,42 @@ use crate::cgi_support::{CLIENTIP, TestDb, at, cgi_query, get, oneshot, ono, sid
 const PATH: &str = "/zeus/carrier/callback";
 const LOCAL: &str = "127.0.0.1:40000";
 
-fn router_with(store: &Store, f: impl FnOnce(&mut ReceiverConfig)) -> axum::Router {
-    let mut cfg = ReceiverConfig::new(CLIENTIP);
-    cfg.charset = zeus_carrier_core::Charset::Utf8;
-    f(&mut cfg);
-    callback_router(ReceiverState::new(store.clone(), cfg).expect("receiver config"))
+/// A local sandbox as the gateway (so the loopback allowlist is the
+/// default), UTF-8 calls, plus `f`'s settings.
+pub(crate) fn config_with(
+    f: impl FnOnce(MerchantConfigBuilder) -> MerchantConfigBuilder,
+) -> MerchantConfig {
+    let base = MerchantConfig::builder(
+        ClientIp::parse(CLIENTIP).expect("clientip"),
+        Zkey::new("test-zkey-0123456789"),
+    )
+    .gateway_url("http://127.0.0.1:8931")
+    .charset(zeus_carrier_core::Charset::Utf8);
+    f(base).build().expect("merchant config")
+}
+
+fn router_with(
+    store: &Store,
+    f: impl FnOnce(MerchantConfigBuilder) -> MerchantConfigBuilder,
+) -> axum::Router {
+    callback_router(Receiver::new(store.clone(), config_with(f)))
 }
 
 fn router(store: &Store) -> axum::Router {
-    router_with(store, |_| {})
+    router_with(store, |b| b)
+}
+
+/// Saves the merchant's checkout `sendid` for `yen` yen, docomo.
+pub(crate) async fn save_checkout(store: &Store, sendid: &str, yen: u32) {
+    store
+        .save_checkout(&Checkout::new(
+            sid(sendid),
+            Money::from_yen(yen).expect("money"),
+            Carrier::Docomo,
+            at("2026-01-10T10:00:00+09:00"),
+        ))
+        .await
+        .expect("checkout");
 }
 
 fn uri(q: &str) -> String {
@@ -40,6 +78,7 @@ fn assert_not_successok(body: &str) {
 async fn r_cg_1_successok_after_the_notification_is_stored() {
     let db = TestDb::sqlite();
     let store = db.store().await;
+    save_checkout(&store, "S-1", 1000).await;
     let r = router(&store);
     let (s, body) = get(
         &r,
@@ -47,7 +86,7 @@ async fn r_cg_1_successok_after_the_notification_is_stored() {
         &uri(&cgi_query(
             "ORD-1",
             "03",
-            &[("money", "1000"), ("carrier_type", "D")],
+            &[("money", "1000"), ("carrier_type", "D"), ("sendid", "S-1")],
         )),
     )
     .await;
@@ -95,7 +134,13 @@ async fn r_cg_1_storage_file_removed_is_503() {
 /// R-CG-3: fifty concurrent deliveries of the same notification move the
 /// order exactly once; all are acknowledged.
 async fn fifty_concurrent_duplicates(routers: [axum::Router; 2], store: &Store, order_no: &str) {
-    let q = uri(&cgi_query(order_no, "03", &[("money", "1000")]));
+    let sendid = format!("S-{order_no}");
+    save_checkout(store, &sendid, 1000).await;
+    let q = uri(&cgi_query(
+        order_no,
+        "03",
+        &[("money", "1000"), ("sendid", &sendid)],
+    ));
     let mut tasks = Vec::new();
     for i in 0..50 {
         let r = routers[i % 2].clone();
@@ -149,9 +194,11 @@ async fn r_cg_3_fifty_concurrent_duplicates_make_one_transition_postgres_two_ins
 async fn r_cg_4_a_late_call_is_recorded_without_moving_the_order() {
     let db = TestDb::sqlite();
     let store = db.store().await;
+    save_checkout(&store, "S-LATE", 1000).await;
     let r = router(&store);
     for status in ["03", "07", "03"] {
-        let (s, body) = get(&r, LOCAL, &uri(&cgi_query("ORD-LATE", status, &[]))).await;
+        let q = cgi_query("ORD-LATE", status, &[("sendid", "S-LATE")]);
+        let (s, body) = get(&r, LOCAL, &uri(&q)).await;
         assert_eq!(
             (s, body.as_str()),
             (StatusCode::OK, "successok"),
@@ -173,8 +220,9 @@ async fn r_cg_4_a_late_call_is_recorded_without_moving_the_order() {
 async fn r_cg_5_a_foreign_source_is_403() {
     let db = TestDb::sqlite();
     let store = db.store().await;
+    save_checkout(&store, "S-1", 1000).await;
     let r = router(&store);
-    let q = uri(&cgi_query("ORD-1", "03", &[]));
+    let q = uri(&cgi_query("ORD-1", "03", &[("sendid", "S-1")]));
     for peer in ["203.0.113.5:1234", "127.0.0.2:1234", "[2001:db8::1]:80"] {
         let (s, body) = get(&r, peer, &q).await;
         assert_eq!(s, StatusCode::FORBIDDEN, "{peer}");
@@ -216,8 +264,8 @@ async fn r_cg_5_x_forwarded_for_counts_only_from_a_trusted_proxy() {
     let untrusted = router(&store);
     assert_eq!(send(untrusted, "127.0.0.1").await, StatusCode::FORBIDDEN);
     // Behind a trusted proxy, the right-most untrusted hop is the source.
-    let behind = router_with(&store, |c| {
-        c.trusted_proxies = vec!["10.0.0.0/8".parse::<IpNet>().expect("net")];
+    let behind = router_with(&store, |b| {
+        b.trusted_proxies(["10.0.0.0/8".parse::<IpNet>().expect("net")])
     });
     assert_eq!(send(behind.clone(), "127.0.0.1").await, StatusCode::OK);
     assert_eq!(
@@ -280,7 +328,7 @@ async fn r_cg_an_oversized_query_is_414() {
 async fn r_cg_shift_jis_calls_are_read_in_the_configured_charset() {
     let db = TestDb::sqlite();
     let store = db.store().await;
-    let r = router_with(&store, |c| c.charset = zeus_carrier_core::Charset::ShiftJis);
+    let r = router_with(&store, |b| b.charset(zeus_carrier_core::Charset::ShiftJis));
     // ゼウス in Shift_JIS: 83 5B 83 45 83 58.
     let q = format!("{}&username=%83%5B%83E%83X", cgi_query("ORD-SJ", "03", &[]));
     let (s, body) = get(&r, LOCAL, &uri(&q)).await;
@@ -294,7 +342,13 @@ async fn signed_sendpoint_bad_signature_is_400_and_a_good_one_is_accepted() {
     let db = TestDb::sqlite();
     let store = db.store().await;
     let key = SigningKey::new("test-signing-key-0123456789abcdef");
-    let r = router_with(&store, |c| c.signing_key = Some(key.clone()));
+    // No checkout saved, policy `Apply` stated: the signature is then
+    // checked against the call's own amount (a lowered amount with a saved
+    // checkout is `signed_sendpoint_lowered_amount_*`'s subject).
+    let r = router_with(&store, |b| {
+        b.signing_key(key.clone())
+            .unknown_sendid(UnknownSendId::Apply)
+    });
     let good = sign_sendpoint(&key, CLIENTIP, "S-1", 1000, Carrier::Docomo);
     let forged = sign_sendpoint(
         &SigningKey::new("other"),
@@ -335,21 +389,19 @@ async fn signed_sendpoint_bad_signature_is_400_and_a_good_one_is_accepted() {
     assert_eq!(store.get_order(&ono("ORD-SIG")).await.expect("read"), None);
     let (s, body) = get(&r, LOCAL, &with(&good, "1000")).await;
     assert_eq!((s, body.as_str()), (StatusCode::OK, "successok"));
+    let o = store
+        .get_order(&ono("ORD-SIG"))
+        .await
+        .expect("read")
+        .expect("applied");
+    assert_eq!(o.status(), Status::Authorized);
 }
 
 #[tokio::test]
 async fn integrity_a_call_disagreeing_with_the_checkout_is_stored_flagged_not_applied() {
     let db = TestDb::sqlite();
     let store = db.store().await;
-    store
-        .save_checkout(&zeus_carrier_core::merchant::Checkout::new(
-            sid("S-9"),
-            zeus_carrier_core::values::Money::from_yen(1000).expect("money"),
-            Carrier::Docomo,
-            at("2026-01-10T10:00:00+09:00"),
-        ))
-        .await
-        .expect("checkout");
+    save_checkout(&store, "S-9", 1000).await;
     let r = router(&store);
     let call = |status: &str, money: &str| {
         uri(&cgi_query(
@@ -374,12 +426,38 @@ async fn integrity_a_call_disagreeing_with_the_checkout_is_stored_flagged_not_ap
         .expect("stored");
     assert_eq!(o.status(), Status::Authorized, "not applied");
     assert_eq!(o.counters().flagged, 1);
-    assert!(
-        o.needs_reconciliation()
-            .is_some_and(|r| r.contains("money")),
+    assert_eq!(
+        o.needs_reconciliation(),
+        Some(&ReconcileReason::Flagged(FlagKind::MoneyMismatch)),
         "{o:?}"
     );
-    // R-SL-5: a docomo settle for less is consistent and applies.
+    // INTERFACES v3 §3: a lower amount that no own settle asked for is
+    // flagged the same way (R-SL-5 lowers an amount only through the
+    // merchant's settle).
+    let (s, body) = get(&r, LOCAL, &call("07", "800")).await;
+    assert_eq!((s, body.as_str()), (StatusCode::OK, "successok"));
+    let o = store
+        .get_order(&ono("ORD-INT"))
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(
+        (o.status(), o.money().map(|m| m.yen()), o.counters().flagged),
+        (Status::Authorized, Some(1000), 2)
+    );
+    // R-SL-5: this merchant's own settle of 800 yen (sent, its answer not
+    // recorded yet): the gateway's 07 with 800 agrees and applies.
+    store
+        .begin_operation(
+            &ono("ORD-INT"),
+            InFlight::new(
+                OperationKind::Settle,
+                Some(Money::from_yen(800).expect("money")),
+                at("2026-01-10T10:05:00+09:00"),
+            ),
+        )
+        .await
+        .expect("settle in flight");
     let (s, _) = get(&r, LOCAL, &call("07", "800")).await;
     assert_eq!(s, StatusCode::OK);
     let o = store
@@ -399,11 +477,16 @@ const FORM: &str = "application/x-www-form-urlencoded";
 async fn interfaces_3_cgi_by_post_is_recorded_like_a_get() {
     let db = TestDb::sqlite();
     let store = db.store().await;
+    save_checkout(&store, "S-POST", 1000).await;
     let r = router(&store);
     let form = cgi_query(
         "ORD-POST",
         "03",
-        &[("money", "1000"), ("carrier_type", "D")],
+        &[
+            ("money", "1000"),
+            ("carrier_type", "D"),
+            ("sendid", "S-POST"),
+        ],
     );
     let (s, body, headers) = oneshot(
         &r,
@@ -447,11 +530,17 @@ async fn interfaces_3_cgi_by_post_is_recorded_like_a_get() {
         &[],
         Some((
             "application/x-www-form-urlencoded; charset=UTF-8",
-            cgi_query("ORD-POST", "07", &[]).into_bytes(),
+            cgi_query("ORD-POST", "07", &[("sendid", "S-POST")]).into_bytes(),
         )),
     )
     .await;
     assert_eq!(s, StatusCode::OK);
+    let o = store
+        .get_order(&ono("ORD-POST"))
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(o.status(), Status::Completed);
 }
 
 #[tokio::test]
@@ -531,11 +620,10 @@ async fn without_connect_info_every_call_is_403() {
 async fn receive_answers_typed_acks_and_rejections() {
     let db = TestDb::sqlite();
     let store = db.store().await;
-    let mut cfg = ReceiverConfig::new(CLIENTIP);
-    cfg.charset = zeus_carrier_core::Charset::Utf8;
-    let receiver = Receiver::new(store.clone(), cfg).expect("receiver");
+    save_checkout(&store, "S-FN", 1000).await;
+    let receiver = Receiver::new(store.clone(), config_with(|b| b));
     let local = Some(std::net::IpAddr::from([127, 0, 0, 1]));
-    let q = cgi_query("ORD-FN", "03", &[]);
+    let q = cgi_query("ORD-FN", "03", &[("sendid", "S-FN")]);
     let ack = receiver
         .receive(CgiCall::get(local, q.clone()))
         .await
@@ -620,13 +708,4 @@ fn a_calls_debug_shows_lengths_not_the_shoppers_data() {
         !shown.contains("shopper") && !shown.contains("0312345678"),
         "{shown}"
     );
-}
-
-/// `ReceiverState` stays as the receiver's former name.
-#[test]
-fn receiver_state_is_the_receiver() {
-    fn same(r: Receiver) -> ReceiverState {
-        r
-    }
-    let _ = same;
 }

@@ -13,8 +13,8 @@ use zeus_carrier_core::merchant::Notice;
 use zeus_carrier_core::secure_link::Zkey;
 use zeus_carrier_core::values::{ClientIp, Money, OrderNo};
 use zeus_carrier_core::{Carrier, Status};
-use zeus_carrier_http::{ClientConfig, Clock, SecureLinkClient};
-use zeus_carrier_merchant::{Merchant, MerchantConfig};
+use zeus_carrier_http::Clock;
+use zeus_carrier_merchant::{CheckoutForm, Merchant, MerchantConfig, MerchantConfigBuilder};
 use zeus_carrier_sandbox::{ORDER_NO_HEADER, Sandbox, SandboxConfig};
 use zeus_carrier_store::Store;
 use zeus_carrier_store::testing::TempPgDatabase;
@@ -109,8 +109,30 @@ impl World {
     /// A paid (authorized) order: checkout, order.cgi, 支払完了テスト, and the
     /// gateway's CGI 03 recorded in the merchant's store.
     pub async fn authorized_order(&self, money: u32) -> OrderNo {
-        let form = self
-            .merchant
+        let (order_no, form) = self.paid_at_gateway(&self.merchant, money).await;
+        let mut n = Notice::new(order_no.clone(), Status::Authorized, self.sandbox.now());
+        n.money = Some(Money::from_yen(money).expect("money"));
+        n.carrier = Some(Carrier::Docomo);
+        n.sendid = Some(form.checkout.sendid.clone());
+        self.store
+            .record_notification(
+                n,
+                b"status=03".to_vec(),
+                self.merchant.config().unknown_sendid(),
+            )
+            .await
+            .expect("record 03");
+        order_no
+    }
+
+    /// `merchant`'s checkout for `money` yen, order.cgi and 支払完了テスト
+    /// at the sandbox (authorized there, 03); no CGI call is recorded.
+    pub async fn paid_at_gateway(
+        &self,
+        merchant: &Merchant,
+        money: u32,
+    ) -> (OrderNo, CheckoutForm) {
+        let form = merchant
             .checkout(order_request(money))
             .await
             .expect("checkout");
@@ -144,16 +166,7 @@ impl World {
             .await
             .expect("test page");
         assert_eq!(r.status().as_u16(), 200);
-        let order_no = OrderNo::parse(&no).expect("order number");
-        let mut n = Notice::new(order_no.clone(), Status::Authorized, self.sandbox.now());
-        n.money = Some(Money::from_yen(money).expect("money"));
-        n.carrier = Some(Carrier::Docomo);
-        n.sendid = Some(form.checkout.sendid.clone());
-        self.store
-            .record_notification(n, b"status=03".to_vec())
-            .await
-            .expect("record 03");
-        order_no
+        (OrderNo::parse(&no).expect("order number"), form)
     }
 
     /// The gateway's status of an order.
@@ -175,17 +188,22 @@ impl World {
     }
 }
 
-/// A merchant reading the sandbox's clock.
+/// A merchant reading the sandbox's clock, built from its one
+/// configuration (the sandbox is the gateway; loopback is the CGI source).
 pub fn merchant_on(sandbox: &Sandbox, store: Store) -> Merchant {
-    let mut client = ClientConfig::new(sandbox.base_url(), CLIENTIP, Zkey::new(ZKEY));
-    client.total_timeout = Duration::from_secs(15);
-    let client = SecureLinkClient::new(client).expect("client");
-    let mut config = MerchantConfig::new(ClientIp::parse(CLIENTIP).expect("clientip"));
-    config.gateway_url = sandbox.base_url().to_owned();
+    Merchant::new(store, merchant_config(sandbox).build().expect("config")).expect("merchant")
+}
+
+/// The configuration of [`merchant_on`], to add settings to.
+pub fn merchant_config(sandbox: &Sandbox) -> MerchantConfigBuilder {
     let state = sandbox.state().clone();
-    Merchant::new(store, client, config)
-        .expect("merchant")
-        .with_clock(Clock::from_fn(move || state.now()))
+    MerchantConfig::builder(
+        ClientIp::parse(CLIENTIP).expect("clientip"),
+        Zkey::new(ZKEY),
+    )
+    .gateway_url(sandbox.base_url())
+    .gateway_timeout(Duration::from_secs(15))
+    .clock(Clock::from_fn(move || state.now()))
 }
 
 /// A test-mode order request for `money` yen, docomo.

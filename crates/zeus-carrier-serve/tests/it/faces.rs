@@ -13,7 +13,7 @@ use zeus_carrier_http::Clock;
 use zeus_carrier_serve::{OperatorToken, ServeConfig, ServeError, ServeLimits, bind_with_clock};
 
 use crate::serve::{TOKEN, ZKEY};
-use crate::support::{Behavior, CLIENTIP, TestDb, at, cgi_query, fake_gateway};
+use crate::support::{Behavior, CLIENTIP, TestDb, at, cgi_query, checkout_form, fake_gateway};
 
 /// A running service: both faces' `HOST:PORT`, a stop trigger, the task.
 struct Running {
@@ -108,6 +108,24 @@ fn request(
         None => r.push_str("\r\n"),
     }
     r
+}
+
+/// `POST /checkout` on the public face for `yen` yen under `sendid`: the
+/// checkout the order's CGI calls are checked against.
+async fn checkout(public: &str, sendid: &str, yen: u32) {
+    let form = checkout_form(sendid, yen);
+    let (s, _, page) = exchange(
+        public,
+        request(
+            "POST",
+            public,
+            "/checkout",
+            None,
+            Some(("application/x-www-form-urlencoded", &form)),
+        ),
+    )
+    .await;
+    assert_eq!(s, 200, "checkout {sendid}: {page}");
 }
 
 fn bearer() -> String {
@@ -220,7 +238,8 @@ async fn cross_site_form_and_text_plain_posts_are_refused() {
     ))
     .await;
     let svc = Running::start(&db, &gw.url, ServeLimits::default()).await;
-    // An order worth 1,000 yen, authorized.
+    // An order worth 1,000 yen, checked out and authorized.
+    checkout(&svc.public, "S-X", 1000).await;
     let q = cgi_query(
         "ORD-X",
         "03",
@@ -351,26 +370,7 @@ async fn head_records_nothing_flagged_first_calls_reach_deadlines_and_metrics_co
 
     // A checkout saved for 1,000 yen, then a first CGI call saying 1 yen:
     // stored, flagged, not applied — and listed for reconciliation.
-    let form = serde_urlencoded::to_string([
-        ("money", "1000"),
-        ("carrier_type", "D"),
-        ("username", "ゼウステスト_12345678"),
-        ("telno", "0312345678"),
-        ("sendid", "S-FLAG"),
-    ])
-    .expect("form");
-    let (s, _, page) = exchange(
-        &public,
-        request(
-            "POST",
-            &public,
-            "/checkout",
-            None,
-            Some(("application/x-www-form-urlencoded", &form)),
-        ),
-    )
-    .await;
-    assert_eq!(s, 200, "{page}");
+    checkout(&public, "S-FLAG", 1000).await;
     let q = cgi_query(
         "ORD-F",
         "03",
@@ -391,7 +391,12 @@ async fn head_records_nothing_flagged_first_calls_reach_deadlines_and_metrics_co
     assert!(entry["status"].is_null(), "{entry}");
 
     // More calls: created, duplicate, rejections; a settle.
-    let q = cgi_query("ORD-M", "03", &[("money", "1000"), ("carrier_type", "D")]);
+    checkout(&public, "S-M", 1000).await;
+    let q = cgi_query(
+        "ORD-M",
+        "03",
+        &[("money", "1000"), ("carrier_type", "D"), ("sendid", "S-M")],
+    );
     assert_eq!(exchange(&public, cb(q.clone())).await.2, "successok");
     assert_eq!(exchange(&public, cb(q)).await.2, "successok");
     let foreign = "clientip=9999999999&order_no=ORD-M&status=03".to_owned();
@@ -511,8 +516,13 @@ async fn shutdown_drops_a_request_still_in_progress_after_the_grace() {
     let mut limits = ServeLimits::default();
     limits.shutdown_grace = Duration::from_secs(1);
     let svc = Running::start(&db, &gw.url, limits).await;
-    let q = cgi_query("ORD-G", "03", &[("money", "1000"), ("carrier_type", "D")]);
     let public = svc.public.clone();
+    checkout(&public, "S-G", 1000).await;
+    let q = cgi_query(
+        "ORD-G",
+        "03",
+        &[("money", "1000"), ("carrier_type", "D"), ("sendid", "S-G")],
+    );
     let (_, _, body) = exchange(
         &public,
         request(

@@ -9,7 +9,7 @@ use zeus_carrier_http::Clock;
 use zeus_carrier_serve::{OperatorToken, ServeConfig, bind_with_clock};
 
 use crate::serve::{TOKEN, ZKEY};
-use crate::support::{Behavior, CLIENTIP, LogCapture, at, cgi_query, fake_gateway};
+use crate::support::{Behavior, CLIENTIP, LogCapture, at, cgi_query, checkout_form, fake_gateway};
 
 fn config(db: &str, gateway: &str) -> ServeConfig {
     let mut cfg = ServeConfig::new(CLIENTIP, Zkey::new(ZKEY));
@@ -72,7 +72,20 @@ fn restart_keeps_orders_and_the_zkey_never_reaches_the_logs() {
             .expect("http client");
 
         let ((base, operator), stop, task) = start(&cfg).await;
-        let q = cgi_query("ORD-RS", "03", &[("money", "1000"), ("carrier_type", "D")]);
+        // The shop's checkout, then the gateway's call for it.
+        let r = http
+            .post(format!("{base}/checkout"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(checkout_form("S-RS", 1000))
+            .send()
+            .await
+            .expect("checkout");
+        assert_eq!(r.status(), 200);
+        let q = cgi_query(
+            "ORD-RS",
+            "03",
+            &[("money", "1000"), ("carrier_type", "D"), ("sendid", "S-RS")],
+        );
         let r = http
             .get(format!("{base}/zeus/carrier/callback?{q}"))
             .send()

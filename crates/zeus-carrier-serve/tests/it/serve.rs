@@ -13,9 +13,19 @@ use zeus_carrier_store::Store;
 
 use crate::support::{
     Behavior, CLIENTIP, FakeGateway, TestDb, at, cgi_query, fake_gateway, get, oneshot,
+    save_checkout,
 };
 
 const LOCAL: &str = "127.0.0.1:40001";
+/// A gateway that is not loopback: serve then needs `--allow-ip`
+/// (INTERFACES v3 §3).
+const REAL_GATEWAY: &str = "https://gateway.example.invalid";
+
+/// `--allow-ip` with the address the tests' calls come from (the
+/// gateway's addresses from the contract, in a real shop).
+fn allow_local(c: &mut ServeConfig) {
+    c.allow_ip = vec!["127.0.0.1/32".parse().expect("net")];
+}
 const CALLBACK: &str = "/zeus/carrier/callback";
 pub(crate) const ZKEY: &str = "serve-zkey-SECRET-9d3";
 /// The operator token of these tests.
@@ -33,11 +43,14 @@ pub(crate) async fn app(
     cfg.gateway_url = gateway.to_owned();
     cfg.charset = Charset::Utf8;
     f(&mut cfg);
-    let state = ServeState::new(store.clone(), &cfg)
-        .expect("serve config")
-        .with_clock(Clock::fixed(at("2026-01-10T10:00:00+09:00")));
+    let state = ServeState::new(
+        store.clone(),
+        &cfg,
+        Clock::fixed(at("2026-01-10T10:00:00+09:00")),
+    )
+    .expect("serve config");
     let token = OperatorToken::new(TOKEN).expect("token");
-    serve_router(state.clone()).merge(operator_router(state, token))
+    serve_router(state.clone()).merge(operator_router(state, &token).expect("operator router"))
 }
 
 async fn json_of(
@@ -62,12 +75,21 @@ async fn json_of(
     (s, v)
 }
 
-/// Records a CGI call for `order_no` in `status` with 1000 yen on docomo.
-async fn notify(router: &axum::Router, order_no: &str, status: &str) {
+/// Records a CGI call for `order_no` in `status` with 1000 yen on docomo,
+/// for the checkout `S-{order_no}` this merchant saved (the checkout is
+/// saved first, as `POST /checkout` does: with `--unknown-sendid flag`, the
+/// default, a call without one is flagged, not applied).
+async fn notify(router: &axum::Router, store: &Store, order_no: &str, status: &str) {
+    let sendid = format!("S-{order_no}");
+    save_checkout(store, &sendid, 1000).await;
     let q = cgi_query(
         order_no,
         status,
-        &[("money", "1000"), ("carrier_type", "D"), ("sendid", "S-1")],
+        &[
+            ("money", "1000"),
+            ("carrier_type", "D"),
+            ("sendid", &sendid),
+        ],
     );
     let (s, body) = get(router, LOCAL, &format!("{CALLBACK}?{q}")).await;
     assert_eq!((s, body.as_str()), (StatusCode::OK, "successok"));
@@ -81,8 +103,9 @@ async fn gateway(body: &str) -> FakeGateway {
 async fn r_lp_5_checkout_renders_the_auto_submitting_form_and_saves_the_checkout() {
     let db = TestDb::sqlite();
     let store = db.store().await;
-    let r = app(&store, "https://gateway.example.invalid", |c| {
-        c.charset = Charset::ShiftJis
+    let r = app(&store, REAL_GATEWAY, |c| {
+        allow_local(c);
+        c.charset = Charset::ShiftJis;
     })
     .await;
     let form = serde_urlencoded::to_string([
@@ -140,7 +163,7 @@ async fn r_lp_5_checkout_renders_the_auto_submitting_form_and_saves_the_checkout
 async fn r_lp_1_checkout_reports_every_violation_as_422() {
     let db = TestDb::sqlite();
     let store = db.store().await;
-    let r = app(&store, "https://gateway.example.invalid", |_| {}).await;
+    let r = app(&store, REAL_GATEWAY, allow_local).await;
     let (s, v) = json_of(
         &r,
         "POST",
@@ -168,7 +191,7 @@ async fn r_lp_1_checkout_reports_every_violation_as_422() {
 async fn checkout_generates_a_sendid_and_refuses_a_reused_one() {
     let db = TestDb::sqlite();
     let store = db.store().await;
-    let r = app(&store, "https://gateway.example.invalid", |_| {}).await;
+    let r = app(&store, REAL_GATEWAY, allow_local).await;
     let order =
         json!({"money": "500", "carrier_type": "A", "username": "ゼウス", "telno": "0312345678"});
     let (s, _, headers) = oneshot(
@@ -211,8 +234,9 @@ async fn signed_checkout_round_trips_through_the_callback() {
     let db = TestDb::sqlite();
     let store = db.store().await;
     let key = SigningKey::new("serve-signing-key-0123456789");
-    let r = app(&store, "https://gateway.example.invalid", |c| {
-        c.signing_key = Some(key.clone())
+    let r = app(&store, REAL_GATEWAY, |c| {
+        allow_local(c);
+        c.signing_key = Some(key.clone());
     })
     .await;
     let order = json!({"money": 1000, "carrier_type": "D", "username": "ゼウス", "telno": "0312345678", "sendid": "SIG-1", "sendpoint": "mine"});
@@ -265,9 +289,9 @@ async fn signed_checkout_round_trips_through_the_callback() {
 async fn interfaces_3_get_order_has_the_contract_fields_or_404() {
     let db = TestDb::sqlite();
     let store = db.store().await;
-    let r = app(&store, "https://gateway.example.invalid", |_| {}).await;
-    notify(&r, "ORD-G", "03").await;
-    notify(&r, "ORD-G", "03").await;
+    let r = app(&store, REAL_GATEWAY, allow_local).await;
+    notify(&r, &store, "ORD-G", "03").await;
+    notify(&r, &store, "ORD-G", "03").await;
     let (s, v) = json_of(&r, "GET", "/orders/ORD-G", None).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["order_no"], "ORD-G");
@@ -278,7 +302,7 @@ async fn interfaces_3_get_order_has_the_contract_fields_or_404() {
     assert_eq!(v["money"], 1000);
     assert_eq!(v["carrier"], "D");
     assert_eq!(v["payout_eligible"], false);
-    assert_eq!(v["sendid"], "S-1");
+    assert_eq!(v["sendid"], "S-ORD-G");
     assert_eq!(
         (
             v["notifications"].clone(),
@@ -306,7 +330,7 @@ async fn r_sl_a_refused_settle_is_422_with_the_predicted_code_and_sends_nothing(
     let store = db.store().await;
     let gw = gateway("result=Success_order&error_code=-").await;
     let r = app(&store, &gw.url, |_| {}).await;
-    notify(&r, "ORD-R", "07").await;
+    notify(&r, &store, "ORD-R", "07").await;
     // R-TR-1: a completed order cannot be settled.
     let (s, v) = json_of(&r, "POST", "/orders/ORD-R/settle", Some(json!({}))).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
@@ -315,7 +339,7 @@ async fn r_sl_a_refused_settle_is_422_with_the_predicted_code_and_sends_nothing(
     assert!(v["meaning"].is_string(), "{v}");
     assert_eq!(v["sent"], false);
     // R-SL-5 on an authorization: more than the original.
-    notify(&r, "ORD-R2", "03").await;
+    notify(&r, &store, "ORD-R2", "03").await;
     let (s, v) = json_of(
         &r,
         "POST",
@@ -356,7 +380,7 @@ async fn r_sl_a_refused_settle_is_422_with_the_predicted_code_and_sends_nothing(
         )
     );
     // R-CN-1: a failed payment cannot be cancelled.
-    notify(&r, "ORD-R3", "02").await;
+    notify(&r, &store, "ORD-R3", "02").await;
     let (s, v) = json_of(&r, "POST", "/orders/ORD-R3/cancel", None).await;
     assert_eq!(
         (s, v["error_code"].clone()),
@@ -373,7 +397,7 @@ async fn r_tr_2_a_settle_today_records_settling_and_completed() {
     let store = db.store().await;
     let gw = gateway("result=Success_order&error_code=-&date=20260110").await;
     let r = app(&store, &gw.url, |_| {}).await;
-    notify(&r, "ORD-OK", "03").await;
+    notify(&r, &store, "ORD-OK", "03").await;
     let (s, v) = json_of(
         &r,
         "POST",
@@ -406,7 +430,7 @@ async fn r_tr_2_a_settle_today_records_settling_and_completed() {
         ]
     );
     // The later CGI call for 07 is a duplicate and changes nothing.
-    notify(&r, "ORD-OK", "07").await;
+    notify(&r, &store, "ORD-OK", "07").await;
     let (_, o) = json_of(&r, "GET", "/orders/ORD-OK", None).await;
     assert_eq!(
         (
@@ -423,7 +447,7 @@ async fn r_cn_a_cancel_of_an_authorization_records_status_10() {
     let store = db.store().await;
     let gw = gateway("result=Success_order&error_code=-").await;
     let r = app(&store, &gw.url, |_| {}).await;
-    notify(&r, "ORD-C", "03").await;
+    notify(&r, &store, "ORD-C", "03").await;
     let (s, v) = json_of(&r, "POST", "/orders/ORD-C/cancel", None).await;
     assert_eq!(
         (s, v["outcome"].clone()),
@@ -441,7 +465,7 @@ async fn r_rs_3_a_gateway_hang_is_unknown_leaves_the_status_and_marks_reconcilia
     let store = db.store().await;
     let gw = fake_gateway(Behavior::Hang(Duration::from_secs(20))).await;
     let r = app(&store, &gw.url, |c| c.gateway_timeout_secs = 1).await;
-    notify(&r, "ORD-U", "03").await;
+    notify(&r, &store, "ORD-U", "03").await;
     let started = std::time::Instant::now();
     let (s, v) = json_of(&r, "POST", "/orders/ORD-U/settle", None).await;
     assert!(
@@ -480,7 +504,7 @@ async fn r_rs_3_a_gateway_hang_is_unknown_leaves_the_status_and_marks_reconcilia
 async fn interfaces_3_healthz_answers_200_then_503_when_storage_is_gone() {
     let db = TestDb::sqlite();
     let store = db.store().await;
-    let r = app(&store, "https://gateway.example.invalid", |_| {}).await;
+    let r = app(&store, REAL_GATEWAY, allow_local).await;
     let (s, _) = json_of(&r, "GET", "/healthz", None).await;
     assert_eq!(s, StatusCode::OK);
     store.close().await;
@@ -501,12 +525,25 @@ fn serve_config_rejects_plain_http_gateways_and_clashing_callback_paths() {
     rt.block_on(async {
         let db = TestDb::sqlite();
         let store = db.store().await;
+        // Each refusal names the flag it is about (with `--allow-ip` given,
+        // so that the allowlist rule is not what refuses).
+        let refused = |cfg: &ServeConfig| {
+            ServeState::new(store.clone(), cfg, Clock::system())
+                .expect_err("refused")
+                .to_string()
+        };
         let mut cfg = ServeConfig::new(CLIENTIP, Zkey::new(ZKEY));
+        allow_local(&mut cfg);
         cfg.gateway_url = "http://gateway.example.invalid".into();
-        assert!(ServeState::new(store.clone(), &cfg).is_err());
+        let err = refused(&cfg);
+        assert!(err.starts_with("--gateway-url"), "{err}");
         let mut cfg = ServeConfig::new(CLIENTIP, Zkey::new(ZKEY));
-        cfg.callback_path = "/healthz".into();
-        assert!(ServeState::new(store.clone(), &cfg).is_err());
+        allow_local(&mut cfg);
+        for path in ["/healthz", "/checkout", "/orders/x"] {
+            cfg.callback_path = path.into();
+            let err = refused(&cfg);
+            assert!(err.starts_with("--callback-path"), "{path}: {err}");
+        }
         assert!(!format!("{cfg:?}").contains(ZKEY));
     });
 }
@@ -515,7 +552,7 @@ fn serve_config_rejects_plain_http_gateways_and_clashing_callback_paths() {
 async fn checkout_refuses_other_content_types_and_serves_a_neutral_done_page() {
     let db = TestDb::sqlite();
     let store = db.store().await;
-    let r = app(&store, "https://gateway.example.invalid", |_| {}).await;
+    let r = app(&store, REAL_GATEWAY, allow_local).await;
     let (s, _, _) = oneshot(
         &r,
         LOCAL,
