@@ -27,6 +27,9 @@ use crate::rows::{
 #[cfg(feature = "sqlite")]
 use crate::sqlite_writer::SqliteWriter;
 
+mod notes;
+pub use notes::ReconciliationNote;
+
 /// The merchant's durable record of carrier-billing orders, on SQLite or
 /// PostgreSQL. Cheap to clone (the clones share one connection pool).
 ///
