@@ -185,7 +185,10 @@ mod tests {
         assert_eq!(kept.reason, Some(reason));
         assert_eq!(kept.note, note);
         assert_eq!(kept.at, at("2026-01-10T11:00:00+09:00"));
-        assert_eq!(store.reconciliation_notes(&no).await.expect("notes"), [kept]);
+        assert_eq!(
+            store.reconciliation_notes(&no).await.expect("notes"),
+            [kept]
+        );
         assert_eq!(
             store
                 .get_order(&no)

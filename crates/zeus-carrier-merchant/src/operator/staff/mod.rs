@@ -57,6 +57,8 @@ mod guard;
 mod handlers;
 mod pages;
 mod session;
+#[cfg(test)]
+mod tests;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
