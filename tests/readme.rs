@@ -94,8 +94,8 @@ fn issue_20_the_command_reader_joins_continuations_and_drops_comments() {
     assert_eq!(
         got,
         [
-            "cargo run --release -- demo",
             "cargo run -- serve --a 1 --b 2",
+            "cargo run --release -- demo",
             "curl -H \"X: #1\" http://h/",
             "scripts/test.sh",
         ]

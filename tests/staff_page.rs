@@ -135,11 +135,14 @@ impl Stack {
         let clock_of = sandbox.state().clone();
         let shop = Merchant::new(
             Store::connect(&db).await.expect("the shop's store"),
-            MerchantConfig::builder(ClientIp::parse(CLIENTIP).expect("clientip"), Zkey::new(ZKEY))
-                .gateway_url(sandbox.base_url())
-                .clock(Clock::from_fn(move || clock_of.now()))
-                .build()
-                .expect("shop config"),
+            MerchantConfig::builder(
+                ClientIp::parse(CLIENTIP).expect("clientip"),
+                Zkey::new(ZKEY),
+            )
+            .gateway_url(sandbox.base_url())
+            .clock(Clock::from_fn(move || clock_of.now()))
+            .build()
+            .expect("shop config"),
         )
         .expect("shop merchant");
 
@@ -148,17 +151,16 @@ impl Stack {
         let evil = format!("http://{}", evil_listener.local_addr().expect("evil addr"));
         let evil_page = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
         let page = evil_page.clone();
-        let evil_app = axum::Router::new().route(
-            "/",
-            axum::routing::get(move || {
-                let page = page.clone();
-                async move {
-                    axum::response::Html(
-                        page.lock().map(|p| p.clone()).unwrap_or_default(),
-                    )
-                }
-            }),
-        );
+        let evil_app =
+            axum::Router::new().route(
+                "/",
+                axum::routing::get(move || {
+                    let page = page.clone();
+                    async move {
+                        axum::response::Html(page.lock().map(|p| p.clone()).unwrap_or_default())
+                    }
+                }),
+            );
         let evil_task = tokio::spawn(async move {
             let _ = axum::serve(evil_listener, evil_app).await;
         });
@@ -461,7 +463,10 @@ async fn scenario(client: Client, stack: std::sync::Arc<Stack>) {
     screenshot(c, "01-login-desktop").await;
     // A wrong token: 401, the form again.
     let token = c.find(Locator::Id("token")).await.expect("token field");
-    token.send_keys("not-the-token-0123456789").await.expect("type");
+    token
+        .send_keys("not-the-token-0123456789")
+        .await
+        .expect("type");
     click(c, "form#login button").await;
     let error = text_of(c, "#login-error").await;
     assert!(error.contains("トークンが正しくありません"), "{error}");
@@ -489,7 +494,10 @@ async fn scenario(client: Client, stack: std::sync::Arc<Stack>) {
     for no in [&to_settle, &to_cancel, &untouched] {
         assert!(windows.contains(no.as_str()), "{no}: {windows}");
     }
-    assert!(windows.contains("売上確定の期限") && windows.contains("あと"), "{windows}");
+    assert!(
+        windows.contains("売上確定の期限") && windows.contains("あと"),
+        "{windows}"
+    );
     let page = c.source().await.expect("source");
     assert!(
         page.find("id=\"reconciliation\"") < page.find("id=\"windows\""),
@@ -511,18 +519,34 @@ async fn scenario(client: Client, stack: std::sync::Arc<Stack>) {
         .click()
         .await
         .expect("open the order");
-    wait_for_url(c, "the order page", |u| u.ends_with(&format!("/ui/orders/{to_settle}"))).await;
+    wait_for_url(c, "the order page", |u| {
+        u.ends_with(&format!("/ui/orders/{to_settle}"))
+    })
+    .await;
     let status = text_of(c, "#status").await;
     assert!(status.contains("03 仮売完了"), "{status}");
-    screenshot(c, "04-order-desktop").await;
+    // The whole page in one picture: a tall window.
+    c.set_window_size(1280, 2300).await.expect("tall window");
+    screenshot(c, "04-order-desktop-full").await;
+    c.set_window_size(1280, 900).await.expect("desktop width");
     click(c, "form#settle button").await;
     let summary = text_of(c, "#confirm-summary").await;
-    assert!(summary.contains(&to_settle) && summary.contains("1,200円"), "{summary}");
+    assert!(
+        summary.contains(&to_settle) && summary.contains("1,200円"),
+        "{summary}"
+    );
     screenshot(c, "05-confirm-settle-desktop").await;
     click(c, "form#confirm button").await;
-    wait_for_url(c, "back on the order", |u| u.ends_with(&format!("/ui/orders/{to_settle}"))).await;
+    wait_for_url(c, "back on the order", |u| {
+        u.ends_with(&format!("/ui/orders/{to_settle}"))
+    })
+    .await;
     let outcome = text_of(c, "#outcome").await;
     assert!(outcome.contains("売上確定: 成功（success）"), "{outcome}");
+    assert!(
+        outcome.contains("エラーコード -: なし（正常終了）"),
+        "{outcome}"
+    );
     screenshot(c, "06-settled-desktop").await;
     let gateway = stack
         .sandbox
@@ -535,8 +559,14 @@ async fn scenario(client: Client, stack: std::sync::Arc<Stack>) {
         matches!(gateway, Status::Settling | Status::Completed),
         "the gateway settled it: {gateway:?}"
     );
+    // The step is in the history, by the settle's answer or by the CGI
+    // call that reported it first.
+    c.refresh().await.expect("reload");
     let history = text_of(c, "#history").await;
-    assert!(history.contains("売上確定（この店舗）"), "{history}");
+    assert!(
+        history.contains("→ 07 決済完了") || history.contains("→ 05 確定処理中"),
+        "{history}"
+    );
 
     // Cancel another, at a phone's width.
     c.set_window_size(390, 844).await.expect("phone width");
@@ -545,6 +575,9 @@ async fn scenario(client: Client, stack: std::sync::Arc<Stack>) {
         .expect("open the order");
     fits_width(c, "the order at 390 px").await;
     screenshot(c, "07-order-phone").await;
+    c.set_window_size(390, 3200).await.expect("tall phone");
+    screenshot(c, "07-order-phone-full").await;
+    c.set_window_size(390, 844).await.expect("phone width");
     click(c, "form#cancel button").await;
     text_of(c, "#confirm-summary").await;
     fits_width(c, "the confirmation at 390 px").await;
@@ -582,7 +615,9 @@ async fn scenario(client: Client, stack: std::sync::Arc<Stack>) {
         "<!DOCTYPE html><html><body><form id=\"evil\" method=\"post\" action=\"{op}/ui/orders/{untouched}/cancel\">\
          <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button type=\"submit\">win a prize</button></form></body></html>"
     );
-    c.goto(&format!("{}/", stack.evil)).await.expect("the other site");
+    c.goto(&format!("{}/", stack.evil))
+        .await
+        .expect("the other site");
     click(c, "form#evil button").await;
     let refused = text_of(c, "h1").await;
     assert_eq!(refused, "操作を受け付けませんでした");
@@ -618,11 +653,19 @@ async fn scenario(client: Client, stack: std::sync::Arc<Stack>) {
     let outcome = text_of(c, "#outcome").await;
     assert!(outcome.contains("照合済みにしました"), "{outcome}");
     let history = text_of(c, "#history").await;
-    assert!(history.contains("売上管理画面で仮売完了のままと確認"), "{history}");
-    screenshot(c, "11-reconciled-desktop").await;
+    assert!(
+        history.contains("売上管理画面で仮売完了のままと確認"),
+        "{history}"
+    );
+    c.set_window_size(1280, 2300).await.expect("tall window");
+    screenshot(c, "11-reconciled-desktop-full").await;
+    c.set_window_size(1280, 900).await.expect("desktop width");
     c.goto(&format!("{op}/")).await.expect("the list");
     let recon = text_of(c, "table#reconciliation").await;
-    assert!(!recon.contains(&unknown) && recon.contains("FLAGGED001"), "{recon}");
+    assert!(
+        !recon.contains(&unknown) && recon.contains("FLAGGED001"),
+        "{recon}"
+    );
 
     // Sign out: the page needs signing in again.
     click(c, "form#logout button").await;

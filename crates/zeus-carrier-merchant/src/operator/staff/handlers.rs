@@ -513,10 +513,12 @@ fn operated_flash(no: &str, kind: OperationKind, done: &Operated) -> Flash {
     };
     let mut lines = Vec::new();
     if let Some(code) = done.error_code() {
-        lines.push(format!(
-            "エラーコード {code}: {}",
-            done.meaning().unwrap_or("カタログにないコード")
-        ));
+        let meaning = match done.meaning() {
+            Some(m) => m,
+            None if matches!(done.outcome, Outcome::Success { .. }) => "なし（正常終了）",
+            None => "カタログにないコード",
+        };
+        lines.push(format!("エラーコード {code}: {meaning}"));
     }
     if let Some(date) = done.date() {
         lines.push(format!("売上日: {date}"));

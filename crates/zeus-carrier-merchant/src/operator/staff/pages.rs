@@ -56,7 +56,7 @@ button.danger{background:#b3261e;border-color:#b3261e}
 button.quiet,.button.quiet{background:#fff;color:#1f3a5f}
 header button{margin:0;padding:.3rem .8rem;background:#fff;color:#1f3a5f}
 .search{display:flex;flex-wrap:wrap;gap:.5rem;align-items:flex-end}
-.search div{flex:1 1 12rem}
+.search div{flex:0 1 24rem}
 .search button{margin:0}
 ol.timeline{list-style:none;padding:0;margin:0;border-left:3px solid #c9d3de}
 ol.timeline li{position:relative;padding:.2rem 0 .8rem 1rem}
