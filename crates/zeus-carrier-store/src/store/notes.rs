@@ -77,9 +77,8 @@ impl Store {
         let reason = record.reconciliation().cloned();
         let in_flight = record.in_flight().copied();
         if reason.is_none() && in_flight.is_none() {
+            // Nothing to clear: the transaction rolls back when dropped.
             let history = load_history(&mut ex, CTX, order_no).await?;
-            drop(ex);
-            drop(tx);
             return Ok((MerchantOrder::new(record, history), None));
         }
         let record = MerchantRecord::reconciled(record);

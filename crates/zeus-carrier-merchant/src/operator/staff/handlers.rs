@@ -133,9 +133,10 @@ impl StaffState {
     }
 
     /// The session, or the `303 /login` a page without one gets.
-    fn require_session(&self, request: &Request) -> Result<SessionView, Response> {
+    fn require_session(&self, request: &Request) -> Result<SessionView, Box<Response>> {
         let t = self.transport(request);
-        self.session(request, &t).ok_or_else(|| see_other("/login"))
+        self.session(request, &t)
+            .ok_or_else(|| Box::new(see_other("/login")))
     }
 
     /// The checks of a page `POST` (but `/login`), in order: same origin
@@ -144,29 +145,29 @@ impl StaffState {
     async fn guarded_post(
         &self,
         request: Request,
-    ) -> Result<(SessionView, HashMap<String, String>), Response> {
+    ) -> Result<(SessionView, HashMap<String, String>), Box<Response>> {
         let transport = self.transport(&request);
         if let Err(why) = same_origin(request.headers()) {
             tracing::warn!(path = %request.uri().path(), ?why, "operator page: cross-origin POST refused");
-            return Err(forbidden(None));
+            return Err(Box::new(forbidden(None)));
         }
         let Some(session) = self.session(&request, &transport) else {
-            return Err(see_other("/login"));
+            return Err(Box::new(see_other("/login")));
         };
         let Ok(Form(form)) = Form::<HashMap<String, String>>::from_request(request, &()).await
         else {
-            return Err(html(
+            return Err(Box::new(html(
                 StatusCode::BAD_REQUEST,
                 pages::message(
                     "フォームを読めませんでした",
                     "フォームの内容を読めませんでした（何も実行していません）。",
                     Some(&session),
                 ),
-            ));
+            )));
         };
         if !csrf_matches(&session, form.get("csrf").map(String::as_str)) {
             tracing::warn!("operator page: POST without the session's CSRF token refused");
-            return Err(forbidden(Some(&session)));
+            return Err(Box::new(forbidden(Some(&session))));
         }
         Ok((session, form))
     }
@@ -246,7 +247,7 @@ pub(crate) async fn logout(State(st): State<StaffState>, request: Request) -> Re
     let transport = st.transport(&request);
     let (session, _) = match st.guarded_post(request).await {
         Ok(ok) => ok,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     st.sessions().remove(&session.id);
     tracing::info!("operator page: signed out");
@@ -261,7 +262,7 @@ pub(crate) async fn list(
 ) -> Response {
     let session = match st.require_session(&request) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let mut error = None;
     let asked = query.get("order_no").map(|s| s.trim()).unwrap_or("");
@@ -314,7 +315,7 @@ pub(crate) async fn order(
 ) -> Response {
     let session = match st.require_session(&request) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let Ok(no) = OrderNo::parse(&raw) else {
         return html(
@@ -372,7 +373,7 @@ pub(crate) async fn confirm(
 ) -> Response {
     let session = match st.require_session(&request) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let Ok(no) = OrderNo::parse(&raw) else {
         return see_other("/");
@@ -443,7 +444,7 @@ fn op_ja(kind: OperationKind) -> &'static str {
 async fn operate(st: StaffState, raw: String, kind: OperationKind, request: Request) -> Response {
     let (session, form) = match st.guarded_post(request).await {
         Ok(ok) => ok,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let Ok(no) = OrderNo::parse(&raw) else {
         return see_other("/");
@@ -592,7 +593,7 @@ pub(crate) async fn reconciled(
 ) -> Response {
     let (session, form) = match st.guarded_post(request).await {
         Ok(ok) => ok,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let Ok(no) = OrderNo::parse(&raw) else {
         return see_other("/");

@@ -7,7 +7,7 @@
 //! | `GET /login` | the sign-in form |
 //! | `POST /login` (form `token`) | the operator token → `303 /` and a session cookie; wrong → `401` and the form again; too many wrong → `429` |
 //! | `POST /logout` | ends the session → `303 /login` |
-//! | `GET /` | orders awaiting reconciliation first (the reason and what to check on the 売上管理画面), then settle/cancel windows closing within `?within_days=N` [7] with the days left as a bar; `?order_no=` opens an order |
+//! | `GET /` | orders awaiting reconciliation first (the reason and what to check on the 売上管理画面), then settle/cancel windows closing within `?within_days=N` (default 7) with the days left as a bar; `?order_no=` opens an order |
 //! | `GET /ui/orders/{order_no}` | the order: status code and label, amounts, payout eligibility, history (with reconciliation notes), notification counts, windows, reconciliation reason; the settle and cancel forms and the clearing form |
 //! | `GET /ui/orders/{order_no}/confirm?op=settle\|cancel…` | the confirmation step: what will be sent, and the button that posts it |
 //! | `POST /ui/orders/{order_no}/settle` (form `date`, `money`, `autype`) and `/cancel` | [`Merchant::settle`] / [`Merchant::cancel`] — the JSON API's calls, with the same local pre-check — then `303` back to the order, which shows the outcome with its code and meaning once |
@@ -96,17 +96,17 @@ pub enum CookieSecurity {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct StaffSettings {
-    /// When the session cookie is `Secure` [`CookieSecurity::Auto`].
+    /// When the session cookie is `Secure` (default [`CookieSecurity::Auto`]).
     pub cookie_security: CookieSecurity,
-    /// How long a session lives from sign-in [12 h]; not extended by use.
+    /// How long a session lives from sign-in (default 12 h); not extended by use.
     pub session_ttl: Duration,
-    /// The most sessions kept at once [1000]; the oldest goes first.
+    /// The most sessions kept at once (default 1000); the oldest goes first.
     pub max_sessions: usize,
-    /// The window wrong tokens are counted in [15 min].
+    /// The window wrong tokens are counted in (default 15 min).
     pub login_window: Duration,
-    /// Wrong tokens one client may send per window [5].
+    /// Wrong tokens one client may send per window (default 5).
     pub login_failures_per_client: u32,
-    /// Wrong tokens all clients together may send per window [50].
+    /// Wrong tokens all clients together may send per window (default 50).
     pub login_failures_total: u32,
 }
 

@@ -242,12 +242,12 @@ pub(crate) fn list(v: &ListView<'_>) -> String {
             Escaped(e)
         );
     }
-    let _ = write!(
+    let _ = writeln!(
         b,
         "<section class=\"card\"><form method=\"get\" action=\"/\" class=\"search\" id=\"search\">\
          <div><label for=\"order_no\">注文番号で検索</label>\
          <input type=\"text\" id=\"order_no\" name=\"order_no\" value=\"{}\" inputmode=\"latin\" autocomplete=\"off\"></div>\
-         <button type=\"submit\">表示</button></form></section>\n",
+         <button type=\"submit\">表示</button></form></section>",
         Escaped(v.query)
     );
     let (recon, windows): (Vec<&Deadline>, Vec<&Deadline>) = v
@@ -396,20 +396,20 @@ pub(crate) fn order(v: &OrderView<'_>) -> String {
                 Escaped(d.check_ja())
             );
         }
-        let _ = write!(
+        let _ = writeln!(
             b,
             "<form method=\"post\" action=\"/ui/orders/{}/reconciled\" id=\"reconciled\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
              <label for=\"note\">確認した内容（履歴に残ります）</label>\
              <textarea id=\"note\" name=\"note\" maxlength=\"{MAX_NOTE_CHARS}\" required></textarea><br>\
-             <button type=\"submit\">照合済みにする</button></form></section>\n",
+             <button type=\"submit\">照合済みにする</button></form></section>",
             Escaped(no),
             Escaped(&v.session.csrf)
         );
     }
     let c = r.counters();
     let w = r.windows();
-    let _ = write!(
+    let _ = writeln!(
         b,
         "<h2>概要</h2><table class=\"kv\" id=\"summary\"><tbody>\
          <tr><th>ステータス</th><td id=\"status\">{}</td></tr>\
@@ -421,7 +421,7 @@ pub(crate) fn order(v: &OrderView<'_>) -> String {
          <tr><th>最初の通知</th><td>{}</td></tr>\
          <tr><th>売上日</th><td>{}</td></tr>\
          <tr><th>売上確定日時</th><td>{}</td></tr>\
-         </tbody></table>\n",
+         </tbody></table>",
         status(r.status()),
         Escaped(&opt_yen(r.money())),
         Escaped(&opt_yen(r.original_money())),
@@ -454,12 +454,12 @@ pub(crate) fn order(v: &OrderView<'_>) -> String {
         let _ = write!(b, "<tr><th>{}</th><td>{cell}</td></tr>", kind_ja(kind));
     }
     b.push_str("</tbody></table>\n");
-    let _ = write!(
+    let _ = writeln!(
         b,
         "<h2>CGI通知</h2><table class=\"kv\" id=\"counts\"><tbody>\
          <tr><th>受理</th><td>{}件</td></tr><tr><th>重複</th><td>{}件</td></tr>\
          <tr><th>遅延（反映なし）</th><td>{}件</td></tr><tr><th>照合失敗（反映なし）</th><td>{}件</td></tr>\
-         </tbody></table>\n",
+         </tbody></table>",
         c.notifications, c.duplicates, c.stale, c.flagged
     );
     // History and notes as one timeline, oldest first.

@@ -330,8 +330,10 @@ async fn interfaces_3_wrong_token_is_401_and_the_form_again() {
 
 #[tokio::test]
 async fn interfaces_3_sign_in_attempts_are_rate_limited_per_client() {
-    let mut settings = StaffSettings::default();
-    settings.login_failures_per_client = 3;
+    let settings = StaffSettings {
+        login_failures_per_client: 3,
+        ..StaffSettings::default()
+    };
     let f = face_with(settings, "http://127.0.0.1:9", &[]).await;
     let a = Some("192.0.2.10:5000");
     let b = Some("192.0.2.11:5000");
@@ -360,8 +362,10 @@ async fn interfaces_3_sign_in_attempts_are_rate_limited_per_client() {
 
 #[tokio::test]
 async fn interfaces_3_all_clients_together_are_rate_limited() {
-    let mut settings = StaffSettings::default();
-    settings.login_failures_total = 2;
+    let settings = StaffSettings {
+        login_failures_total: 2,
+        ..StaffSettings::default()
+    };
     let f = face_with(settings, "http://127.0.0.1:9", &[]).await;
     for peer in ["192.0.2.1:1", "192.0.2.2:1"] {
         let r = f
@@ -680,8 +684,10 @@ async fn interfaces_3_logout_ends_the_session() {
 
 #[tokio::test]
 async fn interfaces_3_sessions_expire() {
-    let mut settings = StaffSettings::default();
-    settings.session_ttl = Duration::ZERO;
+    let settings = StaffSettings {
+        session_ttl: Duration::ZERO,
+        ..StaffSettings::default()
+    };
     let f = face_with(settings, "http://127.0.0.1:9", &[]).await;
     let r = f
         .send(login_request(TOKEN, Some("same-origin"), None))
@@ -747,8 +753,10 @@ async fn interfaces_3_cookie_is_secure_behind_a_trusted_tls_proxy() {
     let c = set_cookie(&f.send(r).await).expect("cookie");
     assert!(c.starts_with("zeus_staff=") && !c.contains("Secure"), "{c}");
     // Always: Secure whatever the request says.
-    let mut settings = StaffSettings::default();
-    settings.cookie_security = CookieSecurity::Always;
+    let settings = StaffSettings {
+        cookie_security: CookieSecurity::Always,
+        ..StaffSettings::default()
+    };
     let f = face_with(settings, "http://127.0.0.1:9", &[]).await;
     let c = set_cookie(
         &f.send(login_request(TOKEN, Some("same-origin"), None))
