@@ -765,3 +765,57 @@ async fn interfaces_3_cookie_is_secure_behind_a_trusted_tls_proxy() {
     .expect("cookie");
     assert!(c.contains("; Secure"), "{c}");
 }
+
+/// A "gateway" that reads each request and closes the connection without
+/// an answer: the call's outcome is unknown (R-RS-3).
+async fn silent_gateway() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut buf = [0u8; 4096];
+            let _ = tokio::time::timeout(
+                Duration::from_secs(2),
+                tokio::io::AsyncReadExt::read(&mut socket, &mut buf),
+            )
+            .await;
+            drop(socket);
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn interfaces_3_cancel_with_an_unknown_outcome_is_shown_and_listed_first() {
+    let gateway = silent_gateway().await;
+    let f = face_with(StaffSettings::default(), &gateway, &[]).await;
+    let no = f.authorized("X6001", "2026-02-20T10:00:00+09:00").await;
+    let (cookie, csrf) = f.sign_in().await;
+    let r = f
+        .send(form_post(
+            "/ui/orders/X6001/cancel",
+            Some(&cookie),
+            Some("same-origin"),
+            &format!("csrf={csrf}"),
+        ))
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), Some("/ui/orders/X6001"));
+    let page = text(f.send(get("/ui/orders/X6001", Some(&cookie))).await).await;
+    assert!(page.contains("取消: 結果不明（unknown）"), "{page}");
+    assert!(page.contains("再送しないでください"), "{page}");
+    assert!(page.contains("照合が必要です"), "{page}");
+    // The status did not move; the order is marked and listed first.
+    let order = f.merchant.order(&no).await.expect("read").expect("order");
+    assert_eq!(order.record().status(), Status::Authorized);
+    assert_eq!(
+        order.record().reconciliation(),
+        Some(&ReconcileReason::OutcomeUnknown(OperationKind::Cancel))
+    );
+    let list = text(f.send(get("/", Some(&cookie))).await).await;
+    let recon = list.find("id=\"reconciliation\"").expect("the table");
+    assert!(list[recon..].contains("X6001"), "{list}");
+    assert!(list.contains("取消の結果が不明です"), "{list}");
+}
