@@ -145,6 +145,28 @@ mod tests {
     #[tokio::test]
     async fn issue_20_clearing_keeps_the_note_with_the_cleared_mark() {
         let store = Store::connect("sqlite::memory:").await.expect("store");
+        clearing_keeps_the_note(&store).await;
+    }
+
+    /// The same on PostgreSQL (skipped without `ZEUS_CARRIER_TEST_PG_URL`,
+    /// unless `ZEUS_CARRIER_REQUIRE_PG=1`).
+    #[cfg(feature = "testing")]
+    #[tokio::test]
+    async fn issue_20_clearing_keeps_the_note_with_the_cleared_mark_postgres() {
+        let test = "issue_20_clearing_keeps_the_note_with_the_cleared_mark_postgres";
+        let Some(db) = crate::testing::TempPgDatabase::from_env(test, "notes")
+            .await
+            .expect("create database")
+        else {
+            return;
+        };
+        let store = Store::connect(&db.url).await.expect("store");
+        clearing_keeps_the_note(&store).await;
+        store.close().await;
+        db.drop_database().await.expect("drop database");
+    }
+
+    async fn clearing_keeps_the_note(store: &Store) {
         let no = OrderNo::parse("N0001").expect("order no");
         let t0 = at("2026-01-10T10:00:00+09:00");
         store
