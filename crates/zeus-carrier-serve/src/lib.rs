@@ -15,7 +15,7 @@
 //! | face | address | routes | who reaches it |
 //! |---|---|---|---|
 //! | public ([`serve_router`]) | `--listen` [127.0.0.1:8932] | the CGI callback (GET, POST; HEAD records nothing), `POST /checkout`, `GET /checkout/done`, `GET /healthz` | the gateway and shoppers: expose it (through a TLS proxy) |
-//! | operator ([`operator_router`]) | `--operator-listen` [127.0.0.1:8933] | `GET /orders/{order_no}`, `POST /orders/{order_no}/settle\|cancel`, `GET /deadlines`, `GET /metrics` | the merchant's staff and systems, with `Authorization: Bearer TOKEN`: keep it inside |
+//! | operator ([`operator_router`]) | `--operator-listen` [127.0.0.1:8933] | `GET /orders/{order_no}`, `POST /orders/{order_no}/settle\|cancel`, `GET /deadlines`, `GET /metrics`; the operator page (`/login`, `/`, `/ui/orders/…`, docs/STAFF_PAGE.md) | the merchant's staff and systems, with `Authorization: Bearer TOKEN` (the page: signed in with the token, a session cookie): keep it inside |
 //!
 //! The public face answers `404` on every operator path; the operator face
 //! answers `401` (and says nothing else) to a request without the token.
@@ -148,16 +148,27 @@ pub fn serve_router(state: ServeState) -> Router {
 
 /// The operator face as a router: the facade's operator router
 /// ([`Merchant::operator_router_with`]: orders, settle, cancel, deadlines,
-/// behind `token`) with `GET /metrics` behind the same token.
+/// behind `token`) with `GET /metrics` behind the same token, and the
+/// operator page ([`Merchant::staff_router_with`]: `/login`, `/logout`,
+/// `/`, `/ui/…`, signed in with the same token, a session cookie).
 pub fn operator_router(state: ServeState, token: &OperatorToken) -> Result<Router, ServeError> {
     let bearer = zeus_carrier_merchant::OperatorToken::new(token.expose_secret())
         .map_err(|_| ServeError::NoOperatorToken)?;
     let metrics = Router::new()
         .route("/metrics", get(metrics_page))
         .with_state(state.metrics.clone());
-    Ok(state
-        .merchant
-        .operator_router_with(bearer, state.metrics.clone(), metrics))
+    // The operator page (sign-in with the same token, a session cookie)
+    // beside the bearer-protected JSON API, which answers every other path.
+    let page = state.merchant.staff_router_with(
+        bearer.clone(),
+        zeus_carrier_merchant::operator::staff::StaffSettings::default(),
+        state.metrics.clone(),
+    );
+    Ok(page.merge(
+        state
+            .merchant
+            .operator_router_with(bearer, state.metrics.clone(), metrics),
+    ))
 }
 
 /// `GET /metrics`.

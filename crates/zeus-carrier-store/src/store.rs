@@ -23,6 +23,9 @@ use crate::model::{
 use crate::rows::{notification_from_row, outbox_from_row};
 use crate::script::{Batch, Incoming, change_record};
 
+mod notes;
+pub use notes::ReconciliationNote;
+
 /// The merchant's durable record of carrier-billing orders, on SQLite or
 /// PostgreSQL. Cheap to clone (the clones share one connection pool).
 ///

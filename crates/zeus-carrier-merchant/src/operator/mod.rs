@@ -33,6 +33,7 @@
 
 pub mod json;
 pub mod orders;
+pub mod staff;
 
 use std::fmt;
 use std::sync::Arc;
