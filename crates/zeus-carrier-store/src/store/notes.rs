@@ -14,10 +14,10 @@ use zeus_carrier_core::values::OrderNo;
 
 use super::Store;
 use crate::codec::{parse_opt_in_flight, parse_order_no, parse_reason, parse_time, time_text};
-use crate::db::Row;
+use crate::db::{Row, with_batch};
 use crate::error::StoreError;
-use crate::model::MerchantOrder;
-use crate::rows::{load_history, load_record, save_record};
+use crate::model::{MerchantOrder, Source};
+use crate::script::change_record;
 
 /// One clearing of an order's reconciliation mark, with the staff's note.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,22 +68,23 @@ impl Store {
     ) -> Result<(MerchantOrder, Option<ReconciliationNote>), StoreError> {
         const CTX: &str = "clearing an order's reconciliation mark with a note";
         let mut tx = self.backend.begin_locked(order_no.as_str(), CTX).await?;
-        let mut ex = tx.exec();
-        let record = load_record(&mut ex, CTX, order_no).await?.ok_or_else(|| {
-            StoreError::OrderNotFound {
-                order_no: order_no.clone(),
-            }
+        let mut cleared = (None, None);
+        // The store's one way to change a record inside the order's lock
+        // (a mark accepts no step: the source is never written).
+        let (order, _) = with_batch!(tx.exec(), CTX, |b| {
+            change_record(&mut b, order_no, Source::Cgi, |r| {
+                cleared = (r.reconciliation().cloned(), r.in_flight().copied());
+                Ok((MerchantRecord::reconciled(r), Vec::new()))
+            })
+            .await
         })?;
-        let reason = record.reconciliation().cloned();
-        let in_flight = record.in_flight().copied();
+        let (reason, in_flight) = cleared;
         if reason.is_none() && in_flight.is_none() {
             // Nothing to clear: the transaction rolls back when dropped.
-            let history = load_history(&mut ex, CTX, order_no).await?;
-            return Ok((MerchantOrder::new(record, history), None));
+            return Ok((order, None));
         }
-        let record = MerchantRecord::reconciled(record);
-        save_record(&mut ex, CTX, &record).await?;
-        let row = ex
+        let row = tx
+            .exec()
             .fetch_one(
                 CTX,
                 "INSERT INTO reconciliation_notes (order_no, at, reason, in_flight, note) \
@@ -99,7 +100,6 @@ impl Store {
             )
             .await?;
         let stored = note_from_row(&row)?;
-        let history = load_history(&mut ex, CTX, order_no).await?;
         tx.commit(CTX).await?;
         tracing::info!(
             order_no = %order_no,
@@ -107,7 +107,7 @@ impl Store {
             in_flight = in_flight.is_some(),
             "reconciliation mark cleared with a note"
         );
-        Ok((MerchantOrder::new(record, history), Some(stored)))
+        Ok((order, Some(stored)))
     }
 
     /// The notes kept when the order's reconciliation mark was cleared,
