@@ -116,7 +116,7 @@ async fn issue_16_a_shop_states_each_setting_once_and_every_part_reads_it() {
         assert_eq!(s, StatusCode::BAD_REQUEST, "another key: {body}");
         let (s, body) = get(&router, LOCAL, &call(&signed)).await;
         assert_eq!((s, body.as_str()), (StatusCode::OK, "successok"));
-        let (s, _) = get(&router, LOCAL, &format!("/zeus/carrier/callback?x=1")).await;
+        let (s, _) = get(&router, LOCAL, "/zeus/carrier/callback?x=1").await;
         assert_eq!(s, StatusCode::NOT_FOUND, "only the configured path");
         let order = merchant
             .order(&order_no)

@@ -4,7 +4,8 @@
 //! The calls carry the `sendid` of a saved checkout, as the gateway's calls
 //! for this merchant's own checkouts do: with the default policy
 //! (`UnknownSendId::Flag`, INTERFACES v3) a call without one is stored and
-//! flagged, not applied (`unknown_sendid.rs` tests that policy).
+//! flagged, not applied (`security.rs` here, and `tests/servers.rs` through
+//! the binary, test that policy).
 
 use axum::http::StatusCode;
 use zeus_carrier_core::merchant::{
