@@ -135,14 +135,18 @@ const UNRECORDED: &str = "SELECT DISTINCT n.order_no{C} AS order_no FROM notific
 
 /// The windows closing by `$1` (ms), from (`$2` ms, `$3` order) on, in
 /// (closing ms, order) order: each arm one range of its window's index,
-/// merged, no sort (an order's settle and cancel closing in the same
-/// millisecond come in either order: the caller sorts them).
+/// read in index order and stopped at `$4` rows (so neither backend scans
+/// or sorts more than a page), then the two merged (an order's settle and
+/// cancel closing in the same millisecond come in either order: the
+/// caller sorts them).
 const WINDOWS: &str = "SELECT * FROM (\
-     SELECT settle_closes_ms AS closes_ms, CAST(0 AS BIGINT) AS sub, {COLS} FROM orders \
-     WHERE (settle_closes_ms, order_no{C}) >= ($2, $3) AND settle_closes_ms <= $1 \
+     SELECT * FROM (SELECT settle_closes_ms AS closes_ms, CAST(0 AS BIGINT) AS sub, {COLS} \
+     FROM orders WHERE (settle_closes_ms, order_no{C}) >= ($2, $3) AND settle_closes_ms <= $1 \
+     ORDER BY settle_closes_ms, order_no{C} LIMIT $4) AS s \
      UNION ALL \
-     SELECT cancel_closes_ms AS closes_ms, CAST(1 AS BIGINT) AS sub, {COLS} FROM orders \
-     WHERE (cancel_closes_ms, order_no{C}) >= ($2, $3) AND cancel_closes_ms <= $1\
+     SELECT * FROM (SELECT cancel_closes_ms AS closes_ms, CAST(1 AS BIGINT) AS sub, {COLS} \
+     FROM orders WHERE (cancel_closes_ms, order_no{C}) >= ($2, $3) AND cancel_closes_ms <= $1 \
+     ORDER BY cancel_closes_ms, order_no{C} LIMIT $4) AS c\
      ) AS w ORDER BY closes_ms, order_no{C} LIMIT $4";
 
 /// `sql` for `backend`: the column list, and text compared byte by byte
