@@ -64,8 +64,10 @@ mod tests {
     fn the_merchants_clientip_replaces_any_given_one() {
         let (ip, fresh) = ids();
         for given in ["", "9999999999", "1234567890"] {
-            let mut r = OrderRequest::default();
-            r.clientip = given.to_owned();
+            let r = OrderRequest {
+                clientip: given.to_owned(),
+                ..OrderRequest::default()
+            };
             let out = checkout_request(r, &ip, &fresh, SendpointUse::Merchant);
             assert_eq!(out.clientip, "1234567890");
         }
@@ -76,8 +78,10 @@ mod tests {
         let (ip, fresh) = ids();
         let out = checkout_request(OrderRequest::default(), &ip, &fresh, SendpointUse::Merchant);
         assert_eq!(out.sendid, fresh.as_str());
-        let mut r = OrderRequest::default();
-        r.sendid = "shop-42".to_owned();
+        let r = OrderRequest {
+            sendid: "shop-42".to_owned(),
+            ..OrderRequest::default()
+        };
         let out = checkout_request(r, &ip, &fresh, SendpointUse::Merchant);
         assert_eq!(out.sendid, "shop-42");
     }
@@ -86,9 +90,11 @@ mod tests {
     fn sendpoint_is_kept_for_the_merchant_and_cleared_for_a_signature() {
         let (ip, fresh) = ids();
         for use_ in SendpointUse::iter() {
-            let mut r = OrderRequest::default();
-            r.sendpoint = "cart-7".to_owned();
-            r.money = "1000".to_owned();
+            let r = OrderRequest {
+                sendpoint: "cart-7".to_owned(),
+                money: "1000".to_owned(),
+                ..OrderRequest::default()
+            };
             let out = checkout_request(r, &ip, &fresh, use_);
             let expected = match use_ {
                 SendpointUse::Merchant => "cart-7",

@@ -60,11 +60,13 @@ async fn interfaces_v3_deadlines_pages_follow_link_next_and_cover_the_list_once(
     // apart.
     for i in 0..7 {
         *now.lock().expect("clock") = t0 + chrono::TimeDelta::hours(i);
-        let query = format!(
-            "clientip=1234567890&order_no=P-{i}&status=03&money=1000&carrier_type=D"
-        );
+        let query =
+            format!("clientip=1234567890&order_no=P-{i}&status=03&money=1000&carrier_type=D");
         receiver
-            .receive(CgiCall::get(Some([127, 0, 0, 1].into()), query.into_bytes()))
+            .receive(CgiCall::get(
+                Some([127, 0, 0, 1].into()),
+                query.into_bytes(),
+            ))
             .await
             .expect("recorded");
     }
@@ -105,12 +107,18 @@ async fn interfaces_v3_deadlines_pages_follow_link_next_and_cover_the_list_once(
             .and_then(|l| l.split_once(">; rel=\"next\""))
             .map(|(u, _)| u.to_owned())
             .unwrap_or_else(|| panic!("Link header {link:?}"));
-        assert!(next.starts_with("/deadlines?within_days=60&limit=4&after="), "{next}");
+        assert!(
+            next.starts_with("/deadlines?within_days=60&limit=4&after="),
+            "{next}"
+        );
         uri = next;
         assert!(pages < 10, "pages never end");
     }
     assert_eq!(pages, 4, "15 entries, 4 a page");
-    assert_eq!(paged, all, "the pages are the list, in order, each entry once");
+    assert_eq!(
+        paged, all,
+        "the pages are the list, in order, each entry once"
+    );
 }
 
 #[tokio::test]
