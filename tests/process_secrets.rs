@@ -541,6 +541,10 @@ fn base_args(dir: &Path) -> Vec<String> {
         format!("sqlite://{}", dir.join("merchant.db").display()),
         "--clientip".into(),
         CLIENTIP.into(),
+        // The default (real) gateway needs its allowlist stated
+        // (INTERFACES v3 §3), so only the secret under test can stop serve.
+        "--allow-ip".into(),
+        "192.0.2.0/28".into(),
     ]
 }
 
@@ -742,6 +746,7 @@ fn sqlite_files_and_the_generated_token_are_0600_whatever_the_umask() {
                 "127.0.0.1:0",
             ])
             .args(["--clientip", CLIENTIP, "--zkey", "k"])
+            .args(["--allow-ip", "192.0.2.0/28"])
             .arg("--db")
             .arg(format!("sqlite://{}", db.display()))
             .env_remove("ZEUS_CARRIER_OPERATOR_TOKEN");
