@@ -10,13 +10,10 @@
 //! them; `CHROMIUM` / `CHROMEDRIVER` override the paths). Without them the
 //! test fails in CI (`CI=true`) and prints `SKIPPED: …` elsewhere.
 
-use std::path::PathBuf;
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
-use serde_json::{Value, json};
+use fantoccini::{Client, Locator};
+use serde_json::Value;
 use tokio::net::TcpListener;
 use zeus_carrier_core::PaymentMode;
 use zeus_carrier_core::secure_link::Zkey;
@@ -25,7 +22,7 @@ use zeus_carrier_sandbox::{CgiMethod, CgiTarget, Sandbox};
 use zeus_carrier_serve::ServeConfig;
 use zeus_carrier_serve::{OperatorToken, bind_listeners};
 
-use zeus_carrier_system_tests::process::Running;
+use zeus_carrier_system_tests::webdriver::{STEP, browser, browser_paths, wait_for_url};
 
 const CLIENTIP: &str = "1234567890";
 const ZKEY: &str = "browser-zkey-0123456789";
@@ -33,33 +30,8 @@ const ZKEY: &str = "browser-zkey-0123456789";
 const OPERATOR_TOKEN: &str = "browser-operator-token-0123";
 const CALLBACK_PATH: &str = "/zeus/carrier/callback";
 
-/// The bound of every single wait for a page or an element.
-const STEP: Duration = Duration::from_secs(20);
-
 /// The bound of the whole browser session.
 const WHOLE: Duration = Duration::from_secs(150);
-
-/// Where the browser and its driver are, when both are installed.
-fn browser_paths() -> Result<(PathBuf, PathBuf), String> {
-    let chromium =
-        PathBuf::from(std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()));
-    let driver = PathBuf::from(
-        std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into()),
-    );
-    let missing: Vec<String> = [&chromium, &driver]
-        .into_iter()
-        .filter(|p| !p.is_file())
-        .map(|p| p.display().to_string())
-        .collect();
-    if missing.is_empty() {
-        Ok((chromium, driver))
-    } else {
-        Err(format!(
-            "{} not installed (apt-get install chromium chromium-driver; scripts/ci-install.sh does it)",
-            missing.join(" and ")
-        ))
-    }
-}
 
 /// The sandbox gateway and the merchant service in this process, wired to
 /// each other, plus a one-page shop whose form posts to `/checkout`.
@@ -164,72 +136,6 @@ fn shop_page(serve: &str) -> axum::response::Html<String> {
          <button id=\"buy\" type=\"submit\">キャリア決済で購入</button>\n\
          </form></body></html>\n"
     ))
-}
-
-/// chromedriver on a free loopback port, and a WebDriver session of a
-/// headless Chromium with a fresh profile.
-async fn browser(
-    chromium: &std::path::Path,
-    driver: &std::path::Path,
-    profile: &std::path::Path,
-) -> (Running, Client) {
-    let mut cmd = Command::new(driver);
-    cmd.args(["--port=0", "--allowed-ips=127.0.0.1"]);
-    let mut chromedriver = Running::start(cmd);
-    let port: u16 = chromedriver.wait_for_line(STEP, |l| {
-        l.split("started successfully on port ")
-            .nth(1)
-            .and_then(|p| p.trim().trim_end_matches('.').parse().ok())
-    });
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".to_owned(),
-        json!({
-            "binary": chromium.display().to_string(),
-            "args": [
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-                format!("--user-data-dir={}", profile.display()),
-            ],
-        }),
-    );
-    caps.insert(
-        "timeouts".to_owned(),
-        json!({"pageLoad": 20_000, "script": 20_000, "implicit": 0}),
-    );
-    let client = tokio::time::timeout(
-        STEP,
-        ClientBuilder::new(HttpConnector::new())
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{port}")),
-    )
-    .await
-    .expect("a WebDriver session within the bound")
-    .expect("WebDriver session");
-    (chromedriver, client)
-}
-
-/// Polls the browser's URL until `pred` holds (bounded).
-async fn wait_for_url(c: &Client, what: &str, pred: impl Fn(&str) -> bool) -> String {
-    let deadline = Instant::now() + STEP;
-    loop {
-        let url = c.current_url().await.expect("current url").to_string();
-        if pred(&url) {
-            return url;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{what}: still at {url} after {STEP:?}; page: {}",
-            c.source().await.unwrap_or_default()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 /// A JSON GET; the bearer token goes along (the operator face needs it,

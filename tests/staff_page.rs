@@ -16,57 +16,31 @@
 //! them; `CHROMIUM` / `CHROMEDRIVER` override the paths). Without them the
 //! test fails in CI (`CI=true`) and prints `SKIPPED: …` elsewhere.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
-use serde_json::{Value, json};
+use fantoccini::{Client, Locator};
+use serde_json::Value;
 use tokio::net::TcpListener;
 use zeus_carrier_core::link_point::OrderRequest;
 use zeus_carrier_core::merchant::{OperationKind, ReconcileReason};
 use zeus_carrier_core::secure_link::Zkey;
 use zeus_carrier_core::values::{ClientIp, OrderNo};
-use zeus_carrier_core::{Charset, Status};
+use zeus_carrier_core::{Charset, PaymentMode, Status};
 use zeus_carrier_http::Clock;
 use zeus_carrier_merchant::{Merchant, MerchantConfig};
-use zeus_carrier_sandbox::{ORDER_NO_HEADER, Sandbox, SandboxConfig};
+use zeus_carrier_sandbox::{CgiTarget, ORDER_NO_HEADER, Sandbox};
 use zeus_carrier_serve::{OperatorToken, ServeConfig, bind_listeners};
 use zeus_carrier_store::Store;
-use zeus_carrier_system_tests::process::Running;
+use zeus_carrier_system_tests::webdriver::{STEP, browser, browser_paths, wait_for_url};
 
 const CLIENTIP: &str = "1234567890";
 const ZKEY: &str = "staff-page-zkey-0123456789";
 const OPERATOR_TOKEN: &str = "staff-page-operator-token-0123";
 const CALLBACK_PATH: &str = "/zeus/carrier/callback";
 
-/// The bound of every single wait for a page or an element.
-const STEP: Duration = Duration::from_secs(20);
-
 /// The bound of the whole browser session.
 const WHOLE: Duration = Duration::from_secs(180);
-
-fn browser_paths() -> Result<(PathBuf, PathBuf), String> {
-    let chromium =
-        PathBuf::from(std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()));
-    let driver = PathBuf::from(
-        std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into()),
-    );
-    let missing: Vec<String> = [&chromium, &driver]
-        .into_iter()
-        .filter(|p| !p.is_file())
-        .map(|p| p.display().to_string())
-        .collect();
-    if missing.is_empty() {
-        Ok((chromium, driver))
-    } else {
-        Err(format!(
-            "{} not installed (apt-get install chromium chromium-driver; scripts/ci-install.sh does it)",
-            missing.join(" and ")
-        ))
-    }
-}
 
 /// The sandbox and serve (both faces) in this process, a second merchant
 /// instance on serve's database (to save checkouts as a shop's own code
@@ -96,26 +70,18 @@ impl Stack {
             operator_listener.local_addr().expect("operator addr")
         );
         let cgi_url = format!("{serve}{CALLBACK_PATH}");
-        let sandbox = Sandbox::spawn(
-            SandboxConfig::from_flags([
-                "--mode",
-                "auth",
-                "--clientip",
-                CLIENTIP,
-                "--zkey",
-                ZKEY,
-                "--now",
-                "2026-01-14T10:00:00+09:00",
-                "--cgi-url",
-                &cgi_url,
-                "--order-prefix",
-                "STAFF",
-                "--cgi-optional",
-            ])
-            .expect("sandbox flags"),
-        )
-        .await
-        .expect("sandbox");
+        let sandbox = Sandbox::builder()
+            .mode(PaymentMode::Authorization)
+            .clientip(CLIENTIP)
+            .zkey(ZKEY)
+            .frozen_at(
+                chrono::DateTime::parse_from_rfc3339("2026-01-14T10:00:00+09:00").expect("instant"),
+            )
+            .cgi(CgiTarget::new(cgi_url).optional(true))
+            .order_prefix("STAFF")
+            .start()
+            .await
+            .expect("sandbox");
         let mut config = ServeConfig::new(CLIENTIP, Zkey::new(ZKEY));
         let db = format!("sqlite://{}", dir.path().join("merchant.db").display());
         config.db = db.clone();
@@ -272,68 +238,6 @@ fn order_request(money: u32) -> OrderRequest {
         ("username", "ゼウステスト_12345678".to_owned()),
         ("telno", "0312345678".to_owned()),
     ])
-}
-
-async fn browser(chromium: &Path, driver: &Path, profile: &Path) -> (Running, Client) {
-    let mut cmd = Command::new(driver);
-    cmd.args(["--port=0", "--allowed-ips=127.0.0.1"]);
-    let mut chromedriver = Running::start(cmd);
-    let port: u16 = chromedriver.wait_for_line(STEP, |l| {
-        l.split("started successfully on port ")
-            .nth(1)
-            .and_then(|p| p.trim().trim_end_matches('.').parse().ok())
-    });
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".to_owned(),
-        json!({
-            "binary": chromium.display().to_string(),
-            "args": [
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-sync",
-                "--lang=ja",
-                "--window-size=1280,900",
-                format!("--user-data-dir={}", profile.display()),
-            ],
-        }),
-    );
-    caps.insert(
-        "timeouts".to_owned(),
-        json!({"pageLoad": 20_000, "script": 20_000, "implicit": 0}),
-    );
-    let client = tokio::time::timeout(
-        STEP,
-        ClientBuilder::new(HttpConnector::new())
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{port}")),
-    )
-    .await
-    .expect("a WebDriver session within the bound")
-    .expect("WebDriver session");
-    (chromedriver, client)
-}
-
-async fn wait_for_url(c: &Client, what: &str, pred: impl Fn(&str) -> bool) -> String {
-    let deadline = Instant::now() + STEP;
-    loop {
-        let url = c.current_url().await.expect("current url").to_string();
-        if pred(&url) {
-            return url;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{what}: still at {url} after {STEP:?}; page: {}",
-            c.source().await.unwrap_or_default()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 async fn text_of(c: &Client, css: &str) -> String {

@@ -1,8 +1,8 @@
 //! Shared helpers of the whole-system suites (`tests/*.rs`): test
 //! databases (SQLite file or a fresh PostgreSQL database), requests through
 //! a router without a socket, CGI queries, a bounded runtime, the SKIPPED
-//! rule for PostgreSQL, child processes ([`process`]) and the `zeus-carrier`
-//! binary under test ([`bin`]).
+//! rule for PostgreSQL, child processes ([`process`]), the `zeus-carrier`
+//! binary under test ([`bin`]) and headless Chromium ([`webdriver`]).
 //!
 //! Each suite imports this library as `support`
 //! (`use zeus_carrier_system_tests as support;`).
@@ -10,6 +10,7 @@
 pub mod bin;
 pub mod process;
 pub mod secret_file;
+pub mod webdriver;
 
 use std::time::Duration;
 
