@@ -15,7 +15,7 @@ use zeus_carrier_core::values::{ClientIp, Money, OrderNo};
 use zeus_carrier_core::{Carrier, Status};
 use zeus_carrier_http::Clock;
 use zeus_carrier_merchant::{CheckoutForm, Merchant, MerchantConfig, MerchantConfigBuilder};
-use zeus_carrier_sandbox::{ORDER_NO_HEADER, Sandbox, SandboxConfig};
+use zeus_carrier_sandbox::{ORDER_NO_HEADER, Sandbox};
 use zeus_carrier_store::Store;
 use zeus_carrier_store::testing::TempPgDatabase;
 
@@ -74,20 +74,15 @@ impl World {
                 (pg.url.clone(), Some(pg))
             }
         };
-        let config = SandboxConfig::from_flags([
-            "--mode",
-            "auth",
-            "--clientip",
-            CLIENTIP,
-            "--zkey",
-            ZKEY,
-            "--now",
-            T0,
-            "--order-prefix",
-            "M",
-        ])
-        .expect("flags");
-        let sandbox = Sandbox::spawn(config).await.expect("sandbox");
+        let sandbox = Sandbox::builder()
+            .mode(zeus_carrier_core::PaymentMode::Authorization)
+            .clientip(CLIENTIP)
+            .zkey(ZKEY)
+            .frozen_at(chrono::DateTime::parse_from_rfc3339(T0).expect("T0"))
+            .order_prefix("M")
+            .start()
+            .await
+            .expect("sandbox");
         let store = Store::connect(&db_url).await.expect("store");
         let merchant = merchant_on(&sandbox, store.clone());
         Some(World {
