@@ -667,3 +667,95 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Every record the model produces passes `from_parts`: whatever
+    /// sequence of notifications (any `sendid`, carrier and amount, either
+    /// `--unknown-sendid` policy), operations (answered at once, later or
+    /// never), failed recordings and reconciliations, a store that writes
+    /// the record's parts can read them back to the same record, and its
+    /// reason and in-flight codes read back to the same values.
+    #[test]
+    fn every_record_the_model_produces_passes_from_parts(
+        policy in policy(),
+        inputs in proptest::collection::vec(input(), 1..40),
+    ) {
+        let today = NaiveDate::from_ymd_opt(2026, 1, 12).expect("date");
+        let mut checkout = Checkout::new(sendid("S-1"), yen(ORDERED), Carrier::Docomo, at("2026-01-11T09:00:00+09:00"));
+        let mut sut: Option<MerchantRecord> = None;
+        let mut pending: Option<(Operation, Status)> = None;
+        let mut clock = at("2026-01-11T10:00:00+09:00");
+        for i in inputs {
+            clock += TimeDelta::seconds(1);
+            match i {
+                Input::Notice { status, money, carrier, sendid: pick, extras } => {
+                    let mut n = Notice::new(order_no("A1"), status, clock);
+                    n.money = match money {
+                        AmountPick::None => None,
+                        AmountPick::Ordered | AmountPick::Current => Some(yen(ORDERED)),
+                        AmountPick::InFlight => Some(yen(900)),
+                        AmountPick::Other(m) => Some(yen(m)),
+                    };
+                    n.carrier = match carrier {
+                        CarrierPick::None => None,
+                        CarrierPick::Checkout => Some(Carrier::Docomo),
+                        CarrierPick::Other => Some(Carrier::Au),
+                    };
+                    n.sendid = match pick {
+                        SendIdPick::Checkout => Some(sendid("S-1")),
+                        SendIdPick::None => None,
+                        SendIdPick::Foreign => Some(sendid("S-2")),
+                    };
+                    if extras {
+                        n.sendpoint = Some("p".to_owned());
+                    }
+                    let d = on_notification(sut.as_ref(), Some(&checkout), &n, policy);
+                    if d.claim.is_some() {
+                        checkout.order_no = Some(n.order_no.clone());
+                    }
+                    sut = d.record.or(sut);
+                }
+                Input::Begin { choice } | Input::Operate { choice, .. } => {
+                    let Some(r) = sut.take() else { continue };
+                    let options = plans(r.status());
+                    let op = options.get(choice % options.len().max(1)).copied();
+                    let planned = r.status();
+                    let r = match op {
+                        Some(op) if pending.is_none() => {
+                            pending = Some((op, planned));
+                            r.begin_operation(InFlight::new(op.kind(), asked(&op), clock))
+                        }
+                        _ => r,
+                    };
+                    sut = Some(r);
+                    if let (Input::Operate { outcome: o, .. }, Some((op, planned))) = (i, pending) {
+                        let report = OperationReport::new(op, planned, outcome(o, today), clock);
+                        let r = sut.as_ref().expect("a record");
+                        sut = Some(on_operation(r, &report).expect("planned from its status").record);
+                        pending = None;
+                    }
+                }
+                Input::Answer { outcome: o } => {
+                    let (Some(r), Some((op, planned))) = (&sut, pending.take()) else { continue };
+                    let report = OperationReport::new(op, planned, outcome(o, today), clock);
+                    sut = Some(on_operation(r, &report).expect("planned from its status then").record);
+                }
+                Input::NotRecorded => {
+                    sut = sut.map(|r| r.with_reconciliation(ReconcileReason::NotRecorded(OperationKind::Cancel)));
+                }
+                Input::Reconciled => sut = sut.map(MerchantRecord::reconciled),
+            }
+            if let Some(r) = &sut {
+                prop_assert_eq!(MerchantRecord::from_parts(r.parts().clone()), Ok(r.clone()));
+                if let Some(reason) = r.reconciliation() {
+                    prop_assert_eq!(ReconcileReason::from_code(&reason.code()), Some(reason.clone()));
+                }
+                if let Some(mark) = r.in_flight() {
+                    prop_assert_eq!(InFlight::from_code(&mark.code()), Some(*mark));
+                }
+            }
+        }
+    }
+}
