@@ -33,6 +33,7 @@ use sqlx::sqlite::{
 };
 
 use crate::error::StoreError;
+#[cfg(feature = "sqlite")]
 use crate::rows::Columns;
 #[cfg(feature = "sqlite")]
 use crate::script::Statements;
