@@ -363,18 +363,7 @@ fn print_step(backend: &str, s: &Step, empty_rps: Option<f64>) {
 
 /// Runs the growth benchmark on each backend.
 pub(crate) fn growth(args: GrowthArgs) -> Result<(), String> {
-    let server_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(args.server_threads)
-        .thread_name("server")
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    let client_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(args.client_threads)
-        .thread_name("load")
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
+    let (server_rt, client_rt) = crate::runtimes(args.server_threads, args.client_threads)?;
     let mut backends = vec!["sqlite"];
     if args.pg_url.is_some() {
         backends.push("pg");

@@ -503,19 +503,24 @@ impl Targets {
     }
 }
 
+/// The server's and the load generator's runtimes.
+fn runtimes(server_threads: usize, client_threads: usize) -> Result<(Runtime, Runtime), String> {
+    let runtime = |threads: usize, name: &str| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .thread_name(name)
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())
+    };
+    Ok((
+        runtime(server_threads, "server")?,
+        runtime(client_threads, "load")?,
+    ))
+}
+
 fn receiver(args: ReceiverArgs) -> Result<(), String> {
-    let server_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(args.server_threads)
-        .thread_name("server")
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    let client_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(args.client_threads)
-        .thread_name("load")
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
+    let (server_rt, client_rt) = runtimes(args.server_threads, args.client_threads)?;
     let mut backends = vec![Backend::Bare, Backend::Sqlite];
     if args.pg_url.is_some() {
         backends.push(Backend::Postgres);

@@ -33,9 +33,6 @@ use sqlx::sqlite::{
 };
 
 use crate::error::StoreError;
-use crate::rows::Columns;
-#[cfg(feature = "sqlite")]
-use crate::script::Statements;
 
 /// A backend compiled out: no value of it exists.
 #[cfg(not(all(feature = "sqlite", feature = "postgres")))]
@@ -673,29 +670,45 @@ pub(crate) struct SqlxSqlite<'a> {
     pub(crate) ctx: &'static str,
 }
 
-#[cfg(feature = "sqlite")]
-impl Statements for SqlxSqlite<'_> {
-    async fn execute(&mut self, sql: &'static str, args: &[Value]) -> Result<(), StoreError> {
-        bind_all!(sqlx::query(sql), args)
-            .execute(&mut *self.conn)
-            .await
-            .map(drop)
-            .map_err(|e| StoreError::sqlx(self.ctx, e))
-    }
-
-    async fn query<T>(
-        &mut self,
-        sql: &'static str,
-        args: &[Value],
-        mut read: impl FnMut(&dyn Columns) -> Result<T, StoreError>,
-    ) -> Result<Vec<T>, StoreError> {
-        let rows = bind_all!(sqlx::query(sql), args)
-            .fetch_all(&mut *self.conn)
-            .await
-            .map_err(|e| StoreError::sqlx(self.ctx, e))?;
-        rows.into_iter().map(|r| read(&Row::Sqlite(r))).collect()
-    }
+/// A sqlx PostgreSQL connection, as [`Statements`] (the reads that go
+/// row by row on every backend: the deadline pages).
+#[cfg(feature = "postgres")]
+pub(crate) struct SqlxPg<'a> {
+    pub(crate) conn: &'a mut sqlx::PgConnection,
+    pub(crate) ctx: &'static str,
 }
+
+/// [`Statements`] on a sqlx connection wrapper whose rows are `Row::$row`.
+macro_rules! sqlx_statements {
+    ($wrapper:ident, $row:ident) => {
+        impl crate::script::Statements for $wrapper<'_> {
+            async fn execute(&mut self, sql: &str, args: &[Value]) -> Result<(), StoreError> {
+                bind_all!(sqlx::query(sql), args)
+                    .execute(&mut *self.conn)
+                    .await
+                    .map(drop)
+                    .map_err(|e| StoreError::sqlx(self.ctx, e))
+            }
+
+            async fn query<T>(
+                &mut self,
+                sql: &str,
+                args: &[Value],
+                mut read: impl FnMut(&dyn crate::rows::Columns) -> Result<T, StoreError>,
+            ) -> Result<Vec<T>, StoreError> {
+                let rows = bind_all!(sqlx::query(sql), args)
+                    .fetch_all(&mut *self.conn)
+                    .await
+                    .map_err(|e| StoreError::sqlx(self.ctx, e))?;
+                rows.into_iter().map(|r| read(&Row::$row(r))).collect()
+            }
+        }
+    };
+}
+#[cfg(feature = "sqlite")]
+sqlx_statements!(SqlxSqlite, Sqlite);
+#[cfg(feature = "postgres")]
+sqlx_statements!(SqlxPg, Postgres);
 
 /// Runs `$body` with `$b` bound to the recording script's
 /// [`Batch`](crate::script::Batch) of `$exec`'s backend: the one place

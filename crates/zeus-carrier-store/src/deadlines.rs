@@ -20,13 +20,15 @@ use std::fmt;
 
 use chrono::TimeDelta;
 use zeus_carrier_core::JstDateTime;
-use zeus_carrier_core::merchant::{Deadline, DeadlineKind, DutyReason, MerchantRecord};
+use zeus_carrier_core::merchant::{Deadline, DeadlineKind, DutyReason};
 use zeus_carrier_core::time::to_jst;
 
+use crate::codec::parse_order_no;
 use crate::codec::time_ms;
-use crate::db::{Backend, Exec, Row};
+use crate::db::{Backend, Exec};
 use crate::error::StoreError;
-use crate::rows::{ORDER_COLUMNS, parse_order_no_row, record_from_row};
+use crate::rows::{ORDER_COLUMNS, record_from_row};
+use crate::script::Statements;
 
 /// The page size `/deadlines` uses when none is asked for.
 pub const DEFAULT_DEADLINE_PAGE: u32 = 1000;
@@ -167,7 +169,9 @@ fn duty_sub(d: &Deadline) -> u8 {
     }
 }
 
-/// A page of the list (see the module documentation).
+/// A page of the list (see the module documentation): on a SQLite file
+/// through a rusqlite connection of its own on a blocking thread (one
+/// hand-off for the page, not one per row), otherwise through the pool.
 pub(crate) async fn page(
     backend: &Backend,
     now: JstDateTime,
@@ -181,21 +185,73 @@ pub(crate) async fn page(
     let until = now
         .checked_add_signed(TimeDelta::days(i64::from(within_days)))
         .unwrap_or(now);
-    let after = after.map(|c| &c.0);
+    let after = after.map(|c| c.0.clone());
+    let q = Queries::for_backend(backend);
+    #[cfg(feature = "sqlite")]
+    if let Backend::Sqlite {
+        file: Some(path), ..
+    } = backend
+    {
+        let handle = tokio::runtime::Handle::current();
+        return crate::sqlite_writer::deadlines_page(path.clone(), move |s| {
+            // Every statement of a rusqlite `Statements` completes where
+            // it is awaited: this never waits on the runtime.
+            handle.block_on(page_in(s, &q, now, until, limit, after.as_ref()))
+        })
+        .await;
+    }
     let mut conn = backend.acquire(CTX).await?;
-    let mut ex = conn.exec();
+    match conn.exec() {
+        #[cfg(feature = "sqlite")]
+        Exec::Sqlite(conn) => {
+            let mut s = crate::db::SqlxSqlite { conn, ctx: CTX };
+            page_in(&mut s, &q, now, until, limit, after.as_ref()).await
+        }
+        #[cfg(feature = "postgres")]
+        Exec::Postgres(conn) => {
+            let mut s = crate::db::SqlxPg { conn, ctx: CTX };
+            page_in(&mut s, &q, now, until, limit, after.as_ref()).await
+        }
+    }
+}
+
+/// The three queries of a page, for one backend.
+struct Queries {
+    duty_orders: String,
+    unrecorded: String,
+    windows: String,
+}
+
+impl Queries {
+    fn for_backend(backend: &Backend) -> Queries {
+        Queries {
+            duty_orders: sql(backend, DUTY_ORDERS),
+            unrecorded: sql(backend, UNRECORDED),
+            windows: sql(backend, WINDOWS),
+        }
+    }
+}
+
+async fn page_in<S: Statements>(
+    s: &mut S,
+    q: &Queries,
+    now: JstDateTime,
+    until: JstDateTime,
+    limit: usize,
+    after: Option<&Key>,
+) -> Result<DeadlinePage, StoreError> {
     // One more than the page: whether another page follows.
     let want = limit + 1;
     let mut items: Vec<(Key, Deadline)> = Vec::with_capacity(want);
     if !matches!(after, Some(Key::Window { .. })) {
-        duties(backend, &mut ex, now, until, after, want, &mut items).await?;
+        duties(s, q, now, until, after, want, &mut items).await?;
     }
     if items.len() < want {
         let from = match after {
             Some(k @ Key::Window { .. }) => Some(k),
             _ => None,
         };
-        windows(backend, &mut ex, now, until, from, want, &mut items).await?;
+        windows(s, q, now, until, from, want, &mut items).await?;
     }
     let next = if items.len() > limit {
         items.truncate(limit);
@@ -211,37 +267,35 @@ pub(crate) async fn page(
 
 /// Appends the duties after `after`, in key order, until `items` holds
 /// `want` entries or there are no more.
-async fn duties(
-    backend: &Backend,
-    ex: &mut Exec<'_>,
+async fn duties<S: Statements>(
+    s: &mut S,
+    q: &Queries,
     now: JstDateTime,
     until: JstDateTime,
     after: Option<&Key>,
     want: usize,
     items: &mut Vec<(Key, Deadline)>,
 ) -> Result<(), StoreError> {
-    const CTX: &str = "listing deadlines";
     let from = match after {
         Some(Key::Duty { order_no, .. }) => order_no.clone(),
         _ => String::new(),
     };
     // Every row gives at least one entry; one row may be the cursor's
     // own order, partly listed already.
-    let n = i64::try_from(want - items.len() + 2).unwrap_or(i64::MAX);
-    let orders = ex
-        .fetch_all(
-            CTX,
-            &sql(backend, DUTY_ORDERS),
-            &[from.clone().into(), n.into()],
-        )
+    let n = want - items.len() + 2;
+    let args = [from.into(), i64::try_from(n).unwrap_or(i64::MAX).into()];
+    let orders = s.query(&q.duty_orders, &args, record_from_row).await?;
+    let unrecorded = s
+        .query(&q.unrecorded, &args, |r| {
+            parse_order_no(
+                "notifications",
+                "order_no",
+                &r.text("notifications", "order_no")?,
+            )
+        })
         .await?;
-    let unrecorded = ex
-        .fetch_all(CTX, &sql(backend, UNRECORDED), &[from.into(), n.into()])
-        .await?;
-    let full = |rows: &[Row]| usize::try_from(n).is_ok_and(|n| rows.len() >= n);
     let mut found: Vec<(Key, Deadline)> = Vec::new();
-    for r in &orders {
-        let record = record_from_row(r)?;
+    for record in &orders {
         for d in record.deadlines(now, until) {
             if d.kind == DeadlineKind::Reconciliation {
                 let key = Key::Duty {
@@ -252,26 +306,29 @@ async fn duties(
             }
         }
     }
-    for r in &unrecorded {
-        let d = Deadline::unrecorded(parse_order_no_row(r, "notifications")?);
+    for order_no in &unrecorded {
+        let d = Deadline::unrecorded(order_no.clone());
         let key = Key::Duty {
-            order_no: d.order_no.as_str().to_owned(),
+            order_no: order_no.as_str().to_owned(),
             sub: 2,
         };
         found.push((key, d));
     }
     // A query that returned all it was asked for may have more beyond its
     // last row: keep only what both queries saw completely.
-    let last = |rows: &[Row]| -> Result<Option<String>, StoreError> {
-        match rows.last() {
-            Some(r) if full(rows) => Ok(Some(parse_order_no_row(r, "orders")?.as_str().to_owned())),
-            _ => Ok(None),
-        }
-    };
-    let bound = [last(&orders)?, last(&unrecorded)?]
-        .into_iter()
-        .flatten()
-        .min();
+    let bound = [
+        orders
+            .last()
+            .filter(|_| orders.len() >= n)
+            .map(|r| r.order_no().as_str().to_owned()),
+        unrecorded
+            .last()
+            .filter(|_| unrecorded.len() >= n)
+            .map(|o| o.as_str().to_owned()),
+    ]
+    .into_iter()
+    .flatten()
+    .min();
     found.sort_by(|a, b| a.0.cmp(&b.0));
     for (key, d) in found {
         if after.is_some_and(|a| &key <= a) {
@@ -292,16 +349,15 @@ async fn duties(
 
 /// Appends the windows after `after` (from the first when `None`), in key
 /// order, until `items` holds `want` entries or there are no more.
-async fn windows(
-    backend: &Backend,
-    ex: &mut Exec<'_>,
+async fn windows<S: Statements>(
+    s: &mut S,
+    q: &Queries,
     now: JstDateTime,
     until: JstDateTime,
     after: Option<&Key>,
     want: usize,
     items: &mut Vec<(Key, Deadline)>,
 ) -> Result<(), StoreError> {
-    const CTX: &str = "listing deadlines";
     let (lo, hi) = (time_ms(&now), time_ms(&until));
     let after = after.cloned();
     // Where the query starts (inclusive): the cursor's row, or the range.
@@ -313,28 +369,29 @@ async fn windows(
         }) if *closes_ms >= lo => (*closes_ms, order_no.clone()),
         _ => (lo, String::new()),
     };
-    let query = sql(backend, WINDOWS);
     loop {
         let n = want - items.len() + 2;
-        let rows = ex
-            .fetch_all(
-                CTX,
-                &query,
-                &[
-                    hi.into(),
-                    from.0.into(),
-                    from.1.clone().into(),
-                    i64::try_from(n).unwrap_or(i64::MAX).into(),
-                ],
-            )
+        let args = [
+            hi.into(),
+            from.0.into(),
+            from.1.clone().into(),
+            i64::try_from(n).unwrap_or(i64::MAX).into(),
+        ];
+        let rows = s
+            .query(&q.windows, &args, |r| {
+                Ok((
+                    record_from_row(r)?,
+                    r.int("orders", "closes_ms")?,
+                    r.int("orders", "sub")?,
+                ))
+            })
             .await?;
         let full = rows.len() >= n;
         let mut keyed = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let record: MerchantRecord = record_from_row(r)?;
-            let sub = u8::try_from(r.int("orders", "sub")?).unwrap_or(u8::MAX);
+        for (record, closes_ms, sub) in rows {
+            let sub = u8::try_from(sub).unwrap_or(u8::MAX);
             let key = Key::Window {
-                closes_ms: r.int("orders", "closes_ms")?,
+                closes_ms,
                 order_no: record.order_no().as_str().to_owned(),
                 sub,
             };

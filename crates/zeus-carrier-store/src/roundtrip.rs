@@ -119,7 +119,7 @@ macro_rules! in_codec {
                 let mut conn = rusqlite::Connection::open(&dbs.path).expect("open");
                 let tx = conn.transaction().expect("begin");
                 let result = {
-                    let mut $b = Rusqlite(&tx);
+                    let mut $b = Rusqlite(&tx, CTX);
                     dbs.rt.block_on(async { $body })
                 };
                 tx.commit().expect("commit");

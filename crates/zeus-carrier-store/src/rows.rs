@@ -16,7 +16,6 @@ use crate::db::{Row, Value};
 use crate::error::StoreError;
 use crate::model::{HistoryRow, OutboxEvent, Source, StoredNotification};
 use zeus_carrier_core::merchant::{Notice, NoticeEffect};
-use zeus_carrier_core::values::OrderNo;
 
 /// The `orders` columns, in the order [`record_values`] binds them, as a
 /// literal (for `concat!`).
@@ -396,7 +395,11 @@ pub(crate) fn notification_from_row(r: &Row) -> Result<StoredNotification, Store
 }
 
 /// Reads the `order_no` column of a row of `table`.
-pub(crate) fn parse_order_no_row(r: &Row, table: &'static str) -> Result<OrderNo, StoreError> {
+#[cfg(feature = "postgres")]
+pub(crate) fn parse_order_no_row(
+    r: &Row,
+    table: &'static str,
+) -> Result<zeus_carrier_core::values::OrderNo, StoreError> {
     parse_order_no(table, "order_no", &r.text(table, "order_no")?)
 }
 

@@ -113,11 +113,11 @@ pub(crate) trait Batch {
 /// per row.
 pub(crate) trait Statements {
     /// Runs a statement.
-    async fn execute(&mut self, sql: &'static str, args: &[Value]) -> Result<(), StoreError>;
+    async fn execute(&mut self, sql: &str, args: &[Value]) -> Result<(), StoreError>;
     /// Runs a query and reads each row with `read`.
     async fn query<T>(
         &mut self,
-        sql: &'static str,
+        sql: &str,
         args: &[Value],
         read: impl FnMut(&dyn Columns) -> Result<T, StoreError>,
     ) -> Result<Vec<T>, StoreError>;

@@ -113,7 +113,7 @@ impl SqliteFile {
         // Checked again under the lock: the file may have gone while we
         // waited for it.
         check_file(&self.path)?;
-        match record_batch(&mut Rusqlite(&tx), jobs).await {
+        match record_batch(&mut Rusqlite(&tx, CTX), jobs).await {
             Ok(recorded) => {
                 tx.commit().map_err(|e| StoreError::rusqlite(CTX, e))?;
                 Ok(Ok(recorded))
@@ -122,6 +122,26 @@ impl SqliteFile {
             Err(e) => Ok(Err(e)),
         }
     }
+}
+
+/// A page of deadlines read on a connection of its own, on a blocking
+/// thread: one hand-off for the page instead of one per row (sqlx's
+/// SQLite worker), in one read transaction.
+pub(crate) async fn deadlines_page(
+    path: PathBuf,
+    run: impl FnOnce(&mut Rusqlite<'_>) -> Result<crate::DeadlinePage, StoreError> + Send + 'static,
+) -> Result<crate::DeadlinePage, StoreError> {
+    const CTX: &str = "listing deadlines";
+    tokio::task::spawn_blocking(move || {
+        check_file(&path)?;
+        let mut conn = open(&path)?;
+        let tx = conn
+            .transaction()
+            .map_err(|e| StoreError::rusqlite(CTX, e))?;
+        run(&mut Rusqlite(&tx, CTX))
+    })
+    .await
+    .map_err(|e| StoreError::unavailable(CTX, format!("reader thread: {e}")))?
 }
 
 /// Opens the writer's connection: read-write, never creating the file
@@ -193,37 +213,59 @@ impl Columns for rusqlite::Row<'_> {
     }
 }
 
-/// The writer's transaction, as the recording script's [`Statements`]:
-/// statements prepared once per connection.
-pub(crate) struct Rusqlite<'a>(pub(crate) &'a Transaction<'a>);
+/// A rusqlite transaction (the writer's, or a page of deadlines'), as
+/// [`Statements`]: statements prepared once per connection. Errors name
+/// `.1`.
+pub(crate) struct Rusqlite<'a>(pub(crate) &'a Transaction<'a>, pub(crate) &'static str);
+
+/// The names of the `$N` placeholders: SQLite numbers named parameters
+/// in the order they first appear, so each value is bound by its name.
+const PLACEHOLDERS: [&str; 24] = [
+    "$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15",
+    "$16", "$17", "$18", "$19", "$20", "$21", "$22", "$23", "$24",
+];
+
+/// Prepares `sql` (cached on the connection) and binds `args` to `$1`,
+/// `$2`, … by name.
+fn prepare<'c>(
+    tx: &'c Transaction<'_>,
+    sql: &str,
+    args: &[Value],
+) -> rusqlite::Result<rusqlite::CachedStatement<'c>> {
+    let mut st = tx.prepare_cached(sql)?;
+    if args.len() != st.parameter_count() || args.len() > PLACEHOLDERS.len() {
+        return Err(rusqlite::Error::InvalidParameterCount(
+            args.len(),
+            st.parameter_count(),
+        ));
+    }
+    for (name, arg) in PLACEHOLDERS.iter().zip(args) {
+        let index = st
+            .parameter_index(name)?
+            .ok_or_else(|| rusqlite::Error::InvalidParameterName((*name).to_owned()))?;
+        st.raw_bind_parameter(index, arg)?;
+    }
+    Ok(st)
+}
 
 impl Statements for Rusqlite<'_> {
-    async fn execute(&mut self, sql: &'static str, args: &[Value]) -> Result<(), StoreError> {
-        self.0
-            .prepare_cached(sql)
-            .and_then(|mut st| st.execute(rusqlite::params_from_iter(args)))
+    async fn execute(&mut self, sql: &str, args: &[Value]) -> Result<(), StoreError> {
+        prepare(self.0, sql, args)
+            .and_then(|mut st| st.raw_execute())
             .map(drop)
-            .map_err(|e| StoreError::rusqlite(RECORD_CTX, e))
+            .map_err(|e| StoreError::rusqlite(self.1, e))
     }
 
     async fn query<T>(
         &mut self,
-        sql: &'static str,
+        sql: &str,
         args: &[Value],
         mut read: impl FnMut(&dyn Columns) -> Result<T, StoreError>,
     ) -> Result<Vec<T>, StoreError> {
-        let mut st = self
-            .0
-            .prepare_cached(sql)
-            .map_err(|e| StoreError::rusqlite(RECORD_CTX, e))?;
-        let mut rows = st
-            .query(rusqlite::params_from_iter(args))
-            .map_err(|e| StoreError::rusqlite(RECORD_CTX, e))?;
+        let mut st = prepare(self.0, sql, args).map_err(|e| StoreError::rusqlite(self.1, e))?;
+        let mut rows = st.raw_query();
         let mut out = Vec::new();
-        while let Some(row) = rows
-            .next()
-            .map_err(|e| StoreError::rusqlite(RECORD_CTX, e))?
-        {
+        while let Some(row) = rows.next().map_err(|e| StoreError::rusqlite(self.1, e))? {
             out.push(read(row)?);
         }
         Ok(out)

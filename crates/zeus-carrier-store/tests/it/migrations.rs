@@ -279,21 +279,15 @@ pub(crate) async fn migrates_from_the_initial_schema(db: &TestDb) {
     check_initial_rows(db, None).await;
 }
 
-/// A database at the merchant-model schema (before stable codes and the
-/// outbox amount), with a free-text in-flight mark.
-pub(crate) async fn migrates_from_the_merchant_model_schema(db: &TestDb) {
-    let old = Old::at(db, MERCHANT_MODEL).await;
-    initial_rows(&old).await;
-    // What that version wrote itself (the migration backfilled only
-    // rows already there): the notified set (03 is bit 2), the checkout's
-    // order, the event's sendid; and an in-flight mark as free text.
+/// What versions from the merchant-model schema on wrote themselves for
+/// [`initial_rows`] (the migration backfilled only rows already there):
+/// the notified set (03 is bit 2), the checkout's order, the event's
+/// `sendid`; and the two marks as given.
+async fn merchant_model_columns(old: &Old, reconciliation: &'static str, in_flight: &'static str) {
     old.exec(
-        "UPDATE orders SET in_flight = $1, notified_bits = $2 WHERE order_no = $3",
-        vec![
-            t("settle sent at 2026-03-01T10:05:00+09:00; no outcome recorded yet"),
-            i(1 << 2),
-            t("M-1"),
-        ],
+        "UPDATE orders SET needs_reconciliation = $1, in_flight = $2, notified_bits = $3 \
+         WHERE order_no = $4",
+        vec![t(reconciliation), t(in_flight), i(1 << 2), t("M-1")],
     )
     .await;
     old.exec(
@@ -304,6 +298,20 @@ pub(crate) async fn migrates_from_the_merchant_model_schema(db: &TestDb) {
     old.exec(
         "UPDATE outbox SET sendid = $1 WHERE order_no = $2",
         vec![t("sid-M-1"), t("M-1")],
+    )
+    .await;
+}
+
+/// A database at the merchant-model schema (before stable codes and the
+/// outbox amount), with a free-text in-flight mark.
+pub(crate) async fn migrates_from_the_merchant_model_schema(db: &TestDb) {
+    let old = Old::at(db, MERCHANT_MODEL).await;
+    initial_rows(&old).await;
+    // Both marks as free text.
+    merchant_model_columns(
+        &old,
+        "settle outcome unknown: timeout after 30 s",
+        "settle sent at 2026-03-01T10:05:00+09:00; no outcome recorded yet",
     )
     .await;
     old.close().await;
@@ -323,25 +331,15 @@ pub(crate) async fn migrates_from_the_merchant_model_schema(db: &TestDb) {
 pub(crate) async fn migrates_from_the_outbox_money_schema(db: &TestDb) {
     let old = Old::at(db, OUTBOX_MONEY).await;
     initial_rows(&old).await;
-    old.exec(
-        "UPDATE orders SET needs_reconciliation = $1, in_flight = $2, notified_bits = $3 \
-         WHERE order_no = $4",
-        vec![
-            t("reconcile_first.cancel.010100036"),
-            t("settle:800@2026-03-01T10:05:00.250+09:00"),
-            i(1 << 2),
-            t("M-1"),
-        ],
+    merchant_model_columns(
+        &old,
+        "reconcile_first.cancel.010100036",
+        "settle:800@2026-03-01T10:05:00.250+09:00",
     )
     .await;
     old.exec(
-        "UPDATE checkouts SET order_no = $1 WHERE sendid = $2",
-        vec![t("M-1"), t("sid-M-1")],
-    )
-    .await;
-    old.exec(
-        "UPDATE outbox SET sendid = $1, money = $2 WHERE order_no = $3",
-        vec![t("sid-M-1"), i(1000), t("M-1")],
+        "UPDATE outbox SET money = $1 WHERE order_no = $2",
+        vec![i(1000), t("M-1")],
     )
     .await;
     old.close().await;
