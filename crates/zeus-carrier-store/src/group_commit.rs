@@ -62,12 +62,12 @@ pub(crate) const MAX_BATCH: usize = 128;
 const QUEUE: usize = 1024;
 
 /// Batches in flight at once on PostgreSQL, each on its own pooled
-/// connection (of 10); their locks keep them apart. A batch spends most
-/// of its time waiting for the server, which other batches can use.
-/// Measured with statement-per-row batches on the 2-core machine
-/// (docs/PERFORMANCE.md): 8 gave 2,279 and 2,648 calls/s where 4 gave
-/// 1,948 and 2,259.
-const PG_BATCHES: usize = 8;
+/// connection (of 10); their locks keep them apart. With set-based
+/// batches (a dozen round trips whatever a batch's size) fewer, larger
+/// batches win: measured back to back on the 2-core machine
+/// (docs/PERFORMANCE.md, 32 connections, distinct / dup-heavy calls/s):
+/// 8 gave 2,577 / 2,018, 2 gave 4,281 / 3,809, 1 gave 3,929 / 4,584.
+const PG_BATCHES: usize = 2;
 
 /// What a writer must do: record a batch in one transaction.
 pub(crate) trait Committer {
