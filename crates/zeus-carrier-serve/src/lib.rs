@@ -61,7 +61,7 @@ pub use serving::{ServeLimits, serve_bounded};
 
 use zeus_carrier_http::{Clock, SecureLinkClient};
 use zeus_carrier_merchant::operator::json::{error as json_error, store_error};
-use zeus_carrier_merchant::{Merchant, callback_router_observed};
+use zeus_carrier_merchant::{Merchant, MerchantConfig, callback_router_observed};
 
 /// The path of the Link Point endpoint on the gateway's host (SPEC §1).
 pub use zeus_carrier_core::link_point::ORDER_CGI_PATH;
@@ -92,17 +92,8 @@ impl ServeState {
     /// The merchant facade over `store`, built from the one configuration
     /// of `config` reading `clock`.
     pub fn new(store: Store, config: &ServeConfig, clock: Clock) -> Result<ServeState, ServeError> {
-        let merchant_config = config.merchant_config(clock)?;
-        let path = merchant_config.callback_path();
-        if RESERVED_PATHS.contains(&path) || path.starts_with("/orders") {
-            return Err(
-                FlagError::from(zeus_carrier_merchant::ConfigError::CallbackPath {
-                    path: path.to_owned(),
-                })
-                .into(),
-            );
-        }
-        let merchant = Merchant::new(store, merchant_config).map_err(FlagError::from)?;
+        let merchant =
+            Merchant::new(store, serve_merchant_config(config, clock)?).map_err(FlagError::from)?;
         Ok(ServeState {
             merchant,
             metrics: Metrics::new(),
@@ -331,8 +322,6 @@ pub async fn bind_listeners(
     };
     let public_addr = addr_of(&public, config.listen)?;
     let operator_addr = addr_of(&operator, config.operator_listen)?;
-    // Check the configuration before touching the database.
-    config.merchant_config(clock.clone())?;
     let store = Store::connect(&config.db).await?;
     let state = ServeState::new(store, config, clock)?;
     Ok(Server {
@@ -346,8 +335,25 @@ pub async fn bind_listeners(
     })
 }
 
+/// The merchant configuration of `config`, with serve's own rule: the
+/// callback path may not be one of serve's other paths.
+fn serve_merchant_config(config: &ServeConfig, clock: Clock) -> Result<MerchantConfig, ServeError> {
+    let merchant = config.merchant_config(clock)?;
+    let path = merchant.callback_path();
+    if RESERVED_PATHS.contains(&path) || path.starts_with("/orders") {
+        return Err(
+            FlagError::from(zeus_carrier_merchant::ConfigError::CallbackPath {
+                path: path.to_owned(),
+            })
+            .into(),
+        );
+    }
+    Ok(merchant)
+}
+
+/// Everything checked before the database or a port is touched.
 fn check_config(config: &ServeConfig) -> Result<(), ServeError> {
-    let merchant = config.merchant_config(Clock::system())?;
+    let merchant = serve_merchant_config(config, Clock::system())?;
     SecureLinkClient::new(merchant.client_config())
         .map_err(|e| FlagError::from(zeus_carrier_merchant::ConfigError::Client(e)))?;
     if config.operator_token.is_none() {
@@ -374,7 +380,7 @@ pub async fn run(
     tracing::info!(config = ?config, "starting the merchant service");
     // A configuration that cannot work stops serve before anything is
     // written (no token file generated for a service that never starts).
-    config.merchant_config(Clock::system())?;
+    serve_merchant_config(&config, Clock::system())?;
     let mut token_file = None;
     if config.operator_token.is_none() {
         let path = secrets::default_token_path(&config.db);
