@@ -161,6 +161,11 @@ fn open(path: &Path) -> Result<Connection, StoreError> {
         .map_err(|e| StoreError::rusqlite(CTX, e))?;
     conn.pragma_update(None, "foreign_keys", "ON")
         .map_err(|e| StoreError::rusqlite(CTX, e))?;
+    // 64 MiB of page cache (SQLite's default is 2 MiB): with a million
+    // orders a batch's lookups and index inserts touch more pages than
+    // that, and each miss is a read (docs/PERFORMANCE.md, growth).
+    conn.pragma_update(None, "cache_size", -65_536)
+        .map_err(|e| StoreError::rusqlite(CTX, e))?;
     Ok(conn)
 }
 
