@@ -283,25 +283,22 @@ impl Backend {
                 let mut tx = self.begin_unlocked(context).await?;
                 #[allow(irrefutable_let_patterns)] // only PostgreSQL compiled in
                 if let Tx::Postgres(t) = &mut tx {
-                    // The subquery fixes the order the locks are taken in.
+                    // One statement: every order's lock, then every
+                    // `sendid`'s, each set ascending; the subquery fixes
+                    // the order the locks are taken in.
                     sqlx::query(
-                        "SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT \
-                         hashtext(o)::bigint AS k FROM unnest($1::text[]) AS o ORDER BY k) AS s",
+                        "SELECT CASE WHEN c = 0 THEN pg_advisory_xact_lock(k) \
+                         ELSE pg_advisory_xact_lock(1, k::int4) END \
+                         FROM (SELECT 0 AS c, k FROM (SELECT DISTINCT hashtext(o)::bigint AS k \
+                         FROM unnest($1::text[]) AS o) AS a \
+                         UNION ALL SELECT 1 AS c, k FROM (SELECT DISTINCT hashtext(o)::bigint AS k \
+                         FROM unnest($2::text[]) AS o) AS b ORDER BY c, k) AS s",
                     )
                     .bind(order_nos)
+                    .bind(sendids)
                     .execute(&mut **t)
                     .await
                     .map_err(|e| StoreError::sqlx(context, e))?;
-                    if !sendids.is_empty() {
-                        sqlx::query(
-                            "SELECT pg_advisory_xact_lock(1, k) FROM (SELECT DISTINCT \
-                             hashtext(o) AS k FROM unnest($1::text[]) AS o ORDER BY k) AS s",
-                        )
-                        .bind(sendids)
-                        .execute(&mut **t)
-                        .await
-                        .map_err(|e| StoreError::sqlx(context, e))?;
-                    }
                 }
                 Ok(tx)
             }

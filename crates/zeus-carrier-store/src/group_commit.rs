@@ -20,7 +20,7 @@
 //! 2. opens one transaction holding every lock the batch needs: SQLite's
 //!    write lock (`BEGIN IMMEDIATE`, as a lone call would); on PostgreSQL,
 //!    in one statement, the advisory lock of every order of the batch,
-//!    then, in another, of every `sendid`, each set in ascending key order
+//!    then of every `sendid`, each set in ascending key order
 //!    ([`Backend::begin_batch`](crate::db::Backend::begin_batch)) — every
 //!    writer takes its locks in that one global order, so batches of this
 //!    and other instances and lone calls never deadlock;
@@ -63,7 +63,7 @@ const QUEUE: usize = 1024;
 
 /// Batches in flight at once on PostgreSQL, each on its own pooled
 /// connection (of 10); their locks keep them apart. With set-based
-/// batches (a dozen round trips whatever a batch's size) fewer, larger
+/// batches (the same round trips whatever a batch's size) fewer, larger
 /// batches win: measured back to back on the 2-core machine
 /// (docs/PERFORMANCE.md, 32 connections, distinct / dup-heavy calls/s):
 /// 8 gave 2,577 / 2,018, 2 gave 4,281 / 3,809, 1 gave 3,929 / 4,584.

@@ -1,13 +1,17 @@
 //! The recording script's interface ([`Batch`]) on PostgreSQL: set-based,
-//! arrays in, one statement per table per batch. Every statement is a
-//! round trip to the server, so a batch of any size costs the same dozen
-//! round trips (begin, the two lock statements, three reads, the id
-//! reservation, four writes, commit) instead of a dozen per notification.
+//! arrays in. Every statement is a round trip to the server, so a batch
+//! of any size costs the same seven: begin, the locks (one statement:
+//! [`crate::db::Backend::begin_batch`]), three reads (one per table),
+//! every write of the batch as one statement ([`Batch::write`]:
+//! [`WRITE_BATCH`]), commit — where each notification alone cost a dozen.
+//! The separate writes remain for one order's change outside CGI
+//! recording (an operation's outcome: [`crate::script::change_record`]).
 //!
-//! Ids are reserved with `nextval` in one statement and assigned in the
-//! batch's order, so notification, history and outbox ids increase in
-//! the order the script produced the rows (the order of arrival, and of
-//! each order's transitions), whatever order the server inserts them in.
+//! Ids are reserved with `nextval` and assigned in the batch's order (in
+//! [`WRITE_BATCH`] itself, or [`RESERVE_IDS`] for the separate writes), so
+//! notification, history and outbox ids increase in the order the script
+//! produced the rows (the order of arrival, and of each order's
+//! transitions), whatever order the server inserts them in.
 
 use sqlx::PgConnection;
 use sqlx::Row as _;
@@ -20,9 +24,9 @@ use crate::model::HistoryRow;
 use crate::rows::{
     CLAIM_CHECKOUTS_UNNEST, INSERT_NOTIFICATIONS_UNNEST, INSERT_STEPS_UNNEST, RESERVE_IDS,
     SELECT_CHECKOUTS_ANY, SELECT_HISTORIES_ANY, SELECT_ORDERS_ANY, UPSERT_ORDERS_UNNEST,
-    checkout_from_row, history_from_row, parse_order_no_row, record_from_row,
+    WRITE_BATCH, checkout_from_row, history_from_row, parse_order_no_row, record_from_row,
 };
-use crate::script::{Batch, ClaimRow, HistoryValues, NotificationRow, OrderRow, OutboxRow};
+use crate::script::{Batch, ClaimRow, HistoryValues, NotificationRow, OrderRow, OutboxRow, Writes};
 
 /// A PostgreSQL transaction, as the recording script's [`Batch`].
 pub(crate) struct PgBatch<'a> {
@@ -51,6 +55,68 @@ enum Column {
 }
 
 /// The `i`-th column of `rows` (non-empty), typed by its values.
+/// The type of an array parameter.
+#[derive(Clone, Copy)]
+enum Kind {
+    Text,
+    Int,
+    Bytes,
+}
+
+/// Column `i` of `rows` as an array of `kind` (typed even when `rows` is
+/// empty).
+fn typed_column<const N: usize>(rows: &[[Value; N]], i: usize, kind: Kind) -> Column {
+    match kind {
+        Kind::Bytes => Column::Bytes(
+            rows.iter()
+                .map(|r| match &r[i] {
+                    Value::Bytes(b) => b.clone(),
+                    _ => Vec::new(),
+                })
+                .collect(),
+        ),
+        Kind::Int => Column::Int(
+            rows.iter()
+                .map(|r| match &r[i] {
+                    Value::Int(v) => Some(*v),
+                    Value::OptInt(v) => *v,
+                    _ => None,
+                })
+                .collect(),
+        ),
+        Kind::Text => Column::Text(
+            rows.iter()
+                .map(|r| match &r[i] {
+                    Value::Text(s) => Some(s.clone()),
+                    Value::OptText(s) => s.clone(),
+                    _ => None,
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// The columns of `rows`, typed by `kinds`.
+fn typed_columns<const N: usize>(rows: &[[Value; N]], kinds: [Kind; N]) -> Vec<Column> {
+    kinds
+        .iter()
+        .enumerate()
+        .map(|(i, k)| typed_column(rows, i, *k))
+        .collect()
+}
+
+use Kind::{Bytes as B, Int as I, Text as T};
+/// The types of [`crate::rows::notification_values`]' columns.
+const NOTIFICATION_KINDS: [Kind; 13] = [T, T, T, T, T, I, T, T, T, T, T, B, T];
+/// The types of [`crate::rows::record_values`]' columns.
+const ORDER_KINDS: [Kind; 22] = [
+    T, T, I, I, T, T, T, T, T, T, T, T, T, I, I, I, I, I, T, T, I, I,
+];
+/// The types of an outbox row's columns.
+const OUTBOX_KINDS: [Kind; 7] = [T, T, T, T, T, T, I];
+/// The types of a claim's columns.
+const CLAIM_KINDS: [Kind; 2] = [T, T];
+
 fn column<const N: usize>(rows: &[[Value; N]], i: usize) -> Column {
     match rows.first().map(|r| &r[i]) {
         Some(Value::Bytes(_)) => Column::Bytes(
@@ -254,5 +320,41 @@ impl Batch for PgBatch<'_> {
         }
         let q = sqlx::query(CLAIM_CHECKOUTS_UNNEST);
         self.execute(bind_columns(q, columns(claims))).await
+    }
+
+    /// One statement, one round trip: [`WRITE_BATCH`].
+    async fn write(&mut self, w: Writes<'_>) -> Result<Vec<i64>, StoreError> {
+        if w.history.len() != w.outbox.len() {
+            return Err(StoreError::corrupt(
+                "outbox",
+                "id",
+                format!(
+                    "{} history rows, {} events",
+                    w.history.len(),
+                    w.outbox.len()
+                ),
+            ));
+        }
+        let mut all = typed_columns(w.notifications, NOTIFICATION_KINDS);
+        all.extend(typed_columns(w.orders, ORDER_KINDS));
+        // An outbox row holds its history row's five values first.
+        all.extend(typed_columns(w.outbox, OUTBOX_KINDS));
+        all.extend(typed_columns(w.claims, CLAIM_KINDS));
+        let row = bind_columns(sqlx::query(WRITE_BATCH), all)
+            .fetch_one(&mut *self.conn)
+            .await
+            .map_err(|e| StoreError::sqlx(self.ctx, e))?;
+        let ids: Vec<i64> = row
+            .try_get("ids")
+            .map_err(|e| StoreError::corrupt("notifications", "id", e.to_string()))?;
+        if ids.len() == w.notifications.len() {
+            Ok(ids)
+        } else {
+            Err(StoreError::corrupt(
+                "notifications",
+                "id",
+                format!("{} ids for {} rows", ids.len(), w.notifications.len()),
+            ))
+        }
     }
 }

@@ -33,7 +33,7 @@ use crate::Store;
 use crate::db::{SqlxSqlite, Tx};
 use crate::model::{HistoryRow, Source};
 use crate::rows::{notification_values, record_values, step_row, step_values};
-use crate::script::Batch;
+use crate::script::{Batch, Writes};
 use crate::sqlite_writer::Rusqlite;
 use crate::testing::TempPgDatabase;
 
@@ -486,6 +486,114 @@ fn steps_read_back_equal_through_every_codec() {
                 })
                 .collect();
             prop_assert_eq!(got, want_events);
+        }
+    });
+    dbs.drop_pg();
+}
+
+/// One order of a generated batch: its final record, the call recorded
+/// for it, its steps, and whether it claims a checkout.
+type BatchOrder = (
+    MerchantRecord,
+    Notice,
+    Vec<(Step, Source)>,
+    Option<(SendId, Money)>,
+);
+
+#[test]
+fn batch_writes_read_back_equal_through_every_codec() {
+    // `Batch::write`: one statement on PostgreSQL, the separate writes on
+    // SQLite; every table read back.
+    let dbs = Dbs::new("batch_writes_read_back_equal_through_every_codec");
+    let order = (
+        record(),
+        notice(),
+        steps(),
+        proptest::option::of((sendid(), money())),
+    );
+    proptest!(config(), |(orders in proptest::collection::vec(order, 1..4),
+                          raw in proptest::collection::vec(any::<u8>(), 0..64),
+                          w in sqlite_codec(), r in sqlite_codec())| {
+        let mut orders: Vec<BatchOrder> = orders;
+        orders.sort_by(|a, b| a.0.order_no().cmp(b.0.order_no()));
+        orders.dedup_by(|a, b| a.0.order_no() == b.0.order_no());
+        for (w, r) in pairs(&dbs, (w, r)) {
+            let store = dbs.store(w).expect("store");
+            let mut notifications = Vec::new();
+            let mut history = Vec::new();
+            let mut outbox = Vec::new();
+            let mut claims = Vec::new();
+            let mut checkouts = Vec::new();
+            for (record, notice, steps, claim) in &orders {
+                let mut notice = notice.clone();
+                notice.order_no = record.order_no().clone();
+                let effect = on_notification(None, None, &notice, UnknownSendId::Apply).effect;
+                notifications.push(notification_values(&notice, &raw, None, &effect, None));
+                for (step, source) in steps {
+                    let (h, o) = step_values(record, step, *source);
+                    history.push(h);
+                    outbox.push(o);
+                }
+                if let Some((sendid, money)) = claim {
+                    let sendid = SendId::parse(&format!("{:.20}{}", sendid.as_str(), rand_suffix()))
+                        .unwrap_or_else(|_| sendid.clone());
+                    let c = Checkout::new(sendid.clone(), *money, zeus_carrier_core::Carrier::Docomo,
+                        record.first_seen_at());
+                    dbs.rt.block_on(store.save_checkout(&c)).expect("save checkout");
+                    claims.push([record.order_no().as_str().into(), sendid.as_str().into()]);
+                    checkouts.push((c, record.order_no().clone()));
+                }
+            }
+            let keys: Vec<&str> = orders.iter().map(|o| o.0.order_no().as_str()).collect();
+            let history_before = in_codec!(dbs, r, |b| b.histories(&keys).await)
+                .expect("history before").len();
+            let events_before = dbs.rt.block_on(store.poll_outbox(0, 1_000_000)).expect("poll").len();
+            let order_rows: Vec<_> = orders.iter().map(|o| record_values(&o.0)).collect();
+            let ids = in_codec!(dbs, w, |b| b.write(Writes {
+                notifications: &notifications,
+                orders: &order_rows,
+                history: &history,
+                outbox: &outbox,
+                claims: &claims,
+            }).await).expect("write");
+            prop_assert_eq!(ids.len(), orders.len());
+            prop_assert!(ids.windows(2).all(|p| p[0] < p[1]), "ids increase: {:?}", ids);
+            // Records.
+            let mut back = in_codec!(dbs, r, |b| b.records(&keys).await).expect("records");
+            back.sort_by(|a, b| a.order_no().cmp(b.order_no()));
+            let want: Vec<MerchantRecord> = orders.iter().map(|o| o.0.clone()).collect();
+            prop_assert_eq!(&back, &want, "written with {:?}, read with {:?}", w, r);
+            // Notifications, by id, in order.
+            for (id, (record, _, _, _)) in ids.iter().zip(&orders) {
+                let stored = dbs.rt.block_on(store.notifications(record.order_no())).expect("read");
+                let n = stored.iter().find(|n| n.id == *id).expect("notification row");
+                prop_assert_eq!(&n.order_no, record.order_no());
+                prop_assert_eq!(&n.raw_query, &raw);
+            }
+            // History rows and outbox events, in the batch's order.
+            let new_history: Vec<(OrderNo, HistoryRow)> =
+                in_codec!(dbs, r, |b| b.histories(&keys).await).expect("history")
+                    .into_iter().skip(history_before).collect();
+            let want_history: Vec<(OrderNo, HistoryRow)> = orders.iter()
+                .flat_map(|(rec, _, steps, _)| steps.iter()
+                    .map(|(s, src)| (rec.order_no().clone(), step_row(s, *src))))
+                .collect();
+            // Histories come back grouped by order; the batch is sorted by order too.
+            if history_before == 0 {
+                prop_assert_eq!(&new_history, &want_history);
+            }
+            let events = dbs.rt.block_on(store.poll_outbox(0, 1_000_000)).expect("poll");
+            let got: Vec<_> = events[events_before..].iter()
+                .map(|e| (e.order_no.clone(), e.from, e.to, e.source, e.at)).collect();
+            let want_events: Vec<_> = want_history.iter()
+                .map(|(o, h)| (o.clone(), h.from, h.to, h.source, h.at)).collect();
+            prop_assert_eq!(got, want_events);
+            // Claims.
+            for (c, order_no) in &checkouts {
+                let found = dbs.rt.block_on(store.find_checkout(&c.sendid)).expect("find")
+                    .expect("checkout");
+                prop_assert_eq!(found.order_no.as_ref(), Some(order_no));
+            }
         }
     });
     dbs.drop_pg();

@@ -146,6 +146,57 @@ pub(crate) const INSERT_STEPS_UNNEST: &str = "WITH s AS (SELECT * FROM unnest($1
      OVERRIDING SYSTEM VALUE SELECT oid, order_no, at, from_status, to_status, source, sendid, \
      money FROM s";
 
+/// A whole batch's writes in one statement (PostgreSQL): reserves the
+/// notification, history and outbox ids (each table's ids sorted and
+/// given to its rows in the batch's order, so they increase in arrival
+/// order), inserts the notification rows, upserts the orders, inserts the
+/// history rows and outbox events, claims the checkouts; returns the
+/// notification ids in order. Binds, as arrays: `$1`–`$13` the 13
+/// columns of [`notification_values`], `$14`–`$35` the 22 of
+/// [`record_values`], `$36`–`$42` the 7 of an outbox row (the first 5
+/// are the history row's), `$43`–`$44` the claims' order numbers and
+/// `sendid`s. The sub-statements see one snapshot and touch different
+/// rows; the foreign keys of new history rows to new orders are checked
+/// at the end of the statement.
+#[cfg(feature = "postgres")]
+pub(crate) const WRITE_BATCH: &str = concat!(
+    "WITH n AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], \
+     $5::text[], $6::int8[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], \
+     $12::bytea[], $13::text[]) WITH ORDINALITY AS n(order_no, reported_status, status_before, \
+     effect, integrity_flag, money, carrier, clientip, sendid, sendpoint, error_code, raw_query, \
+     received_at, i)), \
+     s AS (SELECT * FROM unnest($36::text[], $37::text[], $38::text[], $39::text[], \
+     $40::text[], $41::text[], $42::int8[]) WITH ORDINALITY AS s(order_no, at, from_status, \
+     to_status, source, sendid, money, i)), \
+     nid AS (SELECT array_agg(v ORDER BY v) AS ids FROM (SELECT \
+     nextval(pg_get_serial_sequence('notifications', 'id')) AS v FROM n) AS g), \
+     hid AS (SELECT array_agg(v ORDER BY v) AS ids FROM (SELECT \
+     nextval(pg_get_serial_sequence('order_history', 'id')) AS v FROM s) AS g), \
+     oid AS (SELECT array_agg(v ORDER BY v) AS ids FROM (SELECT \
+     nextval(pg_get_serial_sequence('outbox', 'id')) AS v FROM s) AS g), \
+     ins_n AS (INSERT INTO notifications (id, order_no, reported_status, status_before, effect, \
+     integrity_flag, money, carrier, clientip, sendid, sendpoint, error_code, raw_query, \
+     received_at) OVERRIDING SYSTEM VALUE SELECT nid.ids[n.i], n.order_no, n.reported_status, \
+     n.status_before, n.effect, n.integrity_flag, n.money, n.carrier, n.clientip, n.sendid, \
+     n.sendpoint, n.error_code, n.raw_query, n.received_at FROM n, nid), \
+     ins_o AS (INSERT INTO orders (",
+    order_columns!(),
+    ") SELECT * FROM unnest($14::text[], $15::text[], $16::int8[], $17::int8[], $18::text[], \
+     $19::text[], $20::text[], $21::text[], $22::text[], $23::text[], $24::text[], $25::text[], \
+     $26::text[], $27::int8[], $28::int8[], $29::int8[], $30::int8[], $31::int8[], \
+     $32::text[], $33::text[], $34::int8[], $35::int8[])",
+    order_conflict!(),
+    "), ins_h AS (INSERT INTO order_history (id, order_no, at, from_status, to_status, source) \
+     OVERRIDING SYSTEM VALUE SELECT hid.ids[s.i], s.order_no, s.at, s.from_status, s.to_status, \
+     s.source FROM s, hid), \
+     ins_e AS (INSERT INTO outbox (id, order_no, at, from_status, to_status, source, sendid, \
+     money) OVERRIDING SYSTEM VALUE SELECT oid.ids[s.i], s.order_no, s.at, s.from_status, \
+     s.to_status, s.source, s.sendid, s.money FROM s, oid), \
+     claim AS (UPDATE checkouts c SET order_no = u.o FROM unnest($43::text[], $44::text[]) \
+     AS u(o, s) WHERE c.sendid = u.s AND c.order_no IS NULL) \
+     SELECT coalesce(nid.ids, '{}') AS ids FROM nid"
+);
+
 /// Claims of checkouts: order numbers and `sendid`s as arrays
 /// (PostgreSQL).
 #[cfg(feature = "postgres")]

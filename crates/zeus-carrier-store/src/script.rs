@@ -28,7 +28,8 @@
 //! cheaply (SQLite, in process), just [`Statements`] (run a statement,
 //! read rows by column name), which gets [`Batch`] for free, one
 //! statement per row. PostgreSQL implements [`Batch`] itself with arrays:
-//! one statement per table per batch (`src/pg.rs`).
+//! one statement per table for the reads, and the whole of a batch's
+//! writes as one statement ([`Batch::write`]; `src/pg.rs`).
 
 use std::collections::HashMap;
 
@@ -69,6 +70,23 @@ pub(crate) type OutboxRow = [Value; 7];
 /// A checkout claim: the order, the `sendid` ([`CLAIM_CHECKOUT`]).
 pub(crate) type ClaimRow = [Value; 2];
 
+/// Everything a batch writes, each table's rows in the order the script
+/// produced them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Writes<'a> {
+    /// Notification rows, one per call.
+    pub(crate) notifications: &'a [NotificationRow],
+    /// The final row of every order the batch touched.
+    pub(crate) orders: &'a [OrderRow],
+    /// History rows, one per accepted step.
+    pub(crate) history: &'a [HistoryValues],
+    /// Outbox events, one per accepted step (the history row's values
+    /// first).
+    pub(crate) outbox: &'a [OutboxRow],
+    /// Checkout claims.
+    pub(crate) claims: &'a [ClaimRow],
+}
+
 /// What one transaction of a backend must do for the recording script:
 /// set-shaped reads and writes, each taking everything a batch needs at
 /// once. Every method runs inside the caller's transaction.
@@ -106,6 +124,24 @@ pub(crate) trait Batch {
     /// Binds each checkout not yet bound to the order (one checkout, one
     /// order).
     async fn claim_checkouts(&mut self, claims: &[ClaimRow]) -> Result<(), StoreError>;
+    /// Writes a batch: the notification rows (returning their ids, in
+    /// order, increasing), the orders, the steps, the claims. By default
+    /// the methods above one after the other; a backend whose statements
+    /// are round trips may do it all at once (PostgreSQL: `src/pg.rs`).
+    async fn write(&mut self, w: Writes<'_>) -> Result<Vec<i64>, StoreError> {
+        self.prepare(w.notifications.len(), w.history.len()).await?;
+        let ids = self.insert_notifications(w.notifications).await?;
+        if !w.orders.is_empty() {
+            self.save_records(w.orders).await?;
+        }
+        if !w.history.is_empty() {
+            self.append_steps(w.history, w.outbox).await?;
+        }
+        if !w.claims.is_empty() {
+            self.claim_checkouts(w.claims).await?;
+        }
+        Ok(ids)
+    }
 }
 
 /// One statement at a time, for a driver where that is cheap (SQLite in
@@ -309,21 +345,19 @@ pub(crate) async fn record_batch<B: Batch>(
     }
 
     // 3. Write.
-    b.prepare(notifications.len(), history_rows.len()).await?;
-    let ids = b.insert_notifications(&notifications).await?;
     let order_rows: Vec<OrderRow> = touched
         .iter()
         .filter_map(|o| records.get(o).map(record_values))
         .collect();
-    if !order_rows.is_empty() {
-        b.save_records(&order_rows).await?;
-    }
-    if !history_rows.is_empty() {
-        b.append_steps(&history_rows, &outbox_rows).await?;
-    }
-    if !claims.is_empty() {
-        b.claim_checkouts(&claims).await?;
-    }
+    let ids = b
+        .write(Writes {
+            notifications: &notifications,
+            orders: &order_rows,
+            history: &history_rows,
+            outbox: &outbox_rows,
+            claims: &claims,
+        })
+        .await?;
     if ids.len() != answers.len() {
         return Err(StoreError::corrupt(
             "notifications",
