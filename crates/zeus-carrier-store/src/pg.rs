@@ -54,7 +54,6 @@ enum Column {
     Bytes(Vec<Vec<u8>>),
 }
 
-/// The `i`-th column of `rows` (non-empty), typed by its values.
 /// The type of an array parameter.
 #[derive(Clone, Copy)]
 enum Kind {
@@ -117,38 +116,17 @@ const OUTBOX_KINDS: [Kind; 7] = [T, T, T, T, T, T, I];
 /// The types of a claim's columns.
 const CLAIM_KINDS: [Kind; 2] = [T, T];
 
+/// Column `i` of `rows`, typed by its first row's value (text when
+/// `rows` is empty).
 fn column<const N: usize>(rows: &[[Value; N]], i: usize) -> Column {
-    match rows.first().map(|r| &r[i]) {
-        Some(Value::Bytes(_)) => Column::Bytes(
-            rows.iter()
-                .map(|r| match &r[i] {
-                    Value::Bytes(b) => b.clone(),
-                    _ => Vec::new(),
-                })
-                .collect(),
-        ),
-        Some(Value::Int(_) | Value::OptInt(_)) => Column::Int(
-            rows.iter()
-                .map(|r| match &r[i] {
-                    Value::Int(v) => Some(*v),
-                    Value::OptInt(v) => *v,
-                    _ => None,
-                })
-                .collect(),
-        ),
-        _ => Column::Text(
-            rows.iter()
-                .map(|r| match &r[i] {
-                    Value::Text(s) => Some(s.clone()),
-                    Value::OptText(s) => s.clone(),
-                    _ => None,
-                })
-                .collect(),
-        ),
-    }
+    let kind = match rows.first().map(|r| &r[i]) {
+        Some(Value::Bytes(_)) => Kind::Bytes,
+        Some(Value::Int(_) | Value::OptInt(_)) => Kind::Int,
+        _ => Kind::Text,
+    };
+    typed_column(rows, i, kind)
 }
 
-/// Binds `columns` in order.
 fn bind_columns<'q>(
     mut q: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
     columns: Vec<Column>,
