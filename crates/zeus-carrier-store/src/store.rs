@@ -59,8 +59,10 @@ impl Store {
     /// - `postgres://…` or `postgresql://…`.
     ///
     /// It starts the group-commit writer of [`Store::record_notification`]:
-    /// for a SQLite file a thread of its own (stopped by [`Store::close`]
-    /// or when the last clone is dropped); for an in-memory SQLite database
+    /// for a SQLite file a thread of its own with its own connection, which
+    /// keeps up to 64 MiB of the file's pages in memory (stopped by
+    /// [`Store::close`] or when the last clone is dropped); for an
+    /// in-memory SQLite database
     /// or PostgreSQL, tasks on the current tokio runtime: use the store
     /// where that runtime runs (a current-thread runtime runs them only
     /// inside its `block_on`). If the writer is gone, calls record on
