@@ -16,8 +16,9 @@ use std::time::Duration;
 
 use axum::http::{HeaderMap, StatusCode};
 
-/// The IP code of the tests' merchant (the sandbox's default).
-pub const CLIENTIP: &str = "1234567890";
+/// The IP code of the tests' merchant (the sandbox's default), and a CGI
+/// query for an order reporting a status with it.
+pub use zeus_carrier_testkit::{CLIENTIP, cgi_query};
 
 use zeus_carrier_store::testing::TempPgDatabase;
 pub use zeus_carrier_store::testing::{PG_URL_VAR, skip_pg};
@@ -117,18 +118,6 @@ impl TestDb {
     }
 }
 
-/// A CGI query for `order_no` reporting `status` with the merchant's IP
-/// code, plus `extra`.
-pub fn cgi_query(order_no: &str, status: &str, extra: &[(&str, &str)]) -> String {
-    let mut pairs = vec![
-        ("clientip", CLIENTIP),
-        ("order_no", order_no),
-        ("status", status),
-    ];
-    pairs.extend_from_slice(extra);
-    serde_urlencoded::to_string(pairs).expect("query")
-}
-
 /// A response read whole.
 pub struct Reply {
     /// The HTTP status.
@@ -162,31 +151,12 @@ pub async fn oneshot(
     uri: &str,
     body: Option<(&str, Vec<u8>)>,
 ) -> Reply {
-    use tower::ServiceExt as _;
-    let peer: std::net::SocketAddr = peer.parse().expect("peer");
-    let req = axum::http::Request::builder().method(method).uri(uri);
-    let req = match body {
-        Some((ct, b)) => req
-            .header("content-type", ct)
-            .body(axum::body::Body::from(b)),
-        None => req.body(axum::body::Body::empty()),
-    }
-    .expect("request");
-    let app = router
-        .clone()
-        .layer(axum::extract::connect_info::MockConnectInfo(peer));
-    let resp = within(Duration::from_secs(30), app.oneshot(req))
-        .await
-        .expect("infallible");
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let body = axum::body::to_bytes(resp.into_body(), 16 * 1024 * 1024)
-        .await
-        .expect("body");
+    let (status, body, headers) =
+        zeus_carrier_testkit::router::oneshot(router, peer, method, uri, &[], body).await;
     Reply {
         status,
         headers,
-        body: body.to_vec(),
+        body,
     }
 }
 

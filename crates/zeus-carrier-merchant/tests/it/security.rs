@@ -2,9 +2,6 @@
 //! proxy, signed amounts checked at every status, nothing echoed by the
 //! public 503 (R-CG-5, R-SL-5, INTERFACES v3 §3).
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use axum::http::StatusCode;
 use zeus_carrier_core::merchant::{FlagKind, ReconcileReason};
 use zeus_carrier_core::secure_link::Zkey;
@@ -15,6 +12,7 @@ use zeus_carrier_merchant::{
     Merchant, MerchantConfig, MerchantConfigBuilder, Receiver, callback_router,
 };
 use zeus_carrier_store::Store;
+use zeus_carrier_testkit::LogCapture;
 
 use crate::cgi_support::{CLIENTIP, TestDb, cgi_query, get, oneshot, ono};
 use crate::support::order_request;
@@ -22,36 +20,6 @@ use crate::support::order_request;
 const PATH: &str = "/zeus/carrier/callback";
 /// A reverse proxy on the merchant's own host.
 const SAME_HOST_PROXY: &str = "127.0.0.1:40000";
-
-/// A log sink that keeps everything written.
-#[derive(Clone, Default)]
-struct LogCapture(Arc<Mutex<Vec<u8>>>);
-
-impl LogCapture {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().expect("log lock")).into_owned()
-    }
-
-    fn subscriber(&self) -> impl tracing::Subscriber + Send + Sync + use<> {
-        let sink = self.clone();
-        tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_writer(move || sink.clone())
-            .finish()
-    }
-}
-
-impl Write for LogCapture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("log lock").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 /// The real gateway and the contract's addresses as the allowlist.
 fn real_gateway() -> MerchantConfigBuilder {
