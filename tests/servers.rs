@@ -46,6 +46,30 @@ fn zeus_command(args: &[&str]) -> Command {
     cmd
 }
 
+/// `serve` on `db` with both faces on loopback ports, the tests' IP code
+/// and zkey, then `extra` flags.
+fn serve_command(db: &str, extra: &[&str]) -> Command {
+    let mut args = vec![
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--operator-listen",
+        "127.0.0.1:0",
+        "--db",
+        db,
+        "--clientip",
+        "1234567890",
+        "--zkey",
+        "k",
+    ];
+    args.extend_from_slice(extra);
+    zeus_command(&args)
+}
+
+/// The flags for the default (real) gateway: its allowlist must be stated
+/// (INTERFACES v3 §3).
+const REAL_GATEWAY: &[&str] = &["--allow-ip", "127.0.0.1/32"];
+
 #[test]
 fn interfaces_1_sandbox_prints_its_port_answers_and_exits_0_on_sigterm() {
     let mut sandbox = Running::start(zeus_command(&[
@@ -111,21 +135,7 @@ fn interfaces_3_serve_has_two_faces_and_generates_its_operator_token_once() {
     let db = format!("sqlite://{}", db_file.display());
     let token_file = dir.path().join("merchant.db.operator-token");
     let start = || {
-        let mut cmd = zeus_command(&[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--operator-listen",
-            "127.0.0.1:0",
-            "--db",
-            &db,
-            "--clientip",
-            "1234567890",
-            "--zkey",
-            "k",
-            "--allow-ip",
-            "127.0.0.1/32",
-        ]);
+        let mut cmd = serve_command(&db, REAL_GATEWAY);
         cmd.env_remove("ZEUS_CARRIER_OPERATOR_TOKEN");
         Running::start(cmd)
     };
@@ -197,23 +207,7 @@ fn interfaces_3_serve_has_two_faces_and_generates_its_operator_token_once() {
 fn interfaces_3_sigterm_ends_serve_within_15_s_with_stalled_clients_connected() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let db = format!("sqlite://{}", dir.path().join("merchant.db").display());
-    let mut cmd = zeus_command(&[
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--operator-listen",
-        "127.0.0.1:0",
-        "--db",
-        &db,
-        "--clientip",
-        "1234567890",
-        "--zkey",
-        "k",
-        // The default (real) gateway needs its allowlist stated
-        // (INTERFACES v3 §3).
-        "--allow-ip",
-        "127.0.0.1/32",
-    ]);
+    let mut cmd = serve_command(&db, REAL_GATEWAY);
     cmd.env("ZEUS_CARRIER_OPERATOR_TOKEN", "servers-operator-token-0123");
     let mut serve = Running::start(cmd);
     let public = serve.listening_url();
@@ -245,23 +239,7 @@ fn interfaces_3_sigterm_ends_serve_within_15_s_with_stalled_clients_connected() 
 fn interfaces_1_serve_prints_its_port_answers_and_exits_0_on_sigterm() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let db = format!("sqlite://{}", dir.path().join("merchant.db").display());
-    let mut cmd = zeus_command(&[
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--operator-listen",
-        "127.0.0.1:0",
-        "--db",
-        &db,
-        "--clientip",
-        "1234567890",
-        "--zkey",
-        "k",
-        // The default (real) gateway needs its allowlist stated
-        // (INTERFACES v3 §3).
-        "--allow-ip",
-        "127.0.0.1/32",
-    ]);
+    let mut cmd = serve_command(&db, REAL_GATEWAY);
     cmd.env("ZEUS_CARRIER_OPERATOR_TOKEN", "servers-operator-token-0123");
     let mut serve = Running::start(cmd);
     let url = serve.listening_url();
@@ -318,25 +296,9 @@ fn http_exchange(base: &str, method: &str, path: &str, headers: &str) -> (u16, S
 /// [`OPERATOR_TOKEN`].
 fn serve_with(dir: &std::path::Path, extra: &[&str]) -> (Running, String, String) {
     let db = format!("sqlite://{}", dir.join("merchant.db").display());
-    let mut args = vec![
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--operator-listen",
-        "127.0.0.1:0",
-        "--db",
-        &db,
-        "--clientip",
-        "1234567890",
-        "--zkey",
-        "k",
-        "--gateway-url",
-        "http://127.0.0.1:9",
-        "--charset",
-        "utf8",
-    ];
+    let mut args = vec!["--gateway-url", "http://127.0.0.1:9", "--charset", "utf8"];
     args.extend_from_slice(extra);
-    let mut cmd = zeus_command(&args);
+    let mut cmd = serve_command(&db, &args);
     cmd.env("ZEUS_CARRIER_OPERATOR_TOKEN", OPERATOR_TOKEN);
     let mut serve = Running::start(cmd);
     let public = serve.listening_url();
@@ -359,22 +321,8 @@ fn interfaces_3_r_cg_5_serve_without_allow_ip_for_a_real_gateway_exits_2() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let db_file = dir.path().join("merchant.db");
     let db = format!("sqlite://{}", db_file.display());
-    let args = [
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--operator-listen",
-        "127.0.0.1:0",
-        "--db",
-        &db,
-        "--clientip",
-        "1234567890",
-        "--zkey",
-        "k",
-        "--gateway-url",
-        "https://gateway.example",
-    ];
-    let out = zeus_command(&args)
+    let real = ["--gateway-url", "https://gateway.example"];
+    let out = serve_command(&db, &real)
         .env("ZEUS_CARRIER_OPERATOR_TOKEN", OPERATOR_TOKEN)
         .stdin(std::process::Stdio::null())
         .output()
@@ -390,9 +338,9 @@ fn interfaces_3_r_cg_5_serve_without_allow_ip_for_a_real_gateway_exits_2() {
     assert!(!stdout.contains("listening on"), "serve started: {stdout}");
     assert!(!db_file.exists(), "the database was not touched");
     // With the gateway's addresses stated, the same command starts.
-    let mut with_allow = args.to_vec();
+    let mut with_allow = real.to_vec();
     with_allow.extend(["--allow-ip", "192.0.2.0/28"]);
-    let mut cmd = zeus_command(&with_allow);
+    let mut cmd = serve_command(&db, &with_allow);
     cmd.env("ZEUS_CARRIER_OPERATOR_TOKEN", OPERATOR_TOKEN);
     let mut serve = Running::start(cmd);
     let public = serve.listening_url();
