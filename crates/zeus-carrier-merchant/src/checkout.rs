@@ -57,7 +57,7 @@ pub enum CheckoutError {
     #[error("order request invalid: {0}")]
     Invalid(Violations),
     /// The `sendid` is already saved with another amount or carrier.
-    #[error("sendid {sendid:?} is already used by a checkout with another amount or carrier")]
+    #[error("sendid \"{sendid}\" is already used by a checkout with another amount or carrier")]
     SendIdInUse {
         /// The `sendid`.
         sendid: SendId,

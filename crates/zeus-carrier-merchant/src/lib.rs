@@ -9,9 +9,8 @@
 //! | [`Merchant::settle`], [`Merchant::cancel`] | the per-order operation lock (across every instance sharing the database), the pre-check (nothing is sent when the gateway would refuse), a durable "in flight" mark, one Secure Link call, the record of the outcome and the reconciliation mark on `unknown` or on a store failure |
 //! | [`Merchant::outbox`] | an [`Outbox`] consumer: at-least-once delivery of every accepted transition, with its `sendid`, deduplicated by event id |
 //! | [`Merchant::order`], [`Merchant::deadlines`], [`Merchant::clear_reconciliation`] | the merchant's record and what needs doing |
-//!
 //! | [`Merchant::receiver`] | the durable CGI [`Receiver`] (SPEC §9): allowlist, trusted proxies, parsing through the core, signature, the checkout policy, `successok` only after the store committed; [`Receiver::answer_http`] serves it on any HTTP stack |
-//! | `Merchant::public_router`, `Merchant::operator_router` | (feature `axum`) the callback route, and the operator JSON API behind a bearer token ([`operator`]) |
+//! | `callback_router(merchant.receiver())`, `Merchant::operator_router`, `Merchant::staff_router` | (feature `axum`) the callback route (serve it with `into_make_service_with_connect_info::<SocketAddr>()`: without the peer address every call is refused, 403), the operator JSON API and the staff's page behind a bearer token ([`operator`]) |
 //!
 //! Everything is built from one checked [`MerchantConfig`]: a shop states
 //! each setting once (its IP code, key, gateway, allowlist, charset,

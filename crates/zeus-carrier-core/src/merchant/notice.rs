@@ -143,7 +143,7 @@ impl Checkout {
 #[non_exhaustive]
 pub enum Flag {
     /// `carrier_type` differs from the checkout's.
-    #[error("carrier mismatch for sendid {sendid:?}: checkout {} but call {}", checkout.code(), call.code())]
+    #[error("carrier mismatch for sendid \"{sendid}\": checkout {} but call {}", checkout.code(), call.code())]
     CarrierMismatch {
         /// The checkout's `sendid`.
         sendid: SendId,
@@ -154,7 +154,7 @@ pub enum Flag {
     },
     /// `money` disagrees with the checkout's ([`amount_agrees`]).
     #[error(
-        "money mismatch for sendid {sendid:?}: checkout {checkout} yen but call {call} yen with status {}",
+        "money mismatch for sendid \"{sendid}\": checkout {checkout} yen but call {call} yen with status {}",
         status.code()
     )]
     MoneyMismatch {
@@ -169,7 +169,7 @@ pub enum Flag {
     },
     /// The checkout was already used by another order: a replayed order
     /// form (one checkout, one order).
-    #[error("sendid {sendid:?} was already used by order {used_by}: one checkout, one order")]
+    #[error("sendid \"{sendid}\" was already used by order {used_by}: one checkout, one order")]
     CheckoutUsed {
         /// The checkout's `sendid`.
         sendid: SendId,
@@ -180,12 +180,21 @@ pub enum Flag {
     /// none), and this merchant issues its checkouts
     /// ([`UnknownSendId::Flag`]).
     #[error(
-        "no checkout saved for sendid {sendid:?}: this merchant issues its checkouts, so the call is not applied"
+        "{}: this merchant issues its checkouts, so the call is not applied",
+        no_checkout_subject(sendid.as_ref())
     )]
     NoCheckout {
         /// The call's `sendid`, when it carried one.
         sendid: Option<SendId>,
     },
+}
+
+/// What [`Flag::NoCheckout`] names: the `sendid`, or its absence.
+fn no_checkout_subject(sendid: Option<&SendId>) -> String {
+    match sendid {
+        Some(s) => format!("no checkout saved for sendid \"{s}\""),
+        None => "the call carries no sendid".to_owned(),
+    }
 }
 
 impl Flag {
