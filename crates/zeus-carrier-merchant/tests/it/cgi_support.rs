@@ -15,3 +15,15 @@ pub(crate) fn ono(s: &str) -> zeus_carrier_core::values::OrderNo {
 pub(crate) fn sid(s: &str) -> zeus_carrier_core::values::SendId {
     zeus_carrier_core::values::SendId::parse(s).unwrap_or_else(|e| panic!("{s:?}: {e}"))
 }
+
+/// The order `order_no` as `store` holds it; panics when there is none.
+pub(crate) async fn stored(
+    store: &zeus_carrier_store::Store,
+    order_no: &str,
+) -> zeus_carrier_store::MerchantOrder {
+    store
+        .get_order(&ono(order_no))
+        .await
+        .expect("read")
+        .unwrap_or_else(|| panic!("order {order_no} is stored"))
+}

@@ -21,7 +21,7 @@ use zeus_carrier_merchant::{
 };
 use zeus_carrier_store::Store;
 
-use crate::cgi_support::{CLIENTIP, TestDb, at, cgi_query, get, oneshot, ono, sid};
+use crate::cgi_support::{CLIENTIP, TestDb, at, cgi_query, get, oneshot, ono, sid, stored};
 
 const PATH: &str = "/zeus/carrier/callback";
 const LOCAL: &str = "127.0.0.1:40000";
@@ -92,11 +92,7 @@ async fn r_cg_1_successok_after_the_notification_is_stored() {
     )
     .await;
     assert_eq!((s, body.as_str()), (StatusCode::OK, "successok"));
-    let o = store
-        .get_order(&ono("ORD-1"))
-        .await
-        .expect("read")
-        .expect("stored");
+    let o = stored(&store, "ORD-1").await;
     assert_eq!(
         (o.status(), o.money().map(|m| m.yen()), o.record().carrier()),
         (Status::Authorized, Some(1000), Some(Carrier::Docomo))
@@ -206,11 +202,7 @@ async fn r_cg_4_a_late_call_is_recorded_without_moving_the_order() {
             "{status}"
         );
     }
-    let o = store
-        .get_order(&ono("ORD-LATE"))
-        .await
-        .expect("read")
-        .expect("stored");
+    let o = stored(&store, "ORD-LATE").await;
     assert_eq!(o.status(), Status::Completed);
     // The resent 03 was already notified: a duplicate (R-CG-3), not stale.
     let c = o.counters();
@@ -390,11 +382,7 @@ async fn signed_sendpoint_bad_signature_is_400_and_a_good_one_is_accepted() {
     assert_eq!(store.get_order(&ono("ORD-SIG")).await.expect("read"), None);
     let (s, body) = get(&r, LOCAL, &with(&good, "1000")).await;
     assert_eq!((s, body.as_str()), (StatusCode::OK, "successok"));
-    let o = store
-        .get_order(&ono("ORD-SIG"))
-        .await
-        .expect("read")
-        .expect("applied");
+    let o = stored(&store, "ORD-SIG").await;
     assert_eq!(o.status(), Status::Authorized);
 }
 
@@ -420,11 +408,7 @@ async fn integrity_a_call_disagreeing_with_the_checkout_is_stored_flagged_not_ap
         (StatusCode::OK, "successok"),
         "stored, so acknowledged"
     );
-    let o = store
-        .get_order(&ono("ORD-INT"))
-        .await
-        .expect("read")
-        .expect("stored");
+    let o = stored(&store, "ORD-INT").await;
     assert_eq!(o.status(), Status::Authorized, "not applied");
     assert_eq!(o.counters().flagged, 1);
     assert_eq!(
@@ -437,11 +421,7 @@ async fn integrity_a_call_disagreeing_with_the_checkout_is_stored_flagged_not_ap
     // merchant's settle).
     let (s, body) = get(&r, LOCAL, &call("07", "800")).await;
     assert_eq!((s, body.as_str()), (StatusCode::OK, "successok"));
-    let o = store
-        .get_order(&ono("ORD-INT"))
-        .await
-        .expect("read")
-        .expect("stored");
+    let o = stored(&store, "ORD-INT").await;
     assert_eq!(
         (o.status(), o.money().map(|m| m.yen()), o.counters().flagged),
         (Status::Authorized, Some(1000), 2)
@@ -461,11 +441,7 @@ async fn integrity_a_call_disagreeing_with_the_checkout_is_stored_flagged_not_ap
         .expect("settle in flight");
     let (s, _) = get(&r, LOCAL, &call("07", "800")).await;
     assert_eq!(s, StatusCode::OK);
-    let o = store
-        .get_order(&ono("ORD-INT"))
-        .await
-        .expect("read")
-        .expect("stored");
+    let o = stored(&store, "ORD-INT").await;
     assert_eq!(
         (o.status(), o.money().map(|m| m.yen())),
         (Status::Completed, Some(800))
@@ -503,11 +479,7 @@ async fn interfaces_3_cgi_by_post_is_recorded_like_a_get() {
         headers.get("content-type").map(|v| v.as_bytes()),
         Some(&b"text/plain; charset=utf-8"[..])
     );
-    let o = store
-        .get_order(&ono("ORD-POST"))
-        .await
-        .expect("read")
-        .expect("stored");
+    let o = stored(&store, "ORD-POST").await;
     assert_eq!(
         (o.status(), o.money().map(|m| m.yen())),
         (Status::Authorized, Some(1000))
@@ -515,11 +487,7 @@ async fn interfaces_3_cgi_by_post_is_recorded_like_a_get() {
     // The same call again by GET is a duplicate: one record, one transition.
     let (s, _) = get(&r, LOCAL, &uri(&form)).await;
     assert_eq!(s, StatusCode::OK);
-    let o = store
-        .get_order(&ono("ORD-POST"))
-        .await
-        .expect("read")
-        .expect("stored");
+    let o = stored(&store, "ORD-POST").await;
     let c = o.record().counters();
     assert_eq!((c.notifications, c.duplicates), (1, 1));
     // A charset parameter on the content type changes nothing.
@@ -536,11 +504,7 @@ async fn interfaces_3_cgi_by_post_is_recorded_like_a_get() {
     )
     .await;
     assert_eq!(s, StatusCode::OK);
-    let o = store
-        .get_order(&ono("ORD-POST"))
-        .await
-        .expect("read")
-        .expect("stored");
+    let o = stored(&store, "ORD-POST").await;
     assert_eq!(o.status(), Status::Completed);
 }
 
