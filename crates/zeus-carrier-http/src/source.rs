@@ -62,15 +62,40 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
 
 /// The source address of a request arriving from `peer` with the given
 /// `X-Forwarded-For` header values (in the order received; several headers
-/// count as one comma-separated list). See the module docs for the rules.
+/// count as one comma-separated list). See the module docs for the rules;
+/// [`resolve`] also says whether a header was ignored.
 pub fn resolve_source(
     peer: IpAddr,
     forwarded_for: &[&[u8]],
     trusted_proxies: &[IpNet],
 ) -> Result<IpAddr, SourceError> {
+    resolve(peer, forwarded_for, trusted_proxies).map(|r| r.source)
+}
+
+/// Where a request came from ([`resolve`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Resolved {
+    /// The source address.
+    pub source: IpAddr,
+    /// The request carried `X-Forwarded-For` from a peer that is not a
+    /// trusted proxy, so the header was ignored: a forgery, or a reverse
+    /// proxy the merchant forgot to trust (worth a log line).
+    pub forwarded_ignored: bool,
+}
+
+/// [`resolve_source`], saying also whether `X-Forwarded-For` was ignored.
+pub fn resolve(
+    peer: IpAddr,
+    forwarded_for: &[&[u8]],
+    trusted_proxies: &[IpNet],
+) -> Result<Resolved, SourceError> {
     let peer = canonical(peer);
     if !contains(trusted_proxies, peer) {
-        return Ok(peer);
+        return Ok(Resolved {
+            source: peer,
+            forwarded_ignored: !forwarded_for.is_empty(),
+        });
     }
     let mut hops = Vec::new();
     for value in forwarded_for {
@@ -95,7 +120,10 @@ pub fn resolve_source(
             break;
         }
     }
-    Ok(source)
+    Ok(Resolved {
+        source,
+        forwarded_ignored: false,
+    })
 }
 
 /// The default CGI source allowlist: loopback only, `127.0.0.1/32` and
@@ -127,6 +155,32 @@ mod tests {
         let got = resolve_source(ip("203.0.113.9"), &[b"127.0.0.1"], &nets(&["10.0.0.0/8"]))
             .expect("source");
         assert_eq!(got, ip("203.0.113.9"));
+    }
+
+    #[test]
+    fn r_cg_5_resolve_says_when_a_forwarded_header_was_ignored() {
+        let trusted = nets(&["10.0.0.0/8"]);
+        let r = |peer: &str, xff: &[&[u8]]| resolve(ip(peer), xff, &trusted).expect("source");
+        // From a peer that is not trusted: ignored, and said.
+        let got = r("203.0.113.9", &[b"192.0.2.5"]);
+        assert_eq!(
+            (got.source, got.forwarded_ignored),
+            (ip("203.0.113.9"), true)
+        );
+        // No header: nothing was ignored.
+        let got = r("203.0.113.9", &[]);
+        assert_eq!(
+            (got.source, got.forwarded_ignored),
+            (ip("203.0.113.9"), false)
+        );
+        // From a trusted proxy (IPv4-mapped too): read, not ignored.
+        for peer in ["10.0.0.2", "::ffff:10.0.0.2"] {
+            let got = r(peer, &[b"192.0.2.5"]);
+            assert_eq!(
+                (got.source, got.forwarded_ignored),
+                (ip("192.0.2.5"), false)
+            );
+        }
     }
 
     #[test]

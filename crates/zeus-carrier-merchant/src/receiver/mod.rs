@@ -87,7 +87,7 @@ pub use router::{CallbackObserver, callback_router, callback_router_observed};
 pub use zeus_carrier_http::{ANSWER_CONTENT_TYPE, Ack, CgiCall, Method, SUCCESS_BODY};
 
 use zeus_carrier_http::signing::{SignatureError, verify_sendpoint};
-use zeus_carrier_http::source::{SourceError, contains, resolve_source};
+use zeus_carrier_http::source::{SourceError, contains, resolve};
 
 use crate::config::MerchantConfig;
 
@@ -261,8 +261,9 @@ impl Receiver {
             ));
         };
         let forwarded: Vec<&[u8]> = call.forwarded_for().iter().map(|v| v.as_bytes()).collect();
-        let trusted = self.config.trusted_proxies();
-        if !forwarded.is_empty() && !contains(trusted, peer) {
+        let resolved = resolve(peer, &forwarded, self.config.trusted_proxies())
+            .map_err(|e: SourceError| CallbackRejection::UnknownSource(e.to_string()))?;
+        if resolved.forwarded_ignored {
             // A proxy this merchant does not trust, or a caller forging the
             // header: it does not count (R-CG-5). Said in the log, at most
             // once a minute with a count, so a flood cannot fill the log.
@@ -275,8 +276,7 @@ impl Receiver {
                 );
             }
         }
-        let source = resolve_source(peer, &forwarded, trusted)
-            .map_err(|e: SourceError| CallbackRejection::UnknownSource(e.to_string()))?;
+        let source = resolved.source;
         if !contains(self.config.allow(), source) {
             return Err(CallbackRejection::Forbidden(source));
         }
