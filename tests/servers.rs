@@ -94,28 +94,7 @@ fn interfaces_1_sandbox_prints_its_port_answers_and_exits_0_on_sigterm() {
 
 /// A plain HTTP/1.1 request with extra header lines: status and body.
 fn http_request(base: &str, method: &str, path: &str, headers: &str) -> (u16, String) {
-    let host = base.strip_prefix("http://").expect("http base URL");
-    let mut stream = TcpStream::connect(host).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("read timeout");
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {host}\r\n{headers}Content-Length: 0\r\nConnection: close\r\n\r\n"
-    )
-    .expect("send request");
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).expect("read answer");
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let status = text
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no status line in {text:?}"));
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
+    let (status, _, body) = http_exchange(base, method, path, headers);
     (status, body)
 }
 
