@@ -667,26 +667,19 @@ pub(crate) struct SqlxSqlite<'a> {
     pub(crate) ctx: &'static str,
 }
 
-/// A sqlx PostgreSQL connection, as [`Statements`] (the reads that go
-/// row by row on every backend: the deadline pages).
+/// A sqlx PostgreSQL connection, as [`Query`](crate::script::Query) (the
+/// reads that go row by row on every backend: the deadline pages).
 #[cfg(feature = "postgres")]
 pub(crate) struct SqlxPg<'a> {
     pub(crate) conn: &'a mut sqlx::PgConnection,
     pub(crate) ctx: &'static str,
 }
 
-/// [`Statements`] on a sqlx connection wrapper whose rows are `Row::$row`.
-macro_rules! sqlx_statements {
+/// [`Query`](crate::script::Query) on a sqlx connection wrapper whose rows
+/// are `Row::$row`.
+macro_rules! sqlx_query {
     ($wrapper:ident, $row:ident) => {
-        impl crate::script::Statements for $wrapper<'_> {
-            async fn execute(&mut self, sql: &str, args: &[Value]) -> Result<(), StoreError> {
-                bind_all!(sqlx::query(sql), args)
-                    .execute(&mut *self.conn)
-                    .await
-                    .map(drop)
-                    .map_err(|e| StoreError::sqlx(self.ctx, e))
-            }
-
+        impl crate::script::Query for $wrapper<'_> {
             async fn query<T>(
                 &mut self,
                 sql: &str,
@@ -703,9 +696,28 @@ macro_rules! sqlx_statements {
     };
 }
 #[cfg(feature = "sqlite")]
-sqlx_statements!(SqlxSqlite, Sqlite);
+sqlx_query!(SqlxSqlite, Sqlite);
 #[cfg(feature = "postgres")]
-sqlx_statements!(SqlxPg, Postgres);
+sqlx_query!(SqlxPg, Postgres);
+
+#[cfg(feature = "sqlite")]
+impl crate::script::Statements for SqlxSqlite<'_> {
+    async fn execute(&mut self, sql: &str, args: &[Value]) -> Result<(), StoreError> {
+        bind_all!(sqlx::query(sql), args)
+            .execute(&mut *self.conn)
+            .await
+            .map(drop)
+            .map_err(|e| StoreError::sqlx(self.ctx, e))
+    }
+
+    async fn insert(&mut self, sql: &str, args: &[Value]) -> Result<i64, StoreError> {
+        bind_all!(sqlx::query(sql), args)
+            .execute(&mut *self.conn)
+            .await
+            .map(|r| r.last_insert_rowid())
+            .map_err(|e| StoreError::sqlx(self.ctx, e))
+    }
+}
 
 /// Runs `$body` with `$b` bound to the recording script's
 /// [`Batch`](crate::script::Batch) of `$exec`'s backend: the one place

@@ -28,7 +28,7 @@ use crate::codec::time_ms;
 use crate::db::{Backend, Exec};
 use crate::error::StoreError;
 use crate::rows::{ORDER_COLUMNS, record_from_row};
-use crate::script::Statements;
+use crate::script::Query;
 
 /// The page size `/deadlines` uses when none is asked for.
 pub const DEFAULT_DEADLINE_PAGE: u32 = 1000;
@@ -194,7 +194,7 @@ pub(crate) async fn page(
     {
         let handle = tokio::runtime::Handle::current();
         return crate::sqlite_writer::deadlines_page(path.clone(), move |s| {
-            // Every statement of a rusqlite `Statements` completes where
+            // Every statement of a rusqlite `Query` completes where
             // it is awaited: this never waits on the runtime.
             handle.block_on(page_in(s, &q, now, until, limit, after.as_ref()))
         })
@@ -232,7 +232,7 @@ impl Queries {
     }
 }
 
-async fn page_in<S: Statements>(
+async fn page_in<S: Query>(
     s: &mut S,
     q: &Queries,
     now: JstDateTime,
@@ -267,7 +267,7 @@ async fn page_in<S: Statements>(
 
 /// Appends the duties after `after`, in key order, until `items` holds
 /// `want` entries or there are no more.
-async fn duties<S: Statements>(
+async fn duties<S: Query>(
     s: &mut S,
     q: &Queries,
     now: JstDateTime,
@@ -349,7 +349,7 @@ async fn duties<S: Statements>(
 
 /// Appends the windows after `after` (from the first when `None`), in key
 /// order, until `items` holds `want` entries or there are no more.
-async fn windows<S: Statements>(
+async fn windows<S: Query>(
     s: &mut S,
     q: &Queries,
     now: JstDateTime,

@@ -454,12 +454,14 @@ pub(crate) fn parse_order_no_row(
     parse_order_no(table, "order_no", &r.text(table, "order_no")?)
 }
 
-/// Inserts a notification row ([`notification_values`] binds it) and
-/// returns its id.
+/// Inserts a notification row ([`notification_values`] binds it); its id
+/// is the new row's rowid. No `RETURNING id`: in SQLite that clause costs a
+/// temporary B-tree per statement (docs/PERFORMANCE.md), and the
+/// connection knows the rowid it just gave.
 pub(crate) const INSERT_NOTIFICATION: &str = "INSERT INTO notifications (order_no, \
      reported_status, status_before, effect, integrity_flag, money, carrier, clientip, sendid, \
      sendpoint, error_code, raw_query, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
-     $10, $11, $12, $13) RETURNING id";
+     $10, $11, $12, $13)";
 
 /// The values of a notification row: the call's parameters, the record's
 /// status before it, the model's effect and flag, the raw query.

@@ -144,12 +144,9 @@ pub(crate) trait Batch {
     }
 }
 
-/// One statement at a time, for a driver where that is cheap (SQLite in
-/// process): every [`Statements`] is a [`Batch`] that runs one statement
-/// per row.
-pub(crate) trait Statements {
-    /// Runs a statement.
-    async fn execute(&mut self, sql: &str, args: &[Value]) -> Result<(), StoreError>;
+/// Runs a query, reading each row: all the deadline pages need of a
+/// connection.
+pub(crate) trait Query {
     /// Runs a query and reads each row with `read`.
     async fn query<T>(
         &mut self,
@@ -157,6 +154,17 @@ pub(crate) trait Statements {
         args: &[Value],
         read: impl FnMut(&dyn Columns) -> Result<T, StoreError>,
     ) -> Result<Vec<T>, StoreError>;
+}
+
+/// One statement at a time, for a driver where that is cheap (SQLite in
+/// process): every [`Statements`] is a [`Batch`] that runs one statement
+/// per row.
+pub(crate) trait Statements: Query {
+    /// Runs a statement.
+    async fn execute(&mut self, sql: &str, args: &[Value]) -> Result<(), StoreError>;
+    /// Runs an `INSERT` into a table keyed by SQLite's rowid; returns the
+    /// new row's rowid.
+    async fn insert(&mut self, sql: &str, args: &[Value]) -> Result<i64, StoreError>;
 }
 
 /// Runs the one-key query `sql` for each of `keys`; every row read with
@@ -206,14 +214,7 @@ impl<S: Statements> Batch for S {
     ) -> Result<Vec<i64>, StoreError> {
         let mut ids = Vec::with_capacity(rows.len());
         for row in rows {
-            let id = self
-                .query(INSERT_NOTIFICATION, row, |r| r.int("notifications", "id"))
-                .await?;
-            ids.push(
-                id.into_iter()
-                    .next()
-                    .ok_or_else(|| StoreError::corrupt("notifications", "id", "no id returned"))?,
-            );
+            ids.push(self.insert(INSERT_NOTIFICATION, row).await?);
         }
         Ok(ids)
     }

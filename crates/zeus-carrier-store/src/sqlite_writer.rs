@@ -43,7 +43,7 @@ use crate::error::StoreError;
 use crate::group_commit::{Committer, GroupCommit, run};
 use crate::model::Recorded;
 use crate::rows::Columns;
-use crate::script::{Incoming, RECORD_CTX, Statements, record_batch};
+use crate::script::{Incoming, Query, RECORD_CTX, Statements, record_batch};
 
 /// Starts the writer thread for the database file `path` (created and
 /// migrated already). `backend` is the store's pool, for the calls made
@@ -261,6 +261,13 @@ impl Statements for Rusqlite<'_> {
             .map_err(|e| StoreError::rusqlite(self.1, e))
     }
 
+    async fn insert(&mut self, sql: &str, args: &[Value]) -> Result<i64, StoreError> {
+        self.execute(sql, args).await?;
+        Ok(self.0.last_insert_rowid())
+    }
+}
+
+impl Query for Rusqlite<'_> {
     async fn query<T>(
         &mut self,
         sql: &str,
