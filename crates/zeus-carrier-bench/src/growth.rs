@@ -55,8 +55,9 @@ pub(crate) struct GrowthArgs {
     /// to the next).
     #[arg(long, value_delimiter = ',', default_value = "0,10000,100000,1000000")]
     sizes: Vec<u64>,
-    /// Requests of the receiver's closed-loop row at each size.
-    #[arg(long, default_value_t = 10_000)]
+    /// Requests of the receiver's closed-loop row at each size (shorter
+    /// rows move by ±10 points from run to run: docs/PERFORMANCE.md).
+    #[arg(long, default_value_t = 20_000)]
     requests: u64,
     /// Concurrent connections of the receiver rows.
     #[arg(long, default_value_t = 32)]

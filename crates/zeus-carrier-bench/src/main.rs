@@ -21,6 +21,12 @@
 //!   database (rows are added with a unique order-number prefix; point it
 //!   at a throwaway database).
 //!
+//! - **floor** (`--only bare,floor-sqlite,floor-pg`, not run by default):
+//!   the least any receiver that stores each call durably before answering
+//!   must do — one row per call, group-committed ([`floor`]) — so the
+//!   ratio a receiver row can reach on this machine is measured, not
+//!   guessed.
+//!
 //! Mixes: `distinct` (every call a new order) and `dup-heavy` (every order
 //! gets its notification ten times in a row, so 90 % are redeliveries, some
 //! racing the first). After each receiver row every order is read back and
@@ -31,6 +37,7 @@
 //! reporting p50 and p99 from each request's due time.
 
 mod cgi;
+mod floor;
 mod growth;
 mod load;
 
@@ -107,7 +114,8 @@ struct ReceiverArgs {
     /// about fsync).
     #[arg(long)]
     dir: Option<PathBuf>,
-    /// Only these rows (comma-separated: bare, sqlite, pg).
+    /// Only these rows (comma-separated: bare, sqlite, pg, floor-sqlite,
+    /// floor-pg; the floor rows run only when named).
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
 }
@@ -118,6 +126,8 @@ enum Backend {
     Bare,
     Sqlite,
     Postgres,
+    FloorSqlite,
+    FloorPostgres,
 }
 
 impl Backend {
@@ -126,7 +136,14 @@ impl Backend {
             Backend::Bare => "bare axum (successok only)",
             Backend::Sqlite => "receiver + SQLite (WAL, FULL)",
             Backend::Postgres => "receiver + PostgreSQL",
+            Backend::FloorSqlite => "floor: 1 row/call, SQLite",
+            Backend::FloorPostgres => "floor: 1 row/call, PostgreSQL",
         }
+    }
+
+    /// A floor row ([`floor`]), not a receiver.
+    fn is_floor(self) -> bool {
+        matches!(self, Backend::FloorSqlite | Backend::FloorPostgres)
     }
 
     fn key(self) -> &'static str {
@@ -134,6 +151,8 @@ impl Backend {
             Backend::Bare => "bare",
             Backend::Sqlite => "sqlite",
             Backend::Postgres => "pg",
+            Backend::FloorSqlite => "floor-sqlite",
+            Backend::FloorPostgres => "floor-pg",
         }
     }
 }
@@ -170,6 +189,7 @@ struct Server {
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
     store: Option<Store>,
+    floor: Option<floor::Floor>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -210,15 +230,31 @@ async fn start(backend: Backend, args: &ReceiverArgs) -> Result<Server, String> 
                 stop: Some(stop),
                 task,
                 store: None,
+                floor: None,
                 _dir: None,
             });
         }
+        Backend::FloorSqlite | Backend::FloorPostgres => {
+            let (f, dir) = if backend == Backend::FloorSqlite {
+                let dir = temp_dir(args)?;
+                (floor::sqlite(dir.path().join("floor.db"))?, Some(dir))
+            } else {
+                let url = args.pg_url.as_deref().ok_or("no --pg-url")?;
+                let table = format!("bench_floor_{}", prefix("f").to_lowercase());
+                (floor::postgres(url, &table).await?, None)
+            };
+            let (addr, stop, task) = serve(f.router.clone()).await.map_err(|e| e.to_string())?;
+            return Ok(Server {
+                addr,
+                stop: Some(stop),
+                task,
+                store: None,
+                floor: Some(f),
+                _dir: dir,
+            });
+        }
         Backend::Sqlite => {
-            let dir = match &args.dir {
-                Some(d) => tempfile::tempdir_in(d),
-                None => tempfile::tempdir(),
-            }
-            .map_err(|e| format!("temp dir: {e}"))?;
+            let dir = temp_dir(args)?;
             let url = format!("sqlite://{}", dir.path().join("bench.db").display());
             let store = Store::connect(&url).await.map_err(|e| e.to_string())?;
             (store, Some(dir))
@@ -237,8 +273,18 @@ async fn start(backend: Backend, args: &ReceiverArgs) -> Result<Server, String> 
         stop: Some(stop),
         task,
         store: Some(store),
+        floor: None,
         _dir: dir,
     })
+}
+
+/// A directory for a row's database file: in `--dir`, or the system's.
+fn temp_dir(args: &ReceiverArgs) -> Result<tempfile::TempDir, String> {
+    match &args.dir {
+        Some(d) => tempfile::tempdir_in(d),
+        None => tempfile::tempdir(),
+    }
+    .map_err(|e| format!("temp dir: {e}"))
 }
 
 impl Server {
@@ -367,10 +413,17 @@ fn run_row(
         query: Arc::new(move |i| query(&p, mix, i)),
     };
     let report = client_rt.block_on(load::run(plan));
-    let verified = server
-        .store
-        .as_ref()
-        .map(|store| server_rt.block_on(verify(store, &prefix, mix, &report)));
+    let verified = match (&server.store, &server.floor) {
+        (Some(store), _) => Some(server_rt.block_on(verify(store, &prefix, mix, &report))),
+        (None, Some(f)) => Some(server_rt.block_on(f.finish()).and_then(|n| {
+            if n == report.ok {
+                Ok(n)
+            } else {
+                Err(format!("{n} rows for {} acknowledged calls", report.ok))
+            }
+        })),
+        (None, None) => None,
+    };
     server_rt.block_on(server.stop());
     let mix = match pace {
         Pace::ClosedLoop => mix.label().to_owned(),
@@ -393,6 +446,7 @@ fn print_row(row: &Row, bare: Option<f64>) {
     let check = match &row.verified {
         None => "-".to_owned(),
         Some(Ok(0)) => "not checked (errors)".to_owned(),
+        Some(Ok(n)) if row.backend.is_floor() => format!("ok ({n} rows)"),
         Some(Ok(n)) => format!("ok ({n} orders)"),
         Some(Err(e)) => format!("FAILED: {e}"),
     };
@@ -455,7 +509,7 @@ struct Targets {
 /// The share of the bare handler's throughput each backend must reach.
 fn min_share(backend: Backend) -> Option<f64> {
     match backend {
-        Backend::Bare => None,
+        Backend::Bare | Backend::FloorSqlite | Backend::FloorPostgres => None,
         Backend::Sqlite => Some(50.0),
         Backend::Postgres => Some(25.0),
     }
@@ -473,6 +527,15 @@ impl Targets {
         println!();
         println!("== summary: issue #12 targets (this run; every order checked after each row) ==");
         for &(backend, rps, bare, ok) in &self.closed {
+            if let (true, Some(bare)) = (backend.is_floor(), bare) {
+                println!(
+                    "{} distinct: {rps:.0} / {bare:.0} req/s = {:.1} % of bare axum \
+                     (no target: the most a receiver storing each call could reach here){}",
+                    backend.label(),
+                    100.0 * rps / bare,
+                    if ok { "" } else { " (rows not checked)" },
+                );
+            }
             let (Some(min), Some(bare)) = (min_share(backend), bare) else {
                 continue;
             };
@@ -526,7 +589,16 @@ fn receiver(args: ReceiverArgs) -> Result<(), String> {
         backends.push(Backend::Postgres);
     }
     if !args.only.is_empty() {
-        backends.retain(|b| args.only.iter().any(|o| o == b.key()));
+        backends = [
+            Backend::Bare,
+            Backend::Sqlite,
+            Backend::Postgres,
+            Backend::FloorSqlite,
+            Backend::FloorPostgres,
+        ]
+        .into_iter()
+        .filter(|b| args.only.iter().any(|o| o == b.key()))
+        .collect();
     }
     println!(
         "zeus-carrier-bench receiver: {} requests per row (time cap {} s), {} connections, \
