@@ -28,8 +28,10 @@
 //! | 200 without `successok` | ◎ | – | give up at once, mail only when [`DeliveryPolicy::error_mail_on_bad_body`] |
 //!
 //! ○ is the default, ◎ is "only on the merchant's request", so the error
-//! mail for a wrong body is a switch that is off by default. (SPEC R-ST-3
-//! and R-CG-2 say that mail is always sent; the manual wins.)
+//! mail for a wrong body is a switch that is off by default (SPEC R-ST-3
+//! says the same). The hand resend of a wrong body is ◎ in the manual's
+//! table too, where SPEC R-CG-2 says both can be resent by hand; the
+//! manual wins ([`DeliveryPolicy::hand_resend_offered`]).
 //!
 //! Connection errors (refused, reset, DNS) are not in the manual's table.
 //! Decision: they are treated like timeouts — the merchant's server gave no
