@@ -422,6 +422,26 @@ async fn interfaces_3_post_without_the_sessions_csrf_token_is_403_nothing_done()
             .await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
     }
+    // A body that is not a form carries no token either: no body, JSON.
+    for path in [path, "/ui/orders/A1001/cancel", "/logout"] {
+        for (content_type, body) in [
+            (None, String::new()),
+            (
+                Some("application/json"),
+                format!(r#"{{"csrf":"{csrf}","note":"checked"}}"#),
+            ),
+        ] {
+            let mut r = Request::post(path)
+                .header(header::HOST, "127.0.0.1:8933")
+                .header(header::COOKIE, &cookie)
+                .header("sec-fetch-site", "same-origin");
+            if let Some(t) = content_type {
+                r = r.header(header::CONTENT_TYPE, t);
+            }
+            let r = f.send(r.body(Body::from(body)).expect("request")).await;
+            assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path} {content_type:?}");
+        }
+    }
     assert_eq!(f.reason(&no).await, Some(reason), "nothing was done");
     // Still signed in: the logout above was refused.
     let r = f.send(get("/", Some(&cookie))).await;
