@@ -46,8 +46,8 @@ use std::net::SocketAddr;
 use axum::Json;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::json;
@@ -162,9 +162,18 @@ pub fn operator_router(state: ServeState, token: &OperatorToken) -> Result<Route
     ))
 }
 
-/// `GET /metrics`.
-async fn metrics_page(State(metrics): State<Metrics>) -> Response {
-    ([(CONTENT_TYPE, metrics::CONTENT_TYPE)], metrics.render()).into_response()
+/// `GET /metrics`: the Prometheus text format, or OpenMetrics when the
+/// scraper's `Accept` asks for it.
+async fn metrics_page(State(metrics): State<Metrics>, headers: HeaderMap) -> Response {
+    let accept = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok());
+    let format = metrics::Format::for_accept(accept);
+    (
+        [(CONTENT_TYPE, format.content_type())],
+        metrics.render_as(format),
+    )
+        .into_response()
 }
 
 /// `GET /healthz`: `200` when the store answers, else `503`. The store's

@@ -1,6 +1,10 @@
 //! `GET /metrics` on the operator face: the service's counters and
-//! latencies in the OpenMetrics text format (which Prometheus reads),
-//! encoded by the `prometheus-client` crate.
+//! latencies in the Prometheus text exposition format (0.0.4, INTERFACES
+//! §3), or in OpenMetrics 1.0 for a scraper whose `Accept` asks for it
+//! ([`Format::for_accept`]). `prometheus-client` encodes OpenMetrics;
+//! [`Format::Prometheus`] is that text with what 0.0.4 does not have taken
+//! away: the `# EOF` and `# UNIT` lines, and a counter family named with
+//! its samples' `_total` ([`prometheus_text`]).
 //!
 //! | metric | labels | what |
 //! |---|---|---|
@@ -31,8 +35,48 @@ use zeus_carrier_core::secure_link::Outcome;
 use zeus_carrier_merchant::operator::OperatorObserver;
 use zeus_carrier_merchant::{Ack, CallbackObserver, CallbackRejection, Operated, RejectionReason};
 
-/// The `Content-Type` of [`Metrics::render`]'s text.
-pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+/// The `Content-Type` of [`Metrics::render`]'s text: the Prometheus text
+/// exposition format.
+pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// The `Content-Type` of the OpenMetrics text ([`Format::OpenMetrics`]).
+pub const OPENMETRICS_CONTENT_TYPE: &str =
+    "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// The text format of [`Metrics::render_as`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Format {
+    /// The Prometheus text exposition format, version 0.0.4 ([`CONTENT_TYPE`]).
+    Prometheus,
+    /// OpenMetrics 1.0 ([`OPENMETRICS_CONTENT_TYPE`]).
+    OpenMetrics,
+}
+
+impl Format {
+    /// The format for a request's `Accept` header: OpenMetrics when it
+    /// names `application/openmetrics-text` (as Prometheus's scraper
+    /// does), else the Prometheus text format.
+    pub fn for_accept(accept: Option<&str>) -> Format {
+        match accept {
+            Some(a)
+                if a.to_ascii_lowercase()
+                    .contains("application/openmetrics-text") =>
+            {
+                Format::OpenMetrics
+            }
+            _ => Format::Prometheus,
+        }
+    }
+
+    /// Its `Content-Type`.
+    pub const fn content_type(self) -> &'static str {
+        match self {
+            Format::Prometheus => CONTENT_TYPE,
+            Format::OpenMetrics => OPENMETRICS_CONTENT_TYPE,
+        }
+    }
+}
 
 /// The effect labels, in the order of SPEC's vocabulary.
 pub const EFFECTS: [&str; 5] = ["created", "advanced", "duplicate", "stale", "flagged"];
@@ -251,13 +295,48 @@ impl Metrics {
         self.unauthorized.inc();
     }
 
-    /// The text exposition ([`CONTENT_TYPE`]).
+    /// The Prometheus text exposition ([`CONTENT_TYPE`]).
     pub fn render(&self) -> String {
+        self.render_as(Format::Prometheus)
+    }
+
+    /// The metrics as text in `format`.
+    pub fn render_as(&self, format: Format) -> String {
         let mut out = String::new();
         // Writing into a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
-        out
+        match format {
+            Format::OpenMetrics => out,
+            Format::Prometheus => prometheus_text(&out),
+        }
     }
+}
+
+/// OpenMetrics text as the Prometheus text format 0.0.4: without the
+/// `# EOF` and `# UNIT` lines, and with each counter family's `# HELP` and
+/// `# TYPE` naming it as its samples do (`…_total`). Every other line is
+/// the same in both formats.
+pub fn prometheus_text(openmetrics: &str) -> String {
+    let counters: std::collections::HashSet<&str> = openmetrics
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE ")?.strip_suffix(" counter"))
+        .collect();
+    let mut out = String::with_capacity(openmetrics.len());
+    for line in openmetrics.lines() {
+        if line == "# EOF" || line.starts_with("# UNIT ") {
+            continue;
+        }
+        let renamed = ["# HELP ", "# TYPE "].into_iter().find_map(|prefix| {
+            let rest = line.strip_prefix(prefix)?;
+            let (name, tail) = rest.split_once(' ').unwrap_or((rest, ""));
+            counters
+                .contains(name)
+                .then(|| format!("{prefix}{name}_total {tail}").trim_end().to_owned())
+        });
+        out.push_str(renamed.as_deref().unwrap_or(line));
+        out.push('\n');
+    }
+    out
 }
 
 impl OperatorObserver for Metrics {
@@ -308,6 +387,98 @@ mod tests {
         assert!(
             text.contains("zeus_carrier_store_commit_duration_seconds_count{kind=\"operation\"} 0")
         );
-        assert!(text.trim_end().ends_with("# EOF"), "{text}");
+        assert!(!text.contains("# EOF"), "{text}");
+        let open = Metrics::new().render_as(Format::OpenMetrics);
+        assert!(open.trim_end().ends_with("# EOF"), "{open}");
+    }
+
+    /// The family a sample line belongs to in the 0.0.4 format: its name,
+    /// or without `_bucket`, `_sum` or `_count` for a histogram's.
+    fn families(text: &str) -> std::collections::HashMap<String, String> {
+        text.lines()
+            .filter_map(|l| l.strip_prefix("# TYPE "))
+            .filter_map(|rest| rest.split_once(' '))
+            .map(|(name, kind)| (name.to_owned(), kind.to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn interfaces_3_metrics_are_the_prometheus_text_format() {
+        let m = Metrics::new();
+        m.unauthorized();
+        m.operated(
+            Operation::Settle,
+            &Outcome::Unknown {
+                reason: zeus_carrier_core::secure_link::UnknownReason::HttpStatus(502),
+            },
+            Duration::from_millis(40),
+            Duration::from_millis(45),
+        );
+        let text = m.render();
+        let families = families(&text);
+        assert_eq!(
+            families
+                .get("zeus_carrier_cgi_calls_total")
+                .map(String::as_str),
+            Some("counter"),
+            "{text}"
+        );
+        assert_eq!(
+            families
+                .get("zeus_carrier_secure_link_duration_seconds")
+                .map(String::as_str),
+            Some("histogram"),
+            "{text}"
+        );
+        let mut samples = 0;
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            samples += 1;
+            let name = line.split(['{', ' ']).next().unwrap_or_default();
+            let family = ["_bucket", "_sum", "_count"]
+                .iter()
+                .filter_map(|s| name.strip_suffix(s))
+                .find(|base| families.get(*base).is_some_and(|k| k == "histogram"))
+                .unwrap_or(name);
+            assert!(
+                families.contains_key(family),
+                "no # TYPE for {line}\n{text}"
+            );
+            let value = line.rsplit(' ').next().unwrap_or_default();
+            assert!(value.parse::<f64>().is_ok(), "{line}");
+        }
+        assert!(samples > 20, "{text}");
+        for line in text.lines().filter(|l| l.starts_with("# HELP ")) {
+            let name = line["# HELP ".len()..]
+                .split(' ')
+                .next()
+                .unwrap_or_default();
+            assert!(families.contains_key(name), "HELP without TYPE: {line}");
+        }
+        assert!(
+            text.contains("zeus_carrier_operator_unauthorized_total 1"),
+            "{text}"
+        );
+        assert!(!text.contains("# UNIT"), "{text}");
+    }
+
+    #[test]
+    fn openmetrics_when_the_scraper_asks_for_it() {
+        let prometheus_scraper = "application/openmetrics-text;version=1.0.0,\
+             application/openmetrics-text;version=0.0.1;q=0.75,\
+             text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+        assert_eq!(
+            Format::for_accept(Some(prometheus_scraper)),
+            Format::OpenMetrics
+        );
+        for accept in [
+            None,
+            Some("*/*"),
+            Some("text/plain"),
+            Some("text/plain;version=0.0.4"),
+        ] {
+            assert_eq!(Format::for_accept(accept), Format::Prometheus, "{accept:?}");
+        }
+        assert_eq!(Format::Prometheus.content_type(), CONTENT_TYPE);
+        assert_eq!(Format::OpenMetrics.content_type(), OPENMETRICS_CONTENT_TYPE);
     }
 }
