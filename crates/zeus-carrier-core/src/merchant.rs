@@ -65,8 +65,8 @@ mod tests;
 pub use checkout::{SendpointUse, checkout_request};
 pub use deadline::{Deadline, DeadlineKind, DutyReason, Windows};
 pub use notice::{
-    Checkout, EffectKind, Flag, Notice, NoticeDecision, NoticeEffect, NoticeError, UnknownSendId,
-    amount_agrees, on_notification, window_start,
+    Checkout, CheckoutUsed, EffectKind, Flag, Notice, NoticeDecision, NoticeEffect, NoticeError,
+    UnknownSendId, amount_agrees, on_notification, window_start,
 };
 pub use operation::{
     MissingFact, Operation, OperationDecision, OperationError, OperationReport, on_operation,

@@ -13,13 +13,17 @@
 //! - A `sendid` already saved with another amount or carrier is refused
 //!   ([`CheckoutError::SendIdInUse`]): reusing it would make the integrity
 //!   check compare against the wrong order. The same request again (a
-//!   shopper reloading the page) renders the same form.
+//!   shopper reloading the page) renders the same form — until an order
+//!   used the checkout: then it is refused
+//!   ([`CheckoutError::AlreadyUsed`], the core's
+//!   [`Checkout::check_unused`]), because the gateway would take the form
+//!   as a new order and charge the shopper a second time.
 //! - The checkout is saved *before* the form is returned: a form the
 //!   shopper can submit always has its checkout.
 
 use zeus_carrier_core::Charset;
 use zeus_carrier_core::link_point::{OrderRequest, Violations};
-use zeus_carrier_core::merchant::{Checkout, SendpointUse, checkout_request};
+use zeus_carrier_core::merchant::{Checkout, CheckoutUsed, SendpointUse, checkout_request};
 use zeus_carrier_core::values::{Money, SendId};
 use zeus_carrier_http::signing::sign_sendpoint;
 use zeus_carrier_store::StoreError;
@@ -62,6 +66,10 @@ pub enum CheckoutError {
         /// The `sendid`.
         sendid: SendId,
     },
+    /// An order already used this checkout: a new payment needs a new
+    /// checkout (another `sendid`, or none to get a fresh one).
+    #[error(transparent)]
+    AlreadyUsed(CheckoutUsed),
     /// The operating system gave no random bytes for a `sendid`.
     #[error("no random source for a sendid: {0}")]
     Random(String),
@@ -128,6 +136,9 @@ impl Merchant {
             }
             Err(e) => return Err(CheckoutError::Store(e)),
         };
+        checkout
+            .check_unused()
+            .map_err(CheckoutError::AlreadyUsed)?;
         let html = valid.render_html_form(&config.order_url());
         let body = config
             .charset()

@@ -60,6 +60,20 @@ pub(super) async fn checkout(
             )
                 .into_response();
         }
+        Err(CheckoutError::AlreadyUsed(used)) => {
+            return (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(json!({"errors": [{
+                    "field": "sendid",
+                    "rule": format!(
+                        "{:?} was already used by order {}; a new payment needs a new checkout",
+                        used.sendid.as_str(),
+                        used.order_no
+                    ),
+                }]})),
+            )
+                .into_response();
+        }
         Err(CheckoutError::Store(e)) => return store_error(&e),
         Err(e) => {
             tracing::error!(error = %e, "checkout not rendered");

@@ -125,6 +125,35 @@ impl Checkout {
             order_no: None,
         }
     }
+
+    /// Whether this checkout's form may be rendered (again): not once an
+    /// order used it (docs/DECISIONS.md). The gateway takes the same form as a new
+    /// order, so a second payment would charge the shopper again, and the
+    /// merchant would only flag it (one checkout, one order): a charge
+    /// with no record to settle or cancel.
+    pub fn check_unused(&self) -> Result<(), CheckoutUsed> {
+        match &self.order_no {
+            None => Ok(()),
+            Some(order_no) => Err(CheckoutUsed {
+                sendid: self.sendid.clone(),
+                order_no: order_no.clone(),
+            }),
+        }
+    }
+}
+
+/// A checkout an order already used: its form is not rendered again
+/// ([`Checkout::check_unused`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "checkout sendid \"{sendid}\" was already used by order {order_no}; a new payment needs a new checkout"
+)]
+#[non_exhaustive]
+pub struct CheckoutUsed {
+    /// The checkout's `sendid`.
+    pub sendid: SendId,
+    /// The order that used it.
+    pub order_no: OrderNo,
 }
 
 impl Checkout {

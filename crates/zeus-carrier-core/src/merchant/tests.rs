@@ -677,6 +677,30 @@ fn one_checkout_one_order_a_replayed_sendid_is_flagged() {
 }
 
 #[test]
+fn one_checkout_one_order_a_used_checkout_is_not_rendered_again() {
+    // Not yet used: the form may be rendered (again: a reload).
+    assert_eq!(checkout(Carrier::Docomo, 1000, None).check_unused(), Ok(()));
+    // Used: refused, naming the checkout and the order that used it, so a
+    // second payment that on_notification would flag is never offered.
+    let used = checkout(Carrier::Docomo, 1000, Some("FIRST"));
+    let err = used.check_unused().expect_err("used");
+    assert_eq!(err.sendid, sendid("S-1"));
+    assert_eq!(err.order_no, order_no("FIRST"));
+    assert!(err.to_string().contains("\"S-1\"") && err.to_string().contains("FIRST"));
+    let mut n = notice(Status::Authorized);
+    n.sendid = Some(sendid("S-1"));
+    n.money = Some(yen(1000));
+    let second = on_notification(None, Some(&used), &n, UnknownSendId::Apply);
+    assert!(matches!(
+        second.effect,
+        NoticeEffect::Flagged {
+            flag: Flag::CheckoutUsed { .. },
+            ..
+        }
+    ));
+}
+
+#[test]
 fn flagging_keeps_the_first_reconciliation_reason() {
     let c = checkout(Carrier::Docomo, 1000, None);
     let first = ReconcileReason::OutcomeUnknown(OperationKind::Settle);

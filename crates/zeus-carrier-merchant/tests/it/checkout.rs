@@ -67,3 +67,35 @@ async fn a_sendid_reused_with_another_amount_is_refused() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_checkout_an_order_used_is_not_rendered_again() {
+    within(async {
+        let Some(w) = World::start(Db::Sqlite, "used").await else {
+            return;
+        };
+        let order_no = w.authorized_order(1000).await;
+        let used = w
+            .store
+            .get_order(&order_no)
+            .await
+            .expect("read")
+            .and_then(|o| o.sendid().cloned())
+            .expect("the order's sendid");
+        let mut again = order_request(1000);
+        again.sendid = used.as_str().to_owned();
+        let err = w.merchant.checkout(again).await.expect_err("used");
+        match &err {
+            CheckoutError::AlreadyUsed(e) => {
+                assert_eq!(e.sendid, used);
+                assert_eq!(e.order_no, order_no);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(err.to_string().contains(order_no.as_str()), "{err}");
+        // A new checkout (no sendid given) still renders.
+        w.merchant.checkout(order_request(1000)).await.expect("new");
+        w.finish().await;
+    })
+    .await;
+}

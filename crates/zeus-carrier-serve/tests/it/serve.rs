@@ -230,6 +230,34 @@ async fn checkout_generates_a_sendid_and_refuses_a_reused_one() {
 }
 
 #[tokio::test]
+async fn checkout_used_by_an_order_is_422_not_a_second_form() {
+    let db = TestDb::sqlite();
+    let store = db.store().await;
+    let r = app(&store, REAL_GATEWAY, allow_local).await;
+    let order = json!({"money": "1000", "carrier_type": "D", "username": "ゼウス", "telno": "0312345678", "sendid": "CART-7"});
+    let (s, _) = json_of(&r, "POST", "/checkout", Some(order.clone())).await;
+    assert_eq!(s, StatusCode::OK, "first render");
+    let (s, _) = json_of(&r, "POST", "/checkout", Some(order.clone())).await;
+    assert_eq!(s, StatusCode::OK, "a reload before payment renders again");
+    let q = cgi_query(
+        "ORD-USED",
+        "03",
+        &[
+            ("money", "1000"),
+            ("carrier_type", "D"),
+            ("sendid", "CART-7"),
+        ],
+    );
+    let (s, body) = get(&r, LOCAL, &format!("{CALLBACK}?{q}")).await;
+    assert_eq!((s, body.as_str()), (StatusCode::OK, "successok"));
+    let (s, v) = json_of(&r, "POST", "/checkout", Some(order)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["errors"][0]["field"], "sendid");
+    let rule = v["errors"][0]["rule"].as_str().unwrap_or_default();
+    assert!(rule.contains("ORD-USED"), "{v}");
+}
+
+#[tokio::test]
 async fn signed_checkout_round_trips_through_the_callback() {
     let db = TestDb::sqlite();
     let store = db.store().await;
