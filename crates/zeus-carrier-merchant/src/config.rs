@@ -285,7 +285,10 @@ impl MerchantConfigBuilder {
     }
 
     /// The path the gateway's CGI calls arrive on (default
-    /// `/zeus/carrier/callback`).
+    /// `/zeus/carrier/callback`). [`MerchantConfigBuilder::build`] checks
+    /// its form only: it cannot know the shop's other routes, so pick a
+    /// path no other route of the app answers (serve refuses the paths of
+    /// its own routes).
     pub fn callback_path(mut self, path: impl Into<String>) -> Self {
         self.callback_path = path.into();
         self
@@ -417,8 +420,8 @@ pub enum ConfigError {
     },
     /// The callback path breaks its rule.
     #[error(
-        "callback_path: {path:?} must start with '/', name a path, use only A-Z a-z 0-9 / - _ . ~, \
-         and not clash with another endpoint"
+        "callback_path: {path:?} must start with '/', name a path (not '/' alone) and use only \
+         A-Z a-z 0-9 / - _ . ~"
     )]
     CallbackPath {
         /// The path as given.

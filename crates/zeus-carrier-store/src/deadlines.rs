@@ -129,10 +129,13 @@ const DUTY_ORDERS: &str = "SELECT {COLS} FROM orders \
      WHERE (needs_reconciliation IS NOT NULL OR in_flight IS NOT NULL) \
      AND order_no{C} >= $1 ORDER BY order_no{C} LIMIT $2";
 
-/// Orders known only from flagged notifications, from `$1` on.
+/// Orders known only from flagged notifications that no review covers
+/// (`Store::review_unrecorded`), from `$1` on.
 const UNRECORDED: &str = "SELECT DISTINCT n.order_no{C} AS order_no FROM notifications n \
      WHERE n.effect = 'flagged' AND n.order_no{C} >= $1 \
      AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.order_no = n.order_no) \
+     AND NOT EXISTS (SELECT 1 FROM unrecorded_reviews r \
+     WHERE r.order_no = n.order_no AND r.up_to_notification >= n.id) \
      ORDER BY 1 LIMIT $2";
 
 /// The windows closing by `$1` (ms), from (`$2` ms, `$3` order) on, in

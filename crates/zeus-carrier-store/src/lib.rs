@@ -116,6 +116,6 @@ pub use lock::{OPERATION_LOCK_WAIT, OperationLock};
 pub use model::{
     HistoryRow, MerchantOrder, OperationRecorded, OutboxEvent, Recorded, Source, StoredNotification,
 };
-pub use store::{ReconciliationNote, Store};
+pub use store::{ReconciliationNote, Store, UnrecordedReview};
 /// The core's deadline types, as [`Store::list_deadlines`] returns them.
 pub use zeus_carrier_core::merchant::{Deadline, DeadlineKind};

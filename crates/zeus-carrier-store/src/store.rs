@@ -24,7 +24,9 @@ use crate::rows::{notification_from_row, outbox_from_row};
 use crate::script::{Batch, Incoming, change_record};
 
 mod notes;
+mod reviews;
 pub use notes::ReconciliationNote;
+pub use reviews::UnrecordedReview;
 
 /// The merchant's durable record of carrier-billing orders, on SQLite or
 /// PostgreSQL. Cheap to clone (the clones share one connection pool).

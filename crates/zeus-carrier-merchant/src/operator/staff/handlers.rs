@@ -348,9 +348,13 @@ pub(crate) async fn order(
                     .collect::<Vec<_>>(),
                 Err(e) => return store_failed(&e, Some(&session)),
             };
+            let reviews = match merchant.unrecorded_reviews(&no).await {
+                Ok(r) => r,
+                Err(e) => return store_failed(&e, Some(&session)),
+            };
             html(
                 StatusCode::NOT_FOUND,
-                pages::unrecorded(&session, no.as_str(), &flagged, flash),
+                pages::unrecorded(&session, no.as_str(), &flagged, &reviews, flash),
             )
         }
         Err(e) => store_failed(&e, Some(&session)),
@@ -601,7 +605,10 @@ pub(crate) async fn reconciled(
     };
     let flash = match st.0.merchant.clear_reconciliation_noted(&no, note).await {
         Ok((_, Some(_))) => {
-            tracing::info!(order_no = no.as_str(), "operator page: reconciliation cleared");
+            tracing::info!(
+                order_no = no.as_str(),
+                "operator page: reconciliation cleared"
+            );
             flash(
                 Tone::Ok,
                 "照合済みにしました",
@@ -621,14 +628,52 @@ pub(crate) async fn reconciled(
                 super::MAX_NOTE_CHARS
             )],
         ),
-        Err(ClearError::Store(StoreError::OrderNotFound { .. })) => flash(
-            Tone::Error,
-            "照合済みにしていません",
-            vec![
-                "この注文番号の記録がありません。記録のない注文は、CGI通知が反映されると記録されます。"
-                    .to_owned(),
-            ],
-        ),
+        // No record: an order known only from flagged calls is reviewed
+        // instead (it has no mark to clear).
+        Err(ClearError::Store(StoreError::OrderNotFound { .. })) => {
+            match st.0.merchant.review_unrecorded(&no, note).await {
+                Ok(Some(_)) => {
+                    tracing::info!(
+                        order_no = no.as_str(),
+                        "operator page: unrecorded order reviewed"
+                    );
+                    flash(
+                        Tone::Ok,
+                        "照合済みにしました",
+                        vec![
+                            "確認した内容を残しました。この注文番号で新しい通知が照合に失敗すると、再び一覧に表示されます。"
+                                .to_owned(),
+                        ],
+                    )
+                }
+                Ok(None) => flash(
+                    Tone::Ok,
+                    "照合が必要な状態ではありませんでした",
+                    vec!["変更はありません。".to_owned()],
+                ),
+                Err(ClearError::Store(StoreError::OrderNotFound { .. })) => flash(
+                    Tone::Error,
+                    "照合済みにしていません",
+                    vec!["この注文番号の記録も通知もありません。".to_owned()],
+                ),
+                Err(ClearError::Note) => flash(
+                    Tone::Error,
+                    "照合済みにしていません",
+                    vec![format!(
+                        "確認した内容を1〜{}文字で入力してください。",
+                        super::MAX_NOTE_CHARS
+                    )],
+                ),
+                Err(ClearError::Store(e)) => {
+                    tracing::error!(order_no = no.as_str(), error = %e, "operator page: review failed");
+                    flash(
+                        Tone::Error,
+                        "照合済みにしていません",
+                        vec!["保存先のエラーです。しばらくしてから再度お試しください。".to_owned()],
+                    )
+                }
+            }
+        }
         Err(ClearError::Store(e)) => {
             tracing::error!(order_no = no.as_str(), error = %e, "operator page: clearing failed");
             flash(

@@ -66,7 +66,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::{get, post};
 use zeus_carrier_core::values::OrderNo;
-use zeus_carrier_store::{MerchantOrder, ReconciliationNote, StoreError};
+use zeus_carrier_store::{MerchantOrder, ReconciliationNote, StoreError, UnrecordedReview};
 
 use super::{NoObserver, OperatorObserver, OperatorToken};
 use crate::Merchant;
@@ -135,6 +135,15 @@ pub enum ClearError {
     /// ([`StoreError::OrderNotFound`]).
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// A staff note, trimmed: 1 to [`MAX_NOTE_CHARS`] characters.
+fn checked_note(note: &str) -> Result<&str, ClearError> {
+    let note = note.trim();
+    if note.is_empty() || note.chars().count() > MAX_NOTE_CHARS {
+        return Err(ClearError::Note);
+    }
+    Ok(note)
 }
 
 /// What the page's handlers share.
@@ -212,14 +221,41 @@ impl Merchant {
         order_no: &OrderNo,
         note: &str,
     ) -> Result<(MerchantOrder, Option<ReconciliationNote>), ClearError> {
-        let note = note.trim();
-        if note.is_empty() || note.chars().count() > MAX_NOTE_CHARS {
-            return Err(ClearError::Note);
-        }
+        let note = checked_note(note)?;
         Ok(self
             .store()
             .clear_reconciliation_noted(order_no, note, self.clock().now())
             .await?)
+    }
+
+    /// Reviews an order known only from flagged notifications — no record,
+    /// so no mark to clear; `/deadlines` lists it as `never_applied` —
+    /// keeping `note`, what the staff found on the gateway's 売上管理画面:
+    /// it is listed no more until another flagged call for it arrives
+    /// ([`Store::review_unrecorded`](zeus_carrier_store::Store::review_unrecorded)).
+    /// The note is trimmed; it must be 1 to [`MAX_NOTE_CHARS`] characters.
+    /// Returns the review, or `None` when there was nothing to review
+    /// (already reviewed, or the order has a record: clear its mark with
+    /// [`Merchant::clear_reconciliation_noted`]).
+    pub async fn review_unrecorded(
+        &self,
+        order_no: &OrderNo,
+        note: &str,
+    ) -> Result<Option<UnrecordedReview>, ClearError> {
+        let note = checked_note(note)?;
+        Ok(self
+            .store()
+            .review_unrecorded(order_no, note, self.clock().now())
+            .await?)
+    }
+
+    /// The reviews of an order known only from flagged notifications,
+    /// oldest first.
+    pub async fn unrecorded_reviews(
+        &self,
+        order_no: &OrderNo,
+    ) -> Result<Vec<UnrecordedReview>, StoreError> {
+        self.store().unrecorded_reviews(order_no).await
     }
 
     /// The notes kept when the order's reconciliation mark was cleared,

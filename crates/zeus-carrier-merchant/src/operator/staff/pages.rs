@@ -10,7 +10,7 @@ use zeus_carrier_core::merchant::{Deadline, DeadlineKind, DutyReason};
 use zeus_carrier_core::status::Status;
 use zeus_carrier_core::values::Money;
 use zeus_carrier_store::{
-    HistoryRow, MerchantOrder, ReconciliationNote, Source, StoredNotification,
+    HistoryRow, MerchantOrder, ReconciliationNote, Source, StoredNotification, UnrecordedReview,
 };
 
 use super::session::{Flash, SessionView, Tone};
@@ -541,11 +541,15 @@ pub(crate) fn order(v: &OrderView<'_>) -> String {
 }
 
 /// `GET /ui/orders/{order_no}` for an order known only from flagged
-/// notifications (no record).
+/// notifications (no record): the calls, the
+/// staff's reviews, and — while a flagged call is not covered by a
+/// review — the duty and the form that reviews it (the same
+/// `/reconciled` action as an order's mark).
 pub(crate) fn unrecorded(
     session: &SessionView,
     no: &str,
     flagged: &[StoredNotification],
+    reviews: &[UnrecordedReview],
     flash: Option<Flash>,
 ) -> String {
     let mut b = format!(
@@ -558,16 +562,31 @@ pub(crate) fn unrecorded(
     if flagged.is_empty() {
         b.push_str("<section class=\"card\"><p id=\"message\">この注文番号の記録はありません。</p></section>");
     } else {
-        let duty = zeus_carrier_core::merchant::ReconcileReason::NeverApplied;
-        let _ = write!(
-            b,
-            "<section class=\"card\" id=\"reconciliation\"><h2>照合が必要です</h2><p class=\"reason\">{}</p>\
-             <p class=\"check\">売上管理画面で: {}</p>\
-             <p class=\"muted\">記録のない注文は、CGI通知が反映されるまでこの一覧に残ります。</p></section>\
-             <h2>照合に失敗したCGI通知</h2><table class=\"list\" id=\"flagged\"><thead><tr><th>受信日時</th>\
+        let reviewed_up_to = reviews.iter().map(|r| r.up_to_notification).max();
+        let open = flagged
+            .iter()
+            .any(|n| reviewed_up_to.is_none_or(|up_to| n.id > up_to));
+        if open {
+            let duty = zeus_carrier_core::merchant::ReconcileReason::NeverApplied;
+            let _ = write!(
+                b,
+                "<section class=\"card\" id=\"reconciliation\"><h2>照合が必要です</h2><p class=\"reason\">{}</p>\
+                 <p class=\"check\">売上管理画面で: {}</p>\
+                 <p class=\"muted\">記録のない注文です。確認した内容を残すと一覧から外れます（この注文番号で新しい通知が照合に失敗すると、再び表示されます）。</p>\
+                 <form method=\"post\" action=\"/ui/orders/{}/reconciled\" id=\"reconciled\">\
+                 <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+                 <label for=\"note\">確認した内容</label>\
+                 <textarea id=\"note\" name=\"note\" maxlength=\"{MAX_NOTE_CHARS}\" required></textarea><br>\
+                 <button type=\"submit\">照合済みにする</button></form></section>",
+                Escaped(&duty.text_ja()),
+                Escaped(duty.check_ja()),
+                Escaped(no),
+                Escaped(&session.csrf)
+            );
+        }
+        b.push_str(
+            "<h2>照合に失敗したCGI通知</h2><table class=\"list\" id=\"flagged\"><thead><tr><th>受信日時</th>\
              <th>通知のステータス</th><th>金額</th><th>理由</th></tr></thead><tbody>",
-            Escaped(&duty.text_ja()),
-            Escaped(duty.check_ja())
         );
         for n in flagged {
             let _ = write!(
@@ -581,6 +600,21 @@ pub(crate) fn unrecorded(
             );
         }
         b.push_str("</tbody></table>");
+        if !reviews.is_empty() {
+            b.push_str(
+                "<h2>照合の記録</h2><table class=\"list\" id=\"reviews\"><thead><tr><th>日時</th>\
+                 <th>確認した内容</th></tr></thead><tbody>",
+            );
+            for r in reviews {
+                let _ = write!(
+                    b,
+                    "<tr><td data-label=\"日時\">{}</td><td data-label=\"確認した内容\">{}</td></tr>",
+                    Escaped(&time(&r.at)),
+                    Escaped(&r.note)
+                );
+            }
+            b.push_str("</tbody></table>");
+        }
     }
     b.push_str("<p><a href=\"/\">一覧へ戻る</a></p>");
     layout(&format!("注文 {no}"), Some(session), &b)

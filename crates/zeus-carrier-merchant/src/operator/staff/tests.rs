@@ -590,6 +590,62 @@ async fn interfaces_3_list_shows_reconciliation_first_then_windows_with_days_lef
 }
 
 #[tokio::test]
+async fn an_order_known_only_from_flagged_calls_is_reviewed_with_a_note() {
+    let f = face().await;
+    f.flagged("F3001").await;
+    let (cookie, csrf) = f.sign_in().await;
+    let page = text(f.send(get("/ui/orders/F3001", Some(&cookie))).await).await;
+    assert!(
+        page.contains("id=\"reconciled\"")
+            && page.contains("action=\"/ui/orders/F3001/reconciled\""),
+        "the page offers the review: {page}"
+    );
+    // An empty note reviews nothing.
+    let r = f
+        .send(form_post(
+            "/ui/orders/F3001/reconciled",
+            Some(&cookie),
+            Some("same-origin"),
+            &format!("csrf={csrf}&note=+++"),
+        ))
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let list = text(f.send(get("/?within_days=0", Some(&cookie))).await).await;
+    assert!(list.contains("F3001"), "{list}");
+    // A note: reviewed, kept escaped, off the list.
+    let note = "売上管理画面に該当なし <b>x</b>";
+    let r = f
+        .send(form_post(
+            "/ui/orders/F3001/reconciled",
+            Some(&cookie),
+            Some("same-origin"),
+            &format!("csrf={csrf}&note={}", enc(note)),
+        ))
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), Some("/ui/orders/F3001"));
+    let page = text(f.send(get("/ui/orders/F3001", Some(&cookie))).await).await;
+    assert!(page.contains("照合済みにしました"), "{page}");
+    assert!(
+        page.contains("売上管理画面に該当なし &lt;b&gt;x&lt;/b&gt;"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("id=\"reconciled\""),
+        "no form once reviewed: {page}"
+    );
+    let list = text(f.send(get("/?within_days=0", Some(&cookie))).await).await;
+    assert!(!list.contains("F3001"), "{list}");
+    let no = OrderNo::parse("F3001").expect("order no");
+    let deadlines = f.merchant.deadlines(0).await.expect("deadlines");
+    assert!(deadlines.iter().all(|d| d.order_no != no), "{deadlines:?}");
+    // A later flagged call lists it again.
+    f.flagged("F3001").await;
+    let list = text(f.send(get("/?within_days=0", Some(&cookie))).await).await;
+    assert!(list.contains("F3001"), "{list}");
+}
+
+#[tokio::test]
 async fn interfaces_3_order_page_shows_status_amounts_history_and_forms() {
     let f = face().await;
     f.authorized("O3001", "2026-02-20T10:00:00+09:00").await;
