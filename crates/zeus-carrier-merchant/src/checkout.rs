@@ -97,7 +97,8 @@ impl Merchant {
     /// ]);
     /// let form = merchant.checkout(request).await?;
     /// // Send `form.body` as `text/html; charset=…` to the shopper's browser;
-    /// // keep `form.checkout.sendid` with the cart.
+    /// // keep `form.checkout.sendid` with the cart (Merchant::order_for_checkout
+    /// // gives the order number to settle once it is paid).
     /// println!("{} bytes, sendid {}", form.body.len(), form.checkout.sendid);
     /// # Ok(()) }
     /// ```

@@ -54,7 +54,7 @@ mod outbox;
 pub mod receiver;
 
 use zeus_carrier_core::merchant::Deadline;
-use zeus_carrier_core::values::OrderNo;
+use zeus_carrier_core::values::{OrderNo, SendId};
 use zeus_carrier_http::{Clock, SecureLinkClient};
 use zeus_carrier_store::{DeadlineCursor, DeadlinePage, MerchantOrder, Store, StoreError};
 
@@ -125,6 +125,19 @@ impl Merchant {
     /// The merchant's record of an order, with its history.
     pub async fn order(&self, order_no: &OrderNo) -> Result<Option<MerchantOrder>, StoreError> {
         self.store.get_order(order_no).await
+    }
+
+    /// The order that used the checkout saved under `sendid` (the one a
+    /// shop keeps with its cart, [`CheckoutForm::checkout`]) — known once
+    /// the order's first CGI call was applied; `None` before (not paid
+    /// yet) or for a `sendid` never checked out. The order number is what
+    /// settle and cancel take.
+    pub async fn order_for_checkout(&self, sendid: &SendId) -> Result<Option<OrderNo>, StoreError> {
+        Ok(self
+            .store
+            .find_checkout(sendid)
+            .await?
+            .and_then(|c| c.order_no))
     }
 
     /// What needs doing: windows closing within `within_days` × 24 h from

@@ -82,6 +82,11 @@ async fn a_checkout_an_order_used_is_not_rendered_again() {
             .expect("read")
             .and_then(|o| o.sendid().cloned())
             .expect("the order's sendid");
+        assert_eq!(
+            w.merchant.order_for_checkout(&used).await.expect("read"),
+            Some(order_no.clone()),
+            "the cart's sendid leads to the order to settle"
+        );
         let mut again = order_request(1000);
         again.sendid = used.as_str().to_owned();
         let err = w.merchant.checkout(again).await.expect_err("used");
@@ -93,8 +98,15 @@ async fn a_checkout_an_order_used_is_not_rendered_again() {
             other => panic!("{other:?}"),
         }
         assert!(err.to_string().contains(order_no.as_str()), "{err}");
-        // A new checkout (no sendid given) still renders.
-        w.merchant.checkout(order_request(1000)).await.expect("new");
+        // A new checkout (no sendid given) still renders; no order used it.
+        let fresh = w.merchant.checkout(order_request(1000)).await.expect("new");
+        assert_eq!(
+            w.merchant
+                .order_for_checkout(&fresh.checkout.sendid)
+                .await
+                .expect("read"),
+            None
+        );
         w.finish().await;
     })
     .await;
