@@ -603,19 +603,36 @@ pub(crate) async fn reconciled(
         title: title.to_owned(),
         lines,
     };
-    let flash = match st.0.merchant.clear_reconciliation_noted(&no, note).await {
-        Ok((_, Some(_))) => {
+    // An order with a record has its mark cleared; one known only from
+    // flagged calls (no record, no mark) is reviewed instead.
+    enum Cleared {
+        Mark,
+        Review,
+    }
+    let merchant = &st.0.merchant;
+    let outcome = match merchant.clear_reconciliation_noted(&no, note).await {
+        Ok((_, kept)) => Ok(kept.map(|_| Cleared::Mark)),
+        Err(ClearError::Store(StoreError::OrderNotFound { .. })) => merchant
+            .review_unrecorded(&no, note)
+            .await
+            .map(|r| r.map(|_| Cleared::Review)),
+        Err(e) => Err(e),
+    };
+    let flash = match outcome {
+        Ok(Some(cleared)) => {
             tracing::info!(
                 order_no = no.as_str(),
                 "operator page: reconciliation cleared"
             );
-            flash(
-                Tone::Ok,
-                "照合済みにしました",
-                vec!["確認した内容を履歴に残しました。".to_owned()],
-            )
+            let line = match cleared {
+                Cleared::Mark => "確認した内容を履歴に残しました。",
+                Cleared::Review => {
+                    "確認した内容を残しました。この注文番号で新しい通知が照合に失敗すると、再び一覧に表示されます。"
+                }
+            };
+            flash(Tone::Ok, "照合済みにしました", vec![line.to_owned()])
         }
-        Ok((_, None)) => flash(
+        Ok(None) => flash(
             Tone::Ok,
             "照合が必要な状態ではありませんでした",
             vec!["変更はありません。".to_owned()],
@@ -628,52 +645,11 @@ pub(crate) async fn reconciled(
                 super::MAX_NOTE_CHARS
             )],
         ),
-        // No record: an order known only from flagged calls is reviewed
-        // instead (it has no mark to clear).
-        Err(ClearError::Store(StoreError::OrderNotFound { .. })) => {
-            match st.0.merchant.review_unrecorded(&no, note).await {
-                Ok(Some(_)) => {
-                    tracing::info!(
-                        order_no = no.as_str(),
-                        "operator page: unrecorded order reviewed"
-                    );
-                    flash(
-                        Tone::Ok,
-                        "照合済みにしました",
-                        vec![
-                            "確認した内容を残しました。この注文番号で新しい通知が照合に失敗すると、再び一覧に表示されます。"
-                                .to_owned(),
-                        ],
-                    )
-                }
-                Ok(None) => flash(
-                    Tone::Ok,
-                    "照合が必要な状態ではありませんでした",
-                    vec!["変更はありません。".to_owned()],
-                ),
-                Err(ClearError::Store(StoreError::OrderNotFound { .. })) => flash(
-                    Tone::Error,
-                    "照合済みにしていません",
-                    vec!["この注文番号の記録も通知もありません。".to_owned()],
-                ),
-                Err(ClearError::Note) => flash(
-                    Tone::Error,
-                    "照合済みにしていません",
-                    vec![format!(
-                        "確認した内容を1〜{}文字で入力してください。",
-                        super::MAX_NOTE_CHARS
-                    )],
-                ),
-                Err(ClearError::Store(e)) => {
-                    tracing::error!(order_no = no.as_str(), error = %e, "operator page: review failed");
-                    flash(
-                        Tone::Error,
-                        "照合済みにしていません",
-                        vec!["保存先のエラーです。しばらくしてから再度お試しください。".to_owned()],
-                    )
-                }
-            }
-        }
+        Err(ClearError::Store(StoreError::OrderNotFound { .. })) => flash(
+            Tone::Error,
+            "照合済みにしていません",
+            vec!["この注文番号の記録も通知もありません。".to_owned()],
+        ),
         Err(ClearError::Store(e)) => {
             tracing::error!(order_no = no.as_str(), error = %e, "operator page: clearing failed");
             flash(
