@@ -42,7 +42,8 @@
 //! - `sqlite` (default): the embedded SQLite store.
 //! - `postgres`: the PostgreSQL store. A PostgreSQL-only shop turns the
 //!   defaults off (`default-features = false, features = ["postgres",
-//!   "axum"]`) and builds no SQLite.
+//!   "axum"]`) and builds no SQLite — if it names the store through
+//!   [`prelude`] (or turns the store crate's defaults off too).
 //! - `axum` (default): the routers and the operator JSON mapping.
 
 mod checkout;
@@ -73,6 +74,40 @@ pub use receiver::{
 #[cfg(feature = "axum")]
 pub use receiver::{CallbackObserver, callback_router, callback_router_observed};
 pub use zeus_carrier_core::merchant::UnknownSendId;
+
+/// What a shop's code names most, from this crate and the crates it is
+/// built on, so that a shop can depend on this crate alone — and the
+/// store's backends then follow this crate's features (a PostgreSQL-only
+/// shop, `default-features = false, features = ["postgres", "axum"]`,
+/// builds no SQLite).
+///
+/// ```no_run
+/// use zeus_carrier_merchant::prelude::*;
+/// # async fn shop() -> Result<(), Box<dyn std::error::Error>> {
+/// let config = MerchantConfig::builder(ClientIp::parse("1234567890")?, Zkey::new("zkey"))
+///     .allow(["192.0.2.0/28".parse()?])
+///     .build()?;
+/// let merchant = Merchant::new(Store::connect("postgres://shop@db/shop").await?, config)?;
+/// let cart = SendId::parse("cart-42")?;
+/// if let Some(order_no) = merchant.order_for_checkout(&cart).await? {
+///     merchant.settle(&order_no, SettleParams::default()).await?;
+/// }
+/// # Ok(()) }
+/// ```
+pub mod prelude {
+    #[cfg(feature = "axum")]
+    pub use crate::callback_router;
+    pub use crate::{
+        CheckoutError, CheckoutForm, Merchant, MerchantConfig, OperateError, Operated, Outbox,
+        Recording, UnknownSendId,
+    };
+    pub use zeus_carrier_core::link_point::OrderRequest;
+    pub use zeus_carrier_core::secure_link::Zkey;
+    pub use zeus_carrier_core::settle::SettleParams;
+    pub use zeus_carrier_core::{ClientIp, Money, OrderNo, SendId, Status};
+    pub use zeus_carrier_http::Clock;
+    pub use zeus_carrier_store::{Store, StoreError};
+}
 
 /// The merchant's side: the store, the Secure Link client and the one
 /// configuration they are built from. Cheap to clone.
