@@ -20,7 +20,6 @@ use axum::http::{HeaderMap, StatusCode};
 /// query for an order reporting a status with it.
 pub use zeus_carrier_testkit::{CLIENTIP, cgi_query};
 
-use zeus_carrier_store::testing::TempPgDatabase;
 pub use zeus_carrier_store::testing::{PG_URL_VAR, skip_pg};
 
 /// A multi-threaded runtime for one test.
@@ -40,83 +39,10 @@ pub async fn within<F: std::future::Future>(bound: Duration, f: F) -> F::Output 
     }
 }
 
-/// A test database: a SQLite file in a temporary directory, or a fresh
-/// PostgreSQL database in the cluster named by `ZEUS_CARRIER_TEST_PG_URL`
-/// (or another cluster's admin URL).
-pub struct TestDb {
-    /// The database URL, as `--db` takes it.
-    pub url: String,
-    /// The temporary directory holding a SQLite database (`None` for
-    /// PostgreSQL); removed when dropped.
-    pub dir: Option<tempfile::TempDir>,
-    pg: Option<TempPgDatabase>,
-}
-
-impl TestDb {
-    /// A fresh SQLite file `merchant.db` in `dir/db/`.
-    pub fn sqlite() -> TestDb {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        std::fs::create_dir(dir.path().join("db")).expect("db directory");
-        let url = format!(
-            "sqlite://{}",
-            dir.path().join("db").join("merchant.db").display()
-        );
-        TestDb {
-            url,
-            dir: Some(dir),
-            pg: None,
-        }
-    }
-
-    /// A fresh database in the shared cluster; `None` with a SKIPPED line
-    /// when the variable is unset (a failure with
-    /// `ZEUS_CARRIER_REQUIRE_PG=1`).
-    pub async fn postgres(test: &str) -> Option<TestDb> {
-        TempPgDatabase::from_env(test, "zf")
-            .await
-            .expect("create a test database in the PostgreSQL test cluster")
-            .map(TestDb::from_pg)
-    }
-
-    /// A fresh database in the cluster whose admin URL is `admin_url`.
-    pub async fn postgres_in(admin_url: &str) -> TestDb {
-        let pg = TempPgDatabase::create(admin_url, "zf")
-            .await
-            .expect("create a test database");
-        TestDb::from_pg(pg)
-    }
-
-    fn from_pg(pg: TempPgDatabase) -> TestDb {
-        TestDb {
-            url: pg.url.clone(),
-            dir: None,
-            pg: Some(pg),
-        }
-    }
-
-    /// A new store (a new pool) on this database.
-    pub async fn store(&self) -> zeus_carrier_store::Store {
-        zeus_carrier_store::Store::connect(&self.url)
-            .await
-            .expect("connect store")
-    }
-
-    /// The SQLite database's directory.
-    pub fn sqlite_dir(&self) -> std::path::PathBuf {
-        self.dir
-            .as_ref()
-            .expect("a SQLite test database")
-            .path()
-            .join("db")
-    }
-
-    /// Drops a PostgreSQL test database (best effort).
-    pub async fn cleanup(self) {
-        if let Some(pg) = self.pg {
-            let _ = pg.drop_database().await;
-        }
-    }
-}
+/// A test database (one definition for every suite:
+/// `zeus-carrier-testkit`): a SQLite file alone in `db/` of a temporary
+/// directory, or a fresh PostgreSQL database.
+pub use zeus_carrier_testkit::db::TestDb;
 
 /// A response read whole.
 pub struct Reply {

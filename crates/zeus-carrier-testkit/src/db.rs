@@ -15,13 +15,19 @@ pub struct TestDb {
 }
 
 impl TestDb {
-    /// A fresh SQLite file, `merchant.db` in a temporary directory.
+    /// A fresh SQLite file, `merchant.db` in `db/` in a temporary
+    /// directory ([`TestDb::sqlite_dir`]: a directory of the database
+    /// alone, which a test may remove or make read-only).
     ///
     /// # Panics
     /// If no temporary directory can be made.
     pub fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().expect("temporary directory");
-        let url = format!("sqlite://{}", dir.path().join("merchant.db").display());
+        std::fs::create_dir(dir.path().join("db")).expect("db directory");
+        let url = format!(
+            "sqlite://{}",
+            dir.path().join("db").join("merchant.db").display()
+        );
         TestDb {
             url,
             dir: Some(dir),
@@ -36,14 +42,41 @@ impl TestDb {
     /// # Panics
     /// If the cluster is named but the database cannot be created.
     pub async fn postgres(test: &str) -> Option<TestDb> {
-        let pg = TempPgDatabase::from_env(test, "zh")
+        TempPgDatabase::from_env(test, "zh")
             .await
-            .expect("create a test database in the PostgreSQL test cluster")?;
-        Some(TestDb {
+            .expect("create a test database in the PostgreSQL test cluster")
+            .map(TestDb::from_pg)
+    }
+
+    /// A fresh database in the cluster whose admin URL is `admin_url`.
+    ///
+    /// # Panics
+    /// If the database cannot be created.
+    pub async fn postgres_in(admin_url: &str) -> TestDb {
+        let pg = TempPgDatabase::create(admin_url, "zh")
+            .await
+            .expect("create a test database");
+        TestDb::from_pg(pg)
+    }
+
+    fn from_pg(pg: TempPgDatabase) -> TestDb {
+        TestDb {
             url: pg.url.clone(),
             dir: None,
             pg: Some(pg),
-        })
+        }
+    }
+
+    /// The SQLite database's own directory (`db/`).
+    ///
+    /// # Panics
+    /// On a PostgreSQL test database.
+    pub fn sqlite_dir(&self) -> std::path::PathBuf {
+        self.dir
+            .as_ref()
+            .expect("a SQLite test database")
+            .path()
+            .join("db")
     }
 
     /// A new store (a new pool) on this database.
