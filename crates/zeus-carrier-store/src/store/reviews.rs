@@ -35,6 +35,15 @@ pub struct UnrecordedReview {
     pub note: String,
 }
 
+impl UnrecordedReview {
+    /// Whether this review covers the notification `notification_id` of
+    /// its order: every flagged call up to the newest one when it was made
+    /// (the same rule `/deadlines` applies in SQL).
+    pub fn covers(&self, notification_id: i64) -> bool {
+        notification_id <= self.up_to_notification
+    }
+}
+
 const T: &str = "unrecorded_reviews";
 
 fn review_from_row(r: &Row) -> Result<UnrecordedReview, StoreError> {
@@ -226,6 +235,8 @@ mod tests {
             .map(|n| n.id)
             .max();
         assert_eq!(Some(review.up_to_notification), newest);
+        let newest = newest.expect("a notification");
+        assert!(review.covers(newest) && !review.covers(newest + 1));
         // Listed no more; the other order still is.
         assert_eq!(duties(store, now).await, std::slice::from_ref(&other));
         // Reviewing again writes nothing.

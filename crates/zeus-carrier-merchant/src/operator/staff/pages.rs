@@ -562,10 +562,9 @@ pub(crate) fn unrecorded(
     if flagged.is_empty() {
         b.push_str("<section class=\"card\"><p id=\"message\">この注文番号の記録はありません。</p></section>");
     } else {
-        let reviewed_up_to = reviews.iter().map(|r| r.up_to_notification).max();
         let open = flagged
             .iter()
-            .any(|n| reviewed_up_to.is_none_or(|up_to| n.id > up_to));
+            .any(|n| !reviews.iter().any(|r| r.covers(n.id)));
         if open {
             let duty = zeus_carrier_core::merchant::ReconcileReason::NeverApplied;
             let _ = write!(
