@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const CLIENTIP: &str = "1234567890";
+const CLIENTIP: &str = zeus_carrier_system_tests::bin::SERVE_CLIENTIP;
 /// Distinct calls (one new order each).
 const CALLS: usize = 300;
 /// Sending threads.
@@ -36,27 +36,10 @@ struct Serve {
 
 impl Serve {
     fn start(db: &str) -> Serve {
-        let mut child = zeus_carrier_system_tests::bin::command()
-            .args([
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--operator-listen",
-                "127.0.0.1:0",
-                "--db",
-                db,
-                "--clientip",
-                CLIENTIP,
-                "--zkey",
-                "crash-zkey",
-                "--charset",
-                "utf8",
-                // The default (real) gateway needs its allowlist stated
-                // (INTERFACES v3 §3); the calls come from loopback here.
-                "--allow-ip",
-                "127.0.0.1/32",
-            ])
-            .env("RUST_LOG", "warn")
+        // The default (real) gateway needs its allowlist stated
+        // (INTERFACES v3 §3); the calls come from loopback here.
+        let extra = ["--charset", "utf8", "--allow-ip", "127.0.0.1/32"];
+        let mut child = zeus_carrier_system_tests::bin::serve_command(db, "crash-zkey", &extra)
             .env("ZEUS_CARRIER_OPERATOR_TOKEN", TOKEN)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -49,21 +49,7 @@ fn zeus_command(args: &[&str]) -> Command {
 /// `serve` on `db` with both faces on loopback ports, the tests' IP code
 /// and zkey, then `extra` flags.
 fn serve_command(db: &str, extra: &[&str]) -> Command {
-    let mut args = vec![
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--operator-listen",
-        "127.0.0.1:0",
-        "--db",
-        db,
-        "--clientip",
-        "1234567890",
-        "--zkey",
-        "k",
-    ];
-    args.extend_from_slice(extra);
-    zeus_command(&args)
+    zeus_carrier_system_tests::bin::serve_command(db, "k", extra)
 }
 
 /// The flags for the default (real) gateway: its allowlist must be stated

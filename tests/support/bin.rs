@@ -46,6 +46,31 @@ pub fn command() -> Command {
     Command::new(zeus_carrier())
 }
 
+/// The IP code every `serve` of the system tests runs with.
+pub const SERVE_CLIENTIP: &str = "1234567890";
+
+/// `zeus-carrier serve` on `db`, both faces on free loopback ports, the
+/// tests' IP code and `zkey`, then `extra` flags; `RUST_LOG=warn`.
+pub fn serve_command(db: &str, zkey: &str, extra: &[&str]) -> Command {
+    let mut cmd = command();
+    cmd.args([
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--operator-listen",
+        "127.0.0.1:0",
+        "--db",
+        db,
+        "--clientip",
+        SERVE_CLIENTIP,
+        "--zkey",
+        zkey,
+    ])
+    .args(extra)
+    .env("RUST_LOG", "warn");
+    cmd
+}
+
 fn locate() -> PathBuf {
     if let Some(path) = std::env::var_os(BIN_VAR) {
         let path = PathBuf::from(path);
