@@ -116,15 +116,17 @@ const OUTBOX_KINDS: [Kind; 7] = [T, T, T, T, T, T, I];
 /// The types of a claim's columns.
 const CLAIM_KINDS: [Kind; 2] = [T, T];
 
-/// Column `i` of `rows`, typed by its first row's value (text when
-/// `rows` is empty).
-fn column<const N: usize>(rows: &[[Value; N]], i: usize) -> Column {
-    let kind = match rows.first().map(|r| &r[i]) {
-        Some(Value::Bytes(_)) => Kind::Bytes,
-        Some(Value::Int(_) | Value::OptInt(_)) => Kind::Int,
-        _ => Kind::Text,
-    };
-    typed_column(rows, i, kind)
+/// Each step is a history row and its outbox event: as many of each.
+fn one_event_per_step(history: &[HistoryValues], outbox: &[OutboxRow]) -> Result<(), StoreError> {
+    if history.len() == outbox.len() {
+        Ok(())
+    } else {
+        Err(StoreError::corrupt(
+            "outbox",
+            "id",
+            format!("{} history rows, {} events", history.len(), outbox.len()),
+        ))
+    }
 }
 
 fn bind_columns<'q>(
@@ -139,11 +141,6 @@ fn bind_columns<'q>(
         };
     }
     q
-}
-
-/// Every column of `rows`.
-fn columns<const N: usize>(rows: &[[Value; N]]) -> Vec<Column> {
-    (0..N).map(|i| column(rows, i)).collect()
 }
 
 /// Ids reserved for `n` rows, ascending.
@@ -255,7 +252,8 @@ impl Batch for PgBatch<'_> {
         }
         let ids = std::mem::take(&mut self.reserved[0]);
         let q = sqlx::query(INSERT_NOTIFICATIONS_UNNEST).bind(ids.clone());
-        self.execute(bind_columns(q, columns(rows))).await?;
+        self.execute(bind_columns(q, typed_columns(rows, NOTIFICATION_KINDS)))
+            .await?;
         Ok(ids)
     }
 
@@ -264,7 +262,8 @@ impl Batch for PgBatch<'_> {
             return Ok(());
         }
         let q = sqlx::query(UPSERT_ORDERS_UNNEST);
-        self.execute(bind_columns(q, columns(rows))).await
+        self.execute(bind_columns(q, typed_columns(rows, ORDER_KINDS)))
+            .await
     }
 
     async fn append_steps(
@@ -273,13 +272,7 @@ impl Batch for PgBatch<'_> {
         outbox: &[OutboxRow],
     ) -> Result<(), StoreError> {
         // An outbox row holds its history row's five values first.
-        if history.len() != outbox.len() {
-            return Err(StoreError::corrupt(
-                "outbox",
-                "id",
-                format!("{} history rows, {} events", history.len(), outbox.len()),
-            ));
-        }
+        one_event_per_step(history, outbox)?;
         if outbox.is_empty() {
             return Ok(());
         }
@@ -289,7 +282,8 @@ impl Batch for PgBatch<'_> {
         let hids = std::mem::take(&mut self.reserved[1]);
         let oids = std::mem::take(&mut self.reserved[2]);
         let q = sqlx::query(INSERT_STEPS_UNNEST).bind(hids).bind(oids);
-        self.execute(bind_columns(q, columns(outbox))).await
+        self.execute(bind_columns(q, typed_columns(outbox, OUTBOX_KINDS)))
+            .await
     }
 
     async fn claim_checkouts(&mut self, claims: &[ClaimRow]) -> Result<(), StoreError> {
@@ -297,22 +291,13 @@ impl Batch for PgBatch<'_> {
             return Ok(());
         }
         let q = sqlx::query(CLAIM_CHECKOUTS_UNNEST);
-        self.execute(bind_columns(q, columns(claims))).await
+        self.execute(bind_columns(q, typed_columns(claims, CLAIM_KINDS)))
+            .await
     }
 
     /// One statement, one round trip: [`WRITE_BATCH`].
     async fn write(&mut self, w: Writes<'_>) -> Result<Vec<i64>, StoreError> {
-        if w.history.len() != w.outbox.len() {
-            return Err(StoreError::corrupt(
-                "outbox",
-                "id",
-                format!(
-                    "{} history rows, {} events",
-                    w.history.len(),
-                    w.outbox.len()
-                ),
-            ));
-        }
+        one_event_per_step(w.history, w.outbox)?;
         let mut all = typed_columns(w.notifications, NOTIFICATION_KINDS);
         all.extend(typed_columns(w.orders, ORDER_KINDS));
         // An outbox row holds its history row's five values first.
